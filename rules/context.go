@@ -1,0 +1,336 @@
+package rules
+
+import (
+	"sort"
+	"time"
+)
+
+// This file answers the questions many rules ask in the same way, following
+// the evaluation conventions of rules.md §0.3, so that every rule reads
+// "active", "recent" and "exposure" identically.
+
+const day = 24 * time.Hour
+
+// DaysBetween returns whole days from a to b (negative when b is before a).
+func DaysBetween(a, b time.Time) int {
+	return int(b.Sub(a).Hours() / 24)
+}
+
+// MonthsBefore returns t minus n calendar months.
+func MonthsBefore(t time.Time, n int) time.Time { return t.AddDate(0, -n, 0) }
+
+// Age returns the patient's age at T. When the birth date is unknown it
+// records the gap (age-gated rules are skipped, rules.md §0.3) and returns
+// ok=false.
+func (c *Context) Age() (years int, ok bool) {
+	years, ok = c.Facts.Patient.AgeAt(c.Facts.AsOf)
+	if !ok {
+		c.Missing(Text{NL: "geboortedatum (leeftijd onbekend)", EN: "birth date (age unknown)"})
+	}
+	return years, ok
+}
+
+// LatestLab returns the most recent result for analyte a that is at most
+// maxAgeDays old at T (maxAgeDays ≤ 0 means any age). Results dated after T
+// are ignored.
+func (c *Context) LatestLab(a Analyte, maxAgeDays int) (Lab, bool) {
+	var best Lab
+	found := false
+	for _, l := range c.Facts.Labs {
+		if l.Analyte != a || l.Date.After(c.Facts.AsOf) {
+			continue
+		}
+		if maxAgeDays > 0 && DaysBetween(l.Date, c.Facts.AsOf) > maxAgeDays {
+			continue
+		}
+		if !found || l.Date.After(best.Date) {
+			best, found = l, true
+		}
+	}
+	return best, found
+}
+
+// Below reports whether a lab result is certainly below limit, honouring
+// its comparator: ">60" is never below 30, "<25" is below 30.
+func (l Lab) Below(limit float64) bool {
+	switch l.Comparator {
+	case MoreThan, MoreOrEqual:
+		return false
+	case LessThan, LessOrEqual:
+		return l.Value <= limit
+	}
+	return l.Value < limit
+}
+
+// Above reports whether a lab result is certainly above limit.
+func (l Lab) Above(limit float64) bool {
+	switch l.Comparator {
+	case LessThan, LessOrEqual:
+		return false
+	case MoreThan, MoreOrEqual:
+		return l.Value >= limit
+	}
+	return l.Value > limit
+}
+
+// Display renders the value with its comparator, e.g. ">60".
+func (l Lab) Display() string {
+	return string(l.Comparator) + FormatNumber(l.Value)
+}
+
+// Episode is a merged period of use of one drug class.
+type Episode struct {
+	Start, End time.Time
+	// Open is true when the last record has no end and is active at T.
+	Open    bool
+	Records []MedicationRecord
+}
+
+// Days returns the episode length in days, counting an open episode up to T.
+func (e Episode) Days(asOf time.Time) int {
+	end := e.End
+	if e.Open || end.After(asOf) {
+		end = asOf
+	}
+	if end.Before(e.Start) {
+		return 0
+	}
+	return DaysBetween(e.Start, end) + 1
+}
+
+// recordEnd decides where a record's use ends, rules.md §0.3: an explicit
+// end; else, for a request, authoredOn + supply/validity; else, for an
+// active record, T (still in use); else the start day only.
+func (c *Context) recordEnd(m MedicationRecord) (end time.Time, open bool) {
+	if !m.End.IsZero() {
+		return m.End, false
+	}
+	if m.SingleDose {
+		return m.Start, false
+	}
+	if c.StatusActive(m) {
+		return c.Facts.AsOf, true
+	}
+	if m.SupplyDays > 0 {
+		return m.Start.AddDate(0, 0, m.SupplyDays-1), false
+	}
+	return m.Start, false
+}
+
+// StatusActive reports whether a record's status says it is in use:
+// active (or intended/on-hold for statements; active/draft for requests and
+// draft orders) and not entered-in-error.
+func (c *Context) StatusActive(m MedicationRecord) bool {
+	if m.DoNotPerform {
+		return false
+	}
+	switch m.Status {
+	case "active":
+		return true
+	case "intended", "on-hold":
+		return m.Kind == KindStatement || m.Kind == KindRequest
+	case "draft":
+		return m.Kind == KindRequest || m.Kind == KindDraftOrder
+	}
+	return false
+}
+
+// Records returns the medication records in class cl (draft orders
+// included only when withDrafts), sorted by start date.
+func (c *Context) Records(cl DrugClass, withDrafts bool) []MedicationRecord {
+	var out []MedicationRecord
+	for _, m := range c.Facts.Medications {
+		if !m.Is(cl) || m.Start.IsZero() && m.Kind != KindDraftOrder {
+			continue
+		}
+		if m.Kind == KindDraftOrder && !withDrafts {
+			continue
+		}
+		if m.Status == "entered-in-error" {
+			continue
+		}
+		out = append(out, m)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	return out
+}
+
+// Episodes merges the records of class cl into episodes when the gap
+// between them is at most Thresholds.BPMergeGapDays (rules.md §0.3).
+// Draft orders count when withDrafts (a draft order is exposure that is
+// about to start, dated T when it has no date).
+func (c *Context) Episodes(cl DrugClass, withDrafts bool) []Episode {
+	var eps []Episode
+	for _, m := range c.Records(cl, withDrafts) {
+		if m.Kind == KindDraftOrder && m.Start.IsZero() {
+			m.Start = c.Facts.AsOf
+		}
+		if m.Start.After(c.Facts.AsOf) && m.Kind != KindDraftOrder {
+			continue
+		}
+		end, open := c.recordEnd(m)
+		if n := len(eps); n > 0 && DaysBetween(eps[n-1].End, m.Start) <= c.Thresholds.BPMergeGapDays {
+			last := &eps[n-1]
+			if end.After(last.End) {
+				last.End = end
+			}
+			last.Open = last.Open || open
+			last.Records = append(last.Records, m)
+			continue
+		}
+		eps = append(eps, Episode{Start: m.Start, End: end, Open: open, Records: []MedicationRecord{m}})
+	}
+	return eps
+}
+
+// CumulativeDays sums the days of all episodes of class cl up to T.
+func (c *Context) CumulativeDays(cl DrugClass, withDrafts bool) int {
+	total := 0
+	for _, e := range c.Episodes(cl, withDrafts) {
+		total += e.Days(c.Facts.AsOf)
+	}
+	return total
+}
+
+// Active reports whether class cl is in use at T: a record with an active
+// status, or an episode whose end is at or after T (rules.md §0.3). Draft
+// orders do not make a drug active.
+func (c *Context) Active(cl DrugClass) bool {
+	for _, m := range c.Records(cl, false) {
+		if c.StatusActive(m) {
+			return true
+		}
+		if !m.End.IsZero() && !m.End.Before(c.Facts.AsOf) && !m.SingleDose && m.Status != "stopped" && m.Status != "cancelled" {
+			return true
+		}
+	}
+	return false
+}
+
+// OsteoporosisDrugs are the classes that count as osteoporosis treatment
+// (rules.md R01 condition 4).
+var OsteoporosisDrugs = []DrugClass{DrugBisphosphonate, DrugDenosumab, DrugTeriparatide, DrugRomosozumab, DrugSERM, DrugStrontium}
+
+// ActiveOsteoporosisDrug reports whether any osteoporosis drug is in use.
+// Denosumab 120 mg (oncology) does not count.
+func (c *Context) ActiveOsteoporosisDrug() bool {
+	for _, cl := range OsteoporosisDrugs {
+		if cl == DrugDenosumab {
+			for _, m := range c.Records(DrugDenosumab, false) {
+				if c.IsOncologyDenosumab(m) {
+					continue
+				}
+				if c.StatusActive(m) || (!m.End.IsZero() && !m.End.Before(c.Facts.AsOf)) {
+					return true
+				}
+			}
+			continue
+		}
+		if c.Active(cl) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsOncologyDenosumab reports whether a denosumab record is the 120 mg
+// oncology product (Xgeva), which the osteoporosis rules exclude.
+func (c *Context) IsOncologyDenosumab(m MedicationRecord) bool {
+	return m.Is(DrugDenosumab) && m.StrengthMg > 0 && m.StrengthMg != c.Thresholds.DmabOPStrengthMg
+}
+
+// DraftOrders returns the draft orders (context.draftOrders) in class cl.
+func (c *Context) DraftOrders(cl DrugClass) []MedicationRecord {
+	var out []MedicationRecord
+	for _, m := range c.Facts.Medications {
+		if m.Kind == KindDraftOrder && m.Is(cl) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Fractures returns the active-or-historical fracture conditions that count
+// for case finding (included and not excluded), sorted by onset.
+func (c *Context) Fractures() []Condition {
+	var out []Condition
+	for _, cond := range c.Facts.Conditions {
+		if !cond.Has(ConceptFracture) && !cond.Has(ConceptVertebralFracture) {
+			continue
+		}
+		if cond.Has(ConceptFractureExcluded) {
+			continue
+		}
+		if cond.Has(ConceptVertebralFracture) && cond.GenantGrade == 1 && !c.Thresholds.VFAGrade1Counts {
+			continue
+		}
+		out = append(out, cond)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Onset.Before(out[j].Onset) })
+	return out
+}
+
+// RecentOrVertebral reports whether a fracture counts as an index fracture
+// at T: vertebral at any time (VERTEBRAL_FRACTURE_ANYTIME) or dated within
+// RECENT_FRACTURE_MONTHS. An undated non-vertebral fracture does not count.
+func (c *Context) RecentOrVertebral(f Condition) bool {
+	if f.Has(ConceptVertebralFracture) && c.Thresholds.VertebralFractureAnytime {
+		return true
+	}
+	if f.Onset.IsZero() || f.Onset.After(c.Facts.AsOf) {
+		return false
+	}
+	return f.Onset.After(MonthsBefore(c.Facts.AsOf, c.Thresholds.RecentFractureMonths))
+}
+
+// DXAOnOrAfter reports whether a DXA T-score or BMD is dated on or after t
+// (and not after T).
+func (c *Context) DXAOnOrAfter(t time.Time) bool {
+	for _, d := range c.Facts.DXA {
+		if d.Measure != TScore && d.Measure != BMD {
+			continue
+		}
+		if !d.Date.Before(t.Truncate(day)) && !d.Date.After(c.Facts.AsOf) {
+			return true
+		}
+	}
+	return false
+}
+
+// LowestTScore returns the lowest T-score over lumbar spine, total hip and
+// femoral neck measured on or after since (forearm only when it is the only
+// site), following the WHO/ISCD lowest-site convention (rules.md §0.3).
+func (c *Context) LowestTScore(since time.Time) (DXAMeasurement, bool) {
+	var best, forearm DXAMeasurement
+	found, foundForearm := false, false
+	for _, d := range c.Facts.DXA {
+		if d.Measure != TScore || d.Date.Before(since) || d.Date.After(c.Facts.AsOf) {
+			continue
+		}
+		switch d.Site {
+		case SiteLumbarSpine, SiteTotalHip, SiteFemoralNeck:
+			if !found || d.Value < best.Value {
+				best, found = d, true
+			}
+		case SiteForearm:
+			if !foundForearm || d.Value < forearm.Value {
+				forearm, foundForearm = d, true
+			}
+		}
+	}
+	if found {
+		return best, true
+	}
+	return forearm, foundForearm
+}
+
+// ServiceOrdersOf returns service requests of kind k.
+func (c *Context) ServiceOrdersOf(k ServiceKind) []ServiceOrder {
+	var out []ServiceOrder
+	for _, s := range c.Facts.ServiceOrder {
+		if s.Kind == k {
+			out = append(out, s)
+		}
+	}
+	return out
+}
