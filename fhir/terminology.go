@@ -1,0 +1,103 @@
+package fhir
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// Code system URIs (terminology.md §1).
+const (
+	SystemLOINC    = "http://loinc.org"
+	SystemSNOMED   = "http://snomed.info/sct"
+	SystemRxNorm   = "http://www.nlm.nih.gov/research/umls/rxnorm"
+	SystemATC      = "http://www.whocc.no/atc"
+	SystemICD10    = "http://hl7.org/fhir/sid/icd-10"
+	SystemICD10CM  = "http://hl7.org/fhir/sid/icd-10-cm"
+	SystemICPC2    = "http://hl7.org/fhir/sid/icpc-2"
+	SystemICPC1NL  = "urn:oid:2.16.840.1.113883.2.4.4.31.1"
+	SystemUCUM     = "http://unitsofmeasure.org"
+	SystemNHGTab45 = "urn:oid:2.16.840.1.113883.2.4.4.30.45"
+)
+
+// LocalCode maps one hospital- or practice-specific code to a concept the
+// rules use, so an integration engineer can teach the service a local lab
+// code, an NHG Table 45 code, a G-Standaard product or a local DXA code by
+// configuration, without a rebuild. Exactly one of Analyte, Site+Measure,
+// Concept or DrugClasses is set.
+type LocalCode struct {
+	System string `yaml:"system" json:"system"`
+	Code   string `yaml:"code" json:"code"`
+	// Analyte maps a lab code (its unit is still read from the Observation).
+	Analyte rules.Analyte `yaml:"analyte,omitempty" json:"analyte,omitempty"`
+	// Site and Measure map a DXA code.
+	Site    rules.Site    `yaml:"site,omitempty" json:"site,omitempty"`
+	Measure rules.Measure `yaml:"measure,omitempty" json:"measure,omitempty"`
+	// Concepts map a condition or finding code.
+	Concepts []rules.Concept `yaml:"concepts,omitempty" json:"concepts,omitempty"`
+	// DrugClasses map a medication product code; StrengthMg gives its
+	// strength per unit when the code implies one (a G-Standaard product).
+	DrugClasses []rules.DrugClass `yaml:"drug_classes,omitempty" json:"drug_classes,omitempty"`
+	StrengthMg  float64           `yaml:"strength_mg,omitempty" json:"strength_mg,omitempty"`
+	// Name is an optional English display name for cards.
+	Name string `yaml:"name,omitempty" json:"name,omitempty"`
+}
+
+// Terminology answers "what does this coding mean" for every supported
+// code system, plus the configured local codes. It is built once at
+// start-up and is safe for concurrent use.
+type Terminology struct {
+	local map[string]LocalCode // key: system + "|" + code
+}
+
+// NewTerminology returns the built-in value sets extended with local codes.
+// It rejects a local code that maps to nothing or to two kinds of thing.
+func NewTerminology(local []LocalCode) (*Terminology, error) {
+	t := &Terminology{local: map[string]LocalCode{}}
+	for i, lc := range local {
+		if strings.TrimSpace(lc.System) == "" || strings.TrimSpace(lc.Code) == "" {
+			return nil, fmt.Errorf("local code %d: system and code are required", i+1)
+		}
+		kinds := 0
+		if lc.Analyte != "" {
+			kinds++
+		}
+		if lc.Site != "" || lc.Measure != "" {
+			if lc.Site == "" || lc.Measure == "" {
+				return nil, fmt.Errorf("local code %s|%s: a DXA code needs both site and measure", lc.System, lc.Code)
+			}
+			kinds++
+		}
+		if len(lc.Concepts) > 0 {
+			kinds++
+		}
+		if len(lc.DrugClasses) > 0 {
+			kinds++
+		}
+		if kinds != 1 {
+			return nil, fmt.Errorf("local code %s|%s: map it to exactly one of analyte, site+measure, concepts or drug_classes", lc.System, lc.Code)
+		}
+		key := lc.System + "|" + lc.Code
+		if _, dup := t.local[key]; dup {
+			return nil, fmt.Errorf("local code %s is mapped twice", key)
+		}
+		t.local[key] = lc
+	}
+	return t, nil
+}
+
+// DefaultTerminology is the built-in terminology without local codes.
+func DefaultTerminology() *Terminology {
+	t, _ := NewTerminology(nil)
+	return t
+}
+
+// lookupLocal returns the local mapping of system|code, if configured.
+func (t *Terminology) lookupLocal(system, code string) (LocalCode, bool) {
+	if t == nil {
+		return LocalCode{}, false
+	}
+	lc, ok := t.local[system+"|"+code]
+	return lc, ok
+}
