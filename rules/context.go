@@ -56,8 +56,10 @@ func (l Lab) Below(limit float64) bool {
 	switch l.Comparator {
 	case MoreThan, MoreOrEqual:
 		return false
-	case LessThan, LessOrEqual:
+	case LessThan:
 		return l.Value <= limit
+	case LessOrEqual:
+		return l.Value < limit
 	}
 	return l.Value < limit
 }
@@ -67,8 +69,10 @@ func (l Lab) Above(limit float64) bool {
 	switch l.Comparator {
 	case LessThan, LessOrEqual:
 		return false
-	case MoreThan, MoreOrEqual:
+	case MoreThan:
 		return l.Value >= limit
+	case MoreOrEqual:
+		return l.Value > limit
 	}
 	return l.Value > limit
 }
@@ -161,10 +165,16 @@ func (c *Context) Records(cl DrugClass, withDrafts bool) []MedicationRecord {
 // about to start, dated T when it has no date).
 func (c *Context) Episodes(cl DrugClass, withDrafts bool) []Episode {
 	var eps []Episode
-	for _, m := range c.Records(cl, withDrafts) {
-		if m.Kind == KindDraftOrder && m.Start.IsZero() {
-			m.Start = c.Facts.AsOf
+	recs := c.Records(cl, withDrafts)
+	// Date undated drafts at T before ordering: Records sorts them first
+	// (zero start), which would collapse the episode to the draft's day.
+	for i := range recs {
+		if recs[i].Kind == KindDraftOrder && recs[i].Start.IsZero() {
+			recs[i].Start = c.Facts.AsOf
 		}
+	}
+	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Start.Before(recs[j].Start) })
+	for _, m := range recs {
 		if m.Start.After(c.Facts.AsOf) && m.Kind != KindDraftOrder {
 			continue
 		}

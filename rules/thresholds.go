@@ -55,6 +55,10 @@ type Thresholds struct {
 	// MTXFractureWindowAfterStopMonths: methotrexate still counts ≤ 12
 	// months after stopping. [DESIGN]
 	MTXFractureWindowAfterStopMonths int `key:"MTX_FRACTURE_WINDOW_AFTER_STOP_MONTHS"`
+	// MTXPostDXAZScore: after a fracture or bone pain on methotrexate, a
+	// DXA Z-score ≤ −1.0 in a man < 50 keeps the MTX osteopathy card (R04
+	// post-DXA variant). [DESIGN] rules.md R04.
+	MTXPostDXAZScore float64 `key:"MTX_POST_DXA_ZSCORE"`
 	// LabFreshDays: a pre-treatment lab result counts when ≤ 180 days old.
 	// [DESIGN]
 	LabFreshDays int `key:"LAB_FRESH_DAYS"`
@@ -189,6 +193,7 @@ func DefaultThresholds() Thresholds {
 		GCBurstMaxDays:                   14,
 		MTXLongTermMonths:                24,
 		MTXFractureWindowAfterStopMonths: 12,
+		MTXPostDXAZScore:                 -1.0,
 		LabFreshDays:                     180,
 		EGFRFreshDaysZoledronic:          30,
 		EGFRMaxAgeDays:                   365,
