@@ -1,0 +1,106 @@
+package fhir
+
+import (
+	"testing"
+	"time"
+
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
+)
+
+func strp(s string) *string { return &s }
+
+func TestParseDate(t *testing.T) {
+	cet := time.FixedZone("", 2*3600)
+	tests := []struct {
+		name    string
+		in      string
+		want    time.Time
+		wantErr bool
+	}{
+		{"year only is 1 January", "1948", time.Date(1948, 1, 1, 0, 0, 0, 0, time.UTC), false},
+		{"year-month is the first day", "1948-06", time.Date(1948, 6, 1, 0, 0, 0, 0, time.UTC), false},
+		{"full date", "1948-06-15", time.Date(1948, 6, 15, 0, 0, 0, 0, time.UTC), false},
+		{"dateTime with Z", "2024-05-01T10:30:00Z", time.Date(2024, 5, 1, 10, 30, 0, 0, time.UTC), false},
+		{"dateTime with offset keeps the instant", "2024-05-01T10:30:00+02:00", time.Date(2024, 5, 1, 10, 30, 0, 0, cet), false},
+		{"fractional seconds", "2024-05-01T10:30:00.123Z", time.Date(2024, 5, 1, 10, 30, 0, 123000000, time.UTC), false},
+		{"missing offset read as UTC", "2024-05-01T10:30:00", time.Date(2024, 5, 1, 10, 30, 0, 0, time.UTC), false},
+		{"surrounding spaces", " 2024-05-01 ", time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC), false},
+		{"month 13 is invalid", "2024-13", time.Time{}, true},
+		{"free text is invalid", "spring 2024", time.Time{}, true},
+		{"empty is invalid", "", time.Time{}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseDate(tc.in)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("parseDate(%q) error = %v, wantErr %v", tc.in, err, tc.wantErr)
+			}
+			if !got.Equal(tc.want) {
+				t.Errorf("parseDate(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestObservationDate(t *testing.T) {
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name string
+		obs  r4.Observation
+		want time.Time
+	}{
+		{"effectiveDateTime", r4.Observation{EffectiveDateTime: strp("2024-03-01"), Issued: strp("2024-03-05T00:00:00Z")}, d(2024, 3, 1)},
+		{"effectivePeriod start", r4.Observation{EffectivePeriod: &r4.Period{Start: strp("2024-02-10"), End: strp("2024-02-11")}}, d(2024, 2, 10)},
+		{"effectivePeriod with only an end", r4.Observation{EffectivePeriod: &r4.Period{End: strp("2024-02-11")}}, d(2024, 2, 11)},
+		{"issued when nothing else", r4.Observation{Issued: strp("2024-03-05T00:00:00Z")}, d(2024, 3, 5)},
+		{"invalid effective falls through to issued", r4.Observation{EffectiveDateTime: strp("gisteren"), Issued: strp("2024-03-05T00:00:00Z")}, d(2024, 3, 5)},
+		{"undated", r4.Observation{}, time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := observationDate(tc.obs); !got.Equal(tc.want) {
+				t.Errorf("observationDate = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestConditionOnset(t *testing.T) {
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name string
+		c    r4.Condition
+		want time.Time
+	}{
+		{"onsetDateTime wins over recordedDate", r4.Condition{OnsetDateTime: strp("2023-11"), RecordedDate: strp("2024-01-02")}, d(2023, 11, 1)},
+		{"onsetPeriod start", r4.Condition{OnsetPeriod: &r4.Period{Start: strp("2023-10-04")}, RecordedDate: strp("2024-01-02")}, d(2023, 10, 4)},
+		{"onsetString is not parsed, recordedDate used", r4.Condition{OnsetString: strp("vorig jaar"), RecordedDate: strp("2024-01-02")}, d(2024, 1, 2)},
+		{"no date at all", r4.Condition{}, time.Time{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := conditionOnset(tc.c); !got.Equal(tc.want) {
+				t.Errorf("conditionOnset = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestServiceRequestDate(t *testing.T) {
+	tests := []struct {
+		name string
+		sr   r4.ServiceRequest
+		want time.Time
+	}{
+		{"authoredOn first", r4.ServiceRequest{AuthoredOn: strp("2024-01-02"), OccurrenceDateTime: strp("2024-02-02")}, time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)},
+		{"occurrenceDateTime", r4.ServiceRequest{OccurrenceDateTime: strp("2024-02-02")}, time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC)},
+		{"occurrencePeriod", r4.ServiceRequest{OccurrencePeriod: &r4.Period{Start: strp("2024-03")}}, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := serviceRequestDate(tc.sr); !got.Equal(tc.want) {
+				t.Errorf("serviceRequestDate = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,259 @@
+package fhir
+
+import (
+	"strings"
+
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
+
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// Unit normalisation to each analyte's rules.Analyte.CanonicalUnit()
+// (terminology.md §6). Units are compared after unitKey: lower case, no
+// spaces, µ/μ as u, ² as 2. Lower-casing is safe here because no accepted
+// unit differs from another only by case (mL/ML, mU/MU and mmol/Mmol never
+// both occur for one analyte).
+
+// unitFactors maps, per analyte, a normalised unit to the factor that
+// converts it to the canonical unit.
+var unitFactors = map[rules.Analyte]map[string]float64{
+	rules.AnalyteEGFR: {
+		"ml/min/{1.73_m2}": 1,
+		"ml/min/1.73_m2":   1,
+		"ml/min/{1.73m2}":  1,
+		"ml/min/1.73m2":    1,
+		// Plain mL/min is accepted as eGFR (the HL7 CH example for 98979-8
+		// uses it); OriginalUnit keeps it visible on the card.
+		"ml/min": 1,
+	},
+	rules.AnalyteCrClCockcroftGault: {
+		"ml/min": 1,
+	},
+	rules.AnalyteCreatinine: {
+		"umol/l": 1,
+		"mmol/l": 1000,
+		// MW 113.12 g/mol (terminology.md §6).
+		"mg/dl": 88.4,
+	},
+	rules.AnalyteVitaminD: {
+		"nmol/l": 1,
+		// MW of 25-OH-D3 400.64 g/mol (terminology.md §6).
+		"ng/ml": 2.496,
+		"ug/l":  2.496,
+	},
+	rules.AnalyteCalcium:          calciumFactors,
+	rules.AnalyteCalciumCorrected: calciumFactors,
+	rules.AnalyteAlbumin: {
+		"g/l":  1,
+		"g/dl": 10,
+	},
+	rules.AnalytePhosphate: {
+		"mmol/l": 1,
+		// P 30.97 g/mol.
+		"mg/dl": 0.3229,
+	},
+	rules.AnalyteALP: {
+		"u/l":    1,
+		"iu/l":   1,
+		"[iu]/l": 1,
+		// 1 µkat = 60 µmol/min = 60 U.
+		"ukat/l": 60,
+	},
+	rules.AnalyteTSH: {
+		"mu/l":     1,
+		"miu/l":    1,
+		"m[iu]/l":  1,
+		"uiu/ml":   1,
+		"u[iu]/ml": 1,
+		"uu/ml":    1,
+	},
+	rules.AnalyteFT4: {
+		"pmol/l": 1,
+		// T4 MW 776.93 g/mol.
+		"ng/dl": 12.87,
+	},
+	rules.AnalyteESR: {
+		"mm/h":  1,
+		"mm/hr": 1,
+	},
+	// Testosterone: only the canonical unit; no conversion factor is
+	// documented in terminology.md, so ng/dL becomes a Gap.
+	rules.AnalyteTestosterone: {
+		"nmol/l": 1,
+	},
+}
+
+var calciumFactors = map[string]float64{
+	"mmol/l": 1,
+	// Ca 40.08 g/mol.
+	"mg/dl": 0.2495,
+}
+
+// bmdFactors converts DXA BMD to g/cm2. "g/cm-2" is a known mistake in
+// third-party examples (terminology.md §2).
+var bmdFactors = map[string]float64{
+	"g/cm2":  1,
+	"g/cm-2": 1,
+	"mg/cm2": 0.001,
+}
+
+// unitKey normalises a unit string for lookup.
+func unitKey(u string) string {
+	u = strings.ToLower(strings.TrimSpace(u))
+	u = strings.NewReplacer(" ", "", "µ", "u", "μ", "u", "²", "2").Replace(u)
+	return u
+}
+
+// quantityUnit returns the unit to show for q: its UCUM code, else its
+// unit text, "" when neither is present.
+func quantityUnit(q *r4.Quantity) string {
+	if q == nil {
+		return ""
+	}
+	if q.Code != nil && strings.TrimSpace(*q.Code) != "" {
+		return strings.TrimSpace(*q.Code)
+	}
+	if q.Unit != nil {
+		return strings.TrimSpace(*q.Unit)
+	}
+	return ""
+}
+
+// lookupFactor finds the factor for q in factors, trying the UCUM code
+// first and the human-readable unit text second.
+func lookupFactor(factors map[string]float64, q *r4.Quantity) (float64, bool) {
+	if q == nil {
+		return 0, false
+	}
+	for _, u := range []*string{q.Code, q.Unit} {
+		if u == nil {
+			continue
+		}
+		if f, ok := factors[unitKey(*u)]; ok {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// convertLab converts q to the canonical unit of analyte a. ok is false
+// when the unit is missing or unknown: such a value must not be read.
+func convertLab(a rules.Analyte, q *r4.Quantity) (value float64, ok bool) {
+	v, ok := quantityValue(q)
+	if !ok {
+		return 0, false
+	}
+	f, ok := lookupFactor(unitFactors[a], q)
+	if !ok {
+		return 0, false
+	}
+	return round(v*f, 4), true
+}
+
+// convertBMD converts a BMD quantity to g/cm2.
+func convertBMD(q *r4.Quantity) (float64, bool) {
+	v, ok := quantityValue(q)
+	if !ok {
+		return 0, false
+	}
+	f, ok := lookupFactor(bmdFactors, q)
+	if !ok {
+		return 0, false
+	}
+	return round(v*f, 4), true
+}
+
+// quantityValue returns q's numeric value.
+func quantityValue(q *r4.Quantity) (float64, bool) {
+	if q == nil || q.Value == nil {
+		return 0, false
+	}
+	v, err := q.Value.Float64()
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+// comparator maps a FHIR quantity comparator to the rules type.
+func comparator(q *r4.Quantity) rules.Comparator {
+	if q == nil || q.Comparator == nil {
+		return rules.Exact
+	}
+	switch *q.Comparator {
+	case r4.QuantityComparatorLessThan:
+		return rules.LessThan
+	case r4.QuantityComparatorLessOrEquals:
+		return rules.LessOrEqual
+	case r4.QuantityComparatorGreaterOrEquals:
+		return rules.MoreOrEqual
+	case r4.QuantityComparatorGreaterThan:
+		return rules.MoreThan
+	}
+	return rules.Exact
+}
+
+// convertRange converts a reference range bound. A bound without its own
+// unit is taken to share the result's unit (common in lab feeds).
+func convertRange(a rules.Analyte, bound, result *r4.Quantity) *float64 {
+	if bound == nil || bound.Value == nil {
+		return nil
+	}
+	q := *bound
+	if quantityUnit(&q) == "" && result != nil {
+		q.Code, q.Unit = result.Code, result.Unit
+	}
+	v, ok := convertLab(a, &q)
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// round rounds v to n decimals, so conversions such as 12 × 2.496 read
+// 29.952 and not 29.951999999999998.
+func round(v float64, n int) float64 {
+	p := 1.0
+	for range n {
+		p *= 10
+	}
+	if v < 0 {
+		return -float64(int64(-v*p+0.5)) / p
+	}
+	return float64(int64(v*p+0.5)) / p
+}
+
+// analyteNames are the analyte names used in Gap texts.
+var analyteNames = map[rules.Analyte]rules.Text{
+	rules.AnalyteEGFR:               {NL: "eGFR", EN: "eGFR"},
+	rules.AnalyteCrClCockcroftGault: {NL: "creatinineklaring (Cockcroft-Gault)", EN: "creatinine clearance (Cockcroft-Gault)"},
+	rules.AnalyteCreatinine:         {NL: "creatinine", EN: "creatinine"},
+	rules.AnalyteVitaminD:           {NL: "25-OH-vitamine D", EN: "25-OH vitamin D"},
+	rules.AnalyteALP:                {NL: "alkalische fosfatase", EN: "alkaline phosphatase"},
+	rules.AnalyteCalcium:            {NL: "calcium", EN: "calcium"},
+	rules.AnalyteCalciumCorrected:   {NL: "gecorrigeerd calcium", EN: "corrected calcium"},
+	rules.AnalyteAlbumin:            {NL: "albumine", EN: "albumin"},
+	rules.AnalytePhosphate:          {NL: "fosfaat", EN: "phosphate"},
+	rules.AnalyteTSH:                {NL: "TSH", EN: "TSH"},
+	rules.AnalyteFT4:                {NL: "vrij T4", EN: "free T4"},
+	rules.AnalyteESR:                {NL: "BSE", EN: "ESR"},
+	rules.AnalyteTestosterone:       {NL: "testosteron", EN: "testosterone"},
+}
+
+// analyteName returns the display name of a, falling back to its id (a
+// local code may map to an analyte added later).
+func analyteName(a rules.Analyte) rules.Text {
+	if n, ok := analyteNames[a]; ok {
+		return n
+	}
+	return rules.Text{NL: string(a), EN: string(a)}
+}
+
+// unitGapText names an analyte whose unit could not be converted, e.g.
+// "25-OH vitamin D (unit µg/dL)". It names the unit but never the value.
+func unitGapText(name rules.Text, unit string) rules.Text {
+	if unit == "" {
+		return rules.Text{NL: name.NL + " (geen eenheid)", EN: name.EN + " (no unit)"}
+	}
+	return rules.Text{NL: name.NL + " (eenheid " + unit + ")", EN: name.EN + " (unit " + unit + ")"}
+}

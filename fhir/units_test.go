@@ -1,0 +1,178 @@
+package fhir
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
+
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// qty builds a Quantity with a UCUM code and/or unit text ("" = absent).
+func qty(value, code, unit string) *r4.Quantity {
+	q := &r4.Quantity{}
+	if value != "" {
+		n := json.Number(value)
+		q.Value = &n
+	}
+	if code != "" {
+		q.Code = &code
+	}
+	if unit != "" {
+		q.Unit = &unit
+	}
+	return q
+}
+
+func TestConvertLab(t *testing.T) {
+	tests := []struct {
+		name    string
+		analyte rules.Analyte
+		q       *r4.Quantity
+		want    float64
+		wantOK  bool
+	}{
+		{"eGFR UCUM mL/min/{1.73_m2}", rules.AnalyteEGFR, qty("45", "mL/min/{1.73_m2}", ""), 45, true},
+		{"eGFR text mL/min/1.73m2", rules.AnalyteEGFR, qty("45", "", "mL/min/1.73m2"), 45, true},
+		{"eGFR text ml/min/1.73m² with superscript", rules.AnalyteEGFR, qty("45", "", "ml/min/1.73m²"), 45, true},
+		{"eGFR text with a space", rules.AnalyteEGFR, qty("45", "", "mL/min/1.73 m2"), 45, true},
+		{"eGFR plain mL/min kept", rules.AnalyteEGFR, qty("45", "mL/min", ""), 45, true},
+		{"CrCl mL/min", rules.AnalyteCrClCockcroftGault, qty("38", "mL/min", ""), 38, true},
+		{"CrCl normalised unit is not CrCl", rules.AnalyteCrClCockcroftGault, qty("38", "mL/min/{1.73_m2}", ""), 0, false},
+		{"creatinine 1.0 mg/dL is 88.4 umol/L", rules.AnalyteCreatinine, qty("1.0", "mg/dL", ""), 88.4, true},
+		{"creatinine µmol/L text", rules.AnalyteCreatinine, qty("75", "", "µmol/L"), 75, true},
+		{"vitamin D 12 ng/mL is 29.95 nmol/L (E07c)", rules.AnalyteVitaminD, qty("12", "ng/mL", ""), 29.952, true},
+		{"vitamin D µg/L", rules.AnalyteVitaminD, qty("10", "", "µg/L"), 24.96, true},
+		{"vitamin D ug/L", rules.AnalyteVitaminD, qty("10", "ug/L", ""), 24.96, true},
+		{"vitamin D 31 nmol/L unchanged (Casus 1)", rules.AnalyteVitaminD, qty("31", "nmol/L", ""), 31, true},
+		{"vitamin D µg/dL is unconvertible", rules.AnalyteVitaminD, qty("3", "ug/dL", ""), 0, false},
+		{"calcium 8.2 mg/dL is 2.05 mmol/L (E14b)", rules.AnalyteCalcium, qty("8.2", "mg/dL", ""), 2.0459, true},
+		{"corrected calcium mmol/L", rules.AnalyteCalciumCorrected, qty("2.4", "mmol/L", ""), 2.4, true},
+		{"phosphate mg/dL", rules.AnalytePhosphate, qty("3.1", "mg/dL", ""), 1.001, true},
+		{"albumin g/dL", rules.AnalyteAlbumin, qty("4.1", "g/dL", ""), 41, true},
+		{"albumin umol/L is unconvertible", rules.AnalyteAlbumin, qty("600", "umol/L", ""), 0, false},
+		{"ALP µkat/L", rules.AnalyteALP, qty("0.5", "ukat/L", ""), 30, true},
+		{"ALP IU/L", rules.AnalyteALP, qty("35", "", "IU/L"), 35, true},
+		{"ALP U/L", rules.AnalyteALP, qty("35", "U/L", ""), 35, true},
+		{"TSH m[IU]/L", rules.AnalyteTSH, qty("2.1", "m[IU]/L", ""), 2.1, true},
+		{"TSH mU/L", rules.AnalyteTSH, qty("2.1", "mU/L", ""), 2.1, true},
+		{"TSH mIU/L", rules.AnalyteTSH, qty("2.1", "", "mIU/L"), 2.1, true},
+		{"TSH µIU/mL", rules.AnalyteTSH, qty("2.1", "", "µIU/mL"), 2.1, true},
+		{"TSH uIU/mL", rules.AnalyteTSH, qty("2.1", "uIU/mL", ""), 2.1, true},
+		{"fT4 ng/dL", rules.AnalyteFT4, qty("1.2", "ng/dL", ""), 15.444, true},
+		{"fT4 pmol/L", rules.AnalyteFT4, qty("27", "pmol/L", ""), 27, true},
+		{"ESR mm/hr", rules.AnalyteESR, qty("12", "", "mm/hr"), 12, true},
+		{"ESR mm/h", rules.AnalyteESR, qty("12", "mm/h", ""), 12, true},
+		{"testosterone nmol/L", rules.AnalyteTestosterone, qty("14", "nmol/L", ""), 14, true},
+		{"testosterone ng/dL has no documented factor", rules.AnalyteTestosterone, qty("400", "ng/dL", ""), 0, false},
+		{"unknown UCUM code falls back to unit text", rules.AnalyteVitaminD, qty("12", "{nonsense}", "ng/mL"), 29.952, true},
+		{"missing unit is not a value", rules.AnalyteEGFR, qty("45", "", ""), 0, false},
+		{"missing value", rules.AnalyteEGFR, qty("", "mL/min/{1.73_m2}", ""), 0, false},
+		{"nil quantity", rules.AnalyteEGFR, nil, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := convertLab(tc.analyte, tc.q)
+			if ok != tc.wantOK || got != tc.want {
+				t.Errorf("convertLab = %v, %v; want %v, %v", got, ok, tc.want, tc.wantOK)
+			}
+		})
+	}
+}
+
+func TestConvertBMD(t *testing.T) {
+	tests := []struct {
+		name   string
+		q      *r4.Quantity
+		want   float64
+		wantOK bool
+	}{
+		{"g/cm2", qty("0.812", "g/cm2", ""), 0.812, true},
+		{"g/cm² text", qty("0.812", "", "g/cm²"), 0.812, true},
+		{"the wrong g/cm-2 is repaired", qty("0.812", "g/cm-2", ""), 0.812, true},
+		{"mg/cm2 scaled", qty("812", "mg/cm2", ""), 0.812, true},
+		{"no unit", qty("0.812", "", ""), 0, false},
+		{"kg/m2 is not BMD", qty("0.812", "kg/m2", ""), 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := convertBMD(tc.q)
+			if ok != tc.wantOK || got != tc.want {
+				t.Errorf("convertBMD = %v, %v; want %v, %v", got, ok, tc.want, tc.wantOK)
+			}
+		})
+	}
+}
+
+func TestConvertRange(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	tests := []struct {
+		name    string
+		analyte rules.Analyte
+		bound   *r4.Quantity
+		result  *r4.Quantity
+		want    *float64
+	}{
+		{"bound with its own unit is converted", rules.AnalyteVitaminD, qty("20", "ng/mL", ""), qty("12", "ng/mL", ""), f(49.92)},
+		{"bound without unit shares the result unit", rules.AnalyteCalcium, qty("8.5", "", ""), qty("8.2", "mg/dL", ""), f(2.1208)},
+		{"unconvertible bound is dropped", rules.AnalyteCalcium, qty("8.5", "mg", ""), qty("8.2", "mg/dL", ""), nil},
+		{"absent bound", rules.AnalyteCalcium, nil, qty("8.2", "mg/dL", ""), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, convertRange(tc.analyte, tc.bound, tc.result)); diff != "" {
+				t.Errorf("convertRange (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestComparator(t *testing.T) {
+	c := func(s string) *r4.Quantity {
+		q := qty("60", "mL/min/{1.73_m2}", "")
+		var qc r4.QuantityComparator
+		if err := json.Unmarshal([]byte(`"`+s+`"`), &qc); err != nil {
+			t.Fatalf("comparator %q: %v", s, err)
+		}
+		q.Comparator = &qc
+		return q
+	}
+	tests := []struct {
+		name string
+		q    *r4.Quantity
+		want rules.Comparator
+	}{
+		{">60 keeps >", c(">"), rules.MoreThan},
+		{">= kept", c(">="), rules.MoreOrEqual},
+		{"< kept", c("<"), rules.LessThan},
+		{"<= kept", c("<="), rules.LessOrEqual},
+		{"no comparator is exact", qty("60", "mL/min", ""), rules.Exact},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := comparator(tc.q); got != tc.want {
+				t.Errorf("comparator = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestUnitGapText(t *testing.T) {
+	tests := []struct {
+		name string
+		unit string
+		want rules.Text
+	}{
+		{"names analyte and unit", "µg/dL", rules.Text{NL: "25-OH-vitamine D (eenheid µg/dL)", EN: "25-OH vitamin D (unit µg/dL)"}},
+		{"missing unit", "", rules.Text{NL: "25-OH-vitamine D (geen eenheid)", EN: "25-OH vitamin D (no unit)"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, unitGapText(analyteName(rules.AnalyteVitaminD), tc.unit)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
