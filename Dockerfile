@@ -1,0 +1,21 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: a static, stripped binary on a distroless base that
+# runs as a non-root user. Go >= 1.26 is required by go.mod.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY cmd ./cmd
+COPY hooks ./hooks
+COPY fhir ./fhir
+COPY rules ./rules
+RUN CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -tags nomsgpack \
+      -ldflags='-s -w' -o /out/fracturecds ./cmd/fracturecds
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/fracturecds /fracturecds
+USER nonroot:nonroot
+EXPOSE 8080
+# Inside a container the service must listen on all interfaces; put it
+# behind TLS termination and EHR authentication (see README "Deploying").
+ENTRYPOINT ["/fracturecds", "--addr", "0.0.0.0:8080"]
