@@ -174,6 +174,34 @@ type Thresholds struct {
 	// DXAReviewMaxAgeMonths: a DXA ≤ 12 months old counts for a review.
 	// [DESIGN]
 	DXAReviewMaxAgeMonths int `key:"DXA_REVIEW_MAX_AGE_MONTHS"`
+	// ALPRecentFractureMonths: a raised ALP is not flagged when a fracture
+	// healed in the last 3 months (fracture healing raises ALP). [DESIGN] per
+	// NIV 2022 laboratory module (rules.md R12).
+	ALPRecentFractureMonths int `key:"ALP_RECENT_FRACTURE_MONTHS"`
+	// ZolOPStrengthMg: the osteoporosis zoledronic acid product (Aclasta) is
+	// 5 mg once yearly; 4 mg (Zometa, oncology) does not count as
+	// osteoporosis exposure. Aclasta SmPC; rules.md §2.3.
+	ZolOPStrengthMg float64 `key:"ZOL_OP_STRENGTH_MG"`
+	// ZScoreUnderAge: men younger than 50 are classified by Z-score, not by
+	// the WHO T-score classes. WHO/ISCD "The WHO T-score criteria apply
+	// mainly to postmenopausal women and men over 50; Z-scores are used for
+	// other populations" (D15).
+	ZScoreUnderAge int `key:"ZSCORE_UNDER_AGE"`
+	// LabWorkupAgeOver: the NIV lab work-up applies to patients older than
+	// 50 (> 50). NIV 2022 laboratory module "ouder dan 50 jaar".
+	LabWorkupAgeOver int `key:"LAB_WORKUP_AGE_OVER"`
+	// TestosteroneUnderAge: consider serum testosterone in men younger than
+	// 70. NIV 2022 laboratory module "mannen jonger dan 70 jaar".
+	TestosteroneUnderAge int `key:"TESTOSTERONE_UNDER_AGE"`
+	// GCDXARecentMonths: the glucocorticoid risk card stays silent when a
+	// DXA is ≤ 24 months old. [DESIGN] rules.md R02.
+	GCDXARecentMonths int `key:"GC_DXA_RECENT_MONTHS"`
+	// GCRecentEndDays: a long glucocorticoid course counts while active or
+	// ended ≤ 90 days ago. [DESIGN] rules.md R02.
+	GCRecentEndDays int `key:"GC_RECENT_END_DAYS"`
+	// GCContinuousGapDays: glucocorticoid records ≤ 7 days apart form one
+	// continuous course (prescription renewals). [DESIGN]
+	GCContinuousGapDays int `key:"GC_CONTINUOUS_GAP_DAYS"`
 }
 
 // DefaultThresholds returns the defaults of rules.md §3 and §6.
@@ -240,6 +268,14 @@ func DefaultThresholds() Thresholds {
 		FractureOnTxMinMonths:            12,
 		FractureOnTxReferCount:           2,
 		DXAReviewMaxAgeMonths:            12,
+		ALPRecentFractureMonths:          3,
+		ZolOPStrengthMg:                  5,
+		ZScoreUnderAge:                   50,
+		LabWorkupAgeOver:                 50,
+		TestosteroneUnderAge:             70,
+		GCDXARecentMonths:                24,
+		GCRecentEndDays:                  90,
+		GCContinuousGapDays:              7,
 	}
 }
 
