@@ -503,6 +503,7 @@ var icd10Rules = func() []icd10Rule {
 		{prefix: "S222", meaning: m(false, cFx)}, // sternum
 		{prefix: "S223", meaning: m(false, cFx)}, // rib
 		{prefix: "S224", meaning: m(false, cFx)}, // multiple ribs
+		{prefix: "S32", meaning: m(false, cFx)},  // sacrum, pelvis, acetabulum
 		{prefix: "S320", meaning: m(false, cFx, cVert)},
 		{prefix: "S42", meaning: m(false, cFx)},
 		{prefix: "S52", meaning: m(false, cFx)},
