@@ -7,9 +7,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var bpT = fxDate("2025-03-01")
+var sfT = fxDate("2025-03-01")
 
-func bpDraft(id string, selected bool, classes ...DrugClass) MedicationRecord {
+func sfDraft(id string, selected bool, classes ...DrugClass) MedicationRecord {
 	name := map[DrugClass]string{DrugAlendronate: "alendronic acid", DrugRisedronate: "risedronic acid", DrugZoledronicAcid: "zoledronic acid",
 		DrugDenosumab: "denosumab", DrugRomosozumab: "romosozumab"}[classes[len(classes)-1]]
 	return MedicationRecord{Source: Ref("MedicationRequest/" + id), Kind: KindDraftOrder, Classes: classes,
@@ -17,29 +17,29 @@ func bpDraft(id string, selected bool, classes ...DrugClass) MedicationRecord {
 }
 
 var (
-	draftAlendronate = bpDraft("aln", false, DrugBisphosphonate, DrugBisphosphonateOral, DrugAlendronate)
-	draftRisedronate = bpDraft("ris", false, DrugBisphosphonate, DrugBisphosphonateOral, DrugRisedronate)
-	draftZoledronic  = bpDraft("zol", false, DrugBisphosphonate, DrugBisphosphonateIV, DrugZoledronicAcid)
-	draftDenosumab   = bpDraft("dmab", false, DrugDenosumab)
+	sfDraftALN  = sfDraft("aln", false, DrugBisphosphonate, DrugBisphosphonateOral, DrugAlendronate)
+	sfDraftRIS  = sfDraft("ris", false, DrugBisphosphonate, DrugBisphosphonateOral, DrugRisedronate)
+	sfDraftZOL  = sfDraft("zol", false, DrugBisphosphonate, DrugBisphosphonateIV, DrugZoledronicAcid)
+	sfDraftDmab = sfDraft("dmab", false, DrugDenosumab)
 )
 
-func activeAlendronate() MedicationRecord {
+func sfActiveALN() MedicationRecord {
 	return MedicationRecord{Source: "MedicationStatement/aln", Kind: KindStatement,
 		Classes: []DrugClass{DrugBisphosphonate, DrugBisphosphonateOral, DrugAlendronate},
-		Code:    "ATC M05BA04", Name: "alendronic acid", Status: "active", Start: bpT.AddDate(-2, 0, 0)}
+		Code:    "ATC M05BA04", Name: "alendronic acid", Status: "active", Start: sfT.AddDate(-2, 0, 0)}
 }
 
-// bpFacts is a 72-year-old woman at hook h with the given labs and
+// sfFacts is a 72-year-old woman at hook h with the given labs and
 // medication records.
-func bpFacts(h Hook, labs []Lab, meds ...MedicationRecord) Facts {
-	return Facts{AsOf: bpT, Hook: h, Patient: Patient{ID: "p", BirthDate: fxDate("1952-05-05"), Gender: "female"}, Labs: labs, Medications: meds}
+func sfFacts(h Hook, labs []Lab, meds ...MedicationRecord) Facts {
+	return Facts{AsOf: sfT, Hook: h, Patient: Patient{ID: "p", BirthDate: fxDate("1952-05-05"), Gender: "female"}, Labs: labs, Medications: meds}
 }
 
-func renalLab(a Analyte, cmp Comparator, v float64, daysAgo int) []Lab {
-	return []Lab{{Source: "Observation/renal", Analyte: a, Comparator: cmp, Value: v, Date: bpT.AddDate(0, 0, -daysAgo), Code: "LOINC"}}
+func sfRenal(a Analyte, cmp Comparator, v float64, daysAgo int) []Lab {
+	return []Lab{{Source: "Observation/renal", Analyte: a, Comparator: cmp, Value: v, Date: sfT.AddDate(0, 0, -daysAgo), Code: "LOINC"}}
 }
 
-func egfr(v float64) []Lab { return renalLab(AnalyteEGFR, Exact, v, 20) }
+func sfEGFR(v float64) []Lab { return sfRenal(AnalyteEGFR, Exact, v, 20) }
 
 func TestBisphosphonateEGFRContraindicationFires(t *testing.T) {
 	del := func(ids ...string) []string {
@@ -55,34 +55,34 @@ func TestBisphosphonateEGFRContraindicationFires(t *testing.T) {
 		want  []fxOutcome
 	}{
 		{"eGFR 25 + alendronate draft order at order-sign -> critical, delete draft",
-			bpFacts(OrderSign, egfr(25), draftAlendronate), []fxOutcome{{Critical, del("aln")}}},
+			sfFacts(OrderSign, sfEGFR(25), sfDraftALN), []fxOutcome{{Critical, del("aln")}}},
 		{"eGFR 29.9 + risedronate draft -> critical",
-			bpFacts(OrderSign, egfr(29.9), draftRisedronate), []fxOutcome{{Critical, del("ris")}}},
+			sfFacts(OrderSign, sfEGFR(29.9), sfDraftRIS), []fxOutcome{{Critical, del("ris")}}},
 		{"eGFR exactly 30 + alendronate draft -> warning (SmPC 35, D4)",
-			bpFacts(OrderSign, egfr(30), draftAlendronate), []fxOutcome{{Warning, del("aln")}}},
+			sfFacts(OrderSign, sfEGFR(30), sfDraftALN), []fxOutcome{{Warning, del("aln")}}},
 		{"eGFR 34.9 + zoledronic acid draft at order-select -> warning",
-			bpFacts(OrderSelect, egfr(34.9), draftZoledronic), []fxOutcome{{Warning, del("zol")}}},
+			sfFacts(OrderSelect, sfEGFR(34.9), sfDraftZOL), []fxOutcome{{Warning, del("zol")}}},
 		{"Cockcroft-Gault CrCl 28 mL/min + risedronate draft -> critical",
-			bpFacts(OrderSign, renalLab(AnalyteCrClCockcroftGault, Exact, 28, 5), draftRisedronate), []fxOutcome{{Critical, del("ris")}}},
+			sfFacts(OrderSign, sfRenal(AnalyteCrClCockcroftGault, Exact, 28, 5), sfDraftRIS), []fxOutcome{{Critical, del("ris")}}},
 		{"eGFR reported as <30 + risedronate draft -> critical",
-			bpFacts(OrderSign, renalLab(AnalyteEGFR, LessThan, 30, 5), draftRisedronate), []fxOutcome{{Critical, del("ris")}}},
+			sfFacts(OrderSign, sfRenal(AnalyteEGFR, LessThan, 30, 5), sfDraftRIS), []fxOutcome{{Critical, del("ris")}}},
 		{"eGFR reported as <35 + alendronate draft -> warning",
-			bpFacts(OrderSign, renalLab(AnalyteEGFR, LessThan, 35, 5), draftAlendronate), []fxOutcome{{Warning, del("aln")}}},
+			sfFacts(OrderSign, sfRenal(AnalyteEGFR, LessThan, 35, 5), sfDraftALN), []fxOutcome{{Warning, del("aln")}}},
 		{"eGFR 25 measured 365 days ago + alendronate draft -> critical",
-			bpFacts(OrderSign, renalLab(AnalyteEGFR, Exact, 25, 365), draftAlendronate), []fxOutcome{{Critical, del("aln")}}},
+			sfFacts(OrderSign, sfRenal(AnalyteEGFR, Exact, 25, 365), sfDraftALN), []fxOutcome{{Critical, del("aln")}}},
 		{"eGFR 32 + alendronate and risedronate drafts -> warning, delete only alendronate",
-			bpFacts(OrderSign, egfr(32), draftAlendronate, draftRisedronate), []fxOutcome{{Warning, del("aln")}}},
+			sfFacts(OrderSign, sfEGFR(32), sfDraftALN, sfDraftRIS), []fxOutcome{{Warning, del("aln")}}},
 		{"eGFR 25 + alendronate and risedronate drafts -> critical, delete both",
-			bpFacts(OrderSign, egfr(25), draftAlendronate, draftRisedronate), []fxOutcome{{Critical, del("aln", "ris")}}},
+			sfFacts(OrderSign, sfEGFR(25), sfDraftALN, sfDraftRIS), []fxOutcome{{Critical, del("aln", "ris")}}},
 		{"eGFR 20 + active alendronate at patient-view -> critical, no delete suggestion",
-			bpFacts(PatientView, egfr(20), activeAlendronate()), []fxOutcome{{Critical, nil}}},
+			sfFacts(PatientView, sfEGFR(20), sfActiveALN()), []fxOutcome{{Critical, nil}}},
 		{"eGFR 33 + active alendronate at patient-view -> warning",
-			bpFacts(PatientView, egfr(33), activeAlendronate()), []fxOutcome{{Warning, nil}}},
+			sfFacts(PatientView, sfEGFR(33), sfActiveALN()), []fxOutcome{{Warning, nil}}},
 		{"order-select: the selected alendronate draft with eGFR 25 -> critical",
-			bpFacts(OrderSelect, egfr(25), bpDraft("aln", true, DrugBisphosphonate, DrugAlendronate), draftRisedronate),
+			sfFacts(OrderSelect, sfEGFR(25), sfDraft("aln", true, DrugBisphosphonate, DrugAlendronate), sfDraftRIS),
 			[]fxOutcome{{Critical, del("aln")}}},
 		{"eGFR 40 last year, newer CrCl 28 -> critical on the newer CrCl",
-			bpFacts(OrderSign, append(renalLab(AnalyteEGFR, Exact, 40, 300), renalLab(AnalyteCrClCockcroftGault, Exact, 28, 3)...), draftRisedronate),
+			sfFacts(OrderSign, append(sfRenal(AnalyteEGFR, Exact, 40, 300), sfRenal(AnalyteCrClCockcroftGault, Exact, 28, 3)...), sfDraftRIS),
 			[]fxOutcome{{Critical, del("ris")}}},
 	}
 	for _, tc := range tests {
@@ -95,32 +95,32 @@ func TestBisphosphonateEGFRContraindicationFires(t *testing.T) {
 }
 
 func TestBisphosphonateEGFRContraindicationSilent(t *testing.T) {
-	stoppedAln := activeAlendronate()
-	stoppedAln.Status, stoppedAln.End = "stopped", bpT.AddDate(0, -2, 0)
-	cancelled := draftAlendronate
+	stoppedAln := sfActiveALN()
+	stoppedAln.Status, stoppedAln.End = "stopped", sfT.AddDate(0, -2, 0)
+	cancelled := sfDraftALN
 	cancelled.Status = "cancelled"
 	tests := []struct {
 		name  string
 		facts Facts
 	}{
-		{"eGFR reported as >60 (comparator, SEED-GP Casus 1) + alendronate draft", bpFacts(OrderSign, renalLab(AnalyteEGFR, MoreThan, 60, 5), draftAlendronate)},
-		{"eGFR reported as >=30 + alendronate draft", bpFacts(OrderSign, renalLab(AnalyteEGFR, MoreOrEqual, 30, 5), draftAlendronate)},
-		{"eGFR reported as <=30 + risedronate draft (30 itself is allowed)", bpFacts(OrderSign, renalLab(AnalyteEGFR, LessOrEqual, 30, 5), draftRisedronate)},
-		{"eGFR exactly 35 + alendronate draft", bpFacts(OrderSign, egfr(35), draftAlendronate)},
-		{"eGFR exactly 30 + risedronate draft (risedronate limit is 30)", bpFacts(OrderSign, egfr(30), draftRisedronate)},
-		{"eGFR 34 + risedronate draft", bpFacts(OrderSign, egfr(34), draftRisedronate)},
-		{"eGFR 25 measured 366 days ago + alendronate draft", bpFacts(OrderSign, renalLab(AnalyteEGFR, Exact, 25, 366), draftAlendronate)},
-		{"eGFR 25 dated after T + alendronate draft", bpFacts(OrderSign, renalLab(AnalyteEGFR, Exact, 25, -2), draftAlendronate)},
-		{"no eGFR at all + alendronate draft (missing labs are R07's job)", bpFacts(OrderSign, nil, draftAlendronate)},
-		{"eGFR 25 + denosumab draft (not a bisphosphonate)", bpFacts(OrderSign, egfr(25), draftDenosumab)},
-		{"eGFR 25 at patient-view without a bisphosphonate", bpFacts(PatientView, egfr(25))},
-		{"eGFR 25 at patient-view, alendronate stopped 2 months ago", bpFacts(PatientView, egfr(25), stoppedAln)},
-		{"eGFR 25 at patient-view, only a draft alendronate order", bpFacts(PatientView, egfr(25), draftAlendronate)},
-		{"eGFR 25 + cancelled alendronate draft at order-sign", bpFacts(OrderSign, egfr(25), cancelled)},
-		{"eGFR 25 at order-sign with only an active (not draft) alendronate", bpFacts(OrderSign, egfr(25), activeAlendronate())},
-		{"order-select: alendronate draft not selected while another order is", bpFacts(OrderSelect, egfr(25), draftAlendronate, bpDraft("dmab", true, DrugDenosumab))},
+		{"eGFR reported as >60 (comparator, SEED-GP Casus 1) + alendronate draft", sfFacts(OrderSign, sfRenal(AnalyteEGFR, MoreThan, 60, 5), sfDraftALN)},
+		{"eGFR reported as >=30 + alendronate draft", sfFacts(OrderSign, sfRenal(AnalyteEGFR, MoreOrEqual, 30, 5), sfDraftALN)},
+		{"eGFR reported as <=30 + risedronate draft (30 itself is allowed)", sfFacts(OrderSign, sfRenal(AnalyteEGFR, LessOrEqual, 30, 5), sfDraftRIS)},
+		{"eGFR exactly 35 + alendronate draft", sfFacts(OrderSign, sfEGFR(35), sfDraftALN)},
+		{"eGFR exactly 30 + risedronate draft (risedronate limit is 30)", sfFacts(OrderSign, sfEGFR(30), sfDraftRIS)},
+		{"eGFR 34 + risedronate draft", sfFacts(OrderSign, sfEGFR(34), sfDraftRIS)},
+		{"eGFR 25 measured 366 days ago + alendronate draft", sfFacts(OrderSign, sfRenal(AnalyteEGFR, Exact, 25, 366), sfDraftALN)},
+		{"eGFR 25 dated after T + alendronate draft", sfFacts(OrderSign, sfRenal(AnalyteEGFR, Exact, 25, -2), sfDraftALN)},
+		{"no eGFR at all + alendronate draft (missing labs are R07's job)", sfFacts(OrderSign, nil, sfDraftALN)},
+		{"eGFR 25 + denosumab draft (not a bisphosphonate)", sfFacts(OrderSign, sfEGFR(25), sfDraftDmab)},
+		{"eGFR 25 at patient-view without a bisphosphonate", sfFacts(PatientView, sfEGFR(25))},
+		{"eGFR 25 at patient-view, alendronate stopped 2 months ago", sfFacts(PatientView, sfEGFR(25), stoppedAln)},
+		{"eGFR 25 at patient-view, only a draft alendronate order", sfFacts(PatientView, sfEGFR(25), sfDraftALN)},
+		{"eGFR 25 + cancelled alendronate draft at order-sign", sfFacts(OrderSign, sfEGFR(25), cancelled)},
+		{"eGFR 25 at order-sign with only an active (not draft) alendronate", sfFacts(OrderSign, sfEGFR(25), sfActiveALN())},
+		{"order-select: alendronate draft not selected while another order is", sfFacts(OrderSelect, sfEGFR(25), sfDraftALN, sfDraft("dmab", true, DrugDenosumab))},
 		{"eGFR 28 last year, newer eGFR 40 + risedronate draft",
-			bpFacts(OrderSign, append(renalLab(AnalyteEGFR, Exact, 28, 300), Lab{Source: "Observation/new", Analyte: AnalyteEGFR, Value: 40, Date: bpT.AddDate(0, 0, -2)}), draftRisedronate)},
+			sfFacts(OrderSign, append(sfRenal(AnalyteEGFR, Exact, 28, 300), Lab{Source: "Observation/new", Analyte: AnalyteEGFR, Value: 40, Date: sfT.AddDate(0, 0, -2)}), sfDraftRIS)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,7 +133,7 @@ func TestBisphosphonateEGFRContraindicationSilent(t *testing.T) {
 
 func TestBisphosphonateEGFRContraindicationCardText(t *testing.T) {
 	t.Run("Cockcroft-Gault is named", func(t *testing.T) {
-		fd := fxFinding(t, BisphosphonateEGFRContraindication, bpFacts(OrderSign, renalLab(AnalyteCrClCockcroftGault, Exact, 28, 5), draftRisedronate))
+		fd := fxFinding(t, BisphosphonateEGFRContraindication, sfFacts(OrderSign, sfRenal(AnalyteCrClCockcroftGault, Exact, 28, 5), sfDraftRIS))
 		if !strings.Contains(fd.Evidence[0].Label.EN, "Cockcroft-Gault") || !strings.Contains(fd.Summary.EN, "Creatinine clearance 28") {
 			t.Errorf("CrCl not named: summary %q, evidence %q", fd.Summary.EN, fd.Evidence[0].Label.EN)
 		}
@@ -142,7 +142,7 @@ func TestBisphosphonateEGFRContraindicationCardText(t *testing.T) {
 		}
 	})
 	t.Run("warning states the SmPC vs seed disagreement (D4)", func(t *testing.T) {
-		fd := fxFinding(t, BisphosphonateEGFRContraindication, bpFacts(OrderSign, egfr(32), draftAlendronate))
+		fd := fxFinding(t, BisphosphonateEGFRContraindication, sfFacts(OrderSign, sfEGFR(32), sfDraftALN))
 		for _, want := range []string{"< 30", "35", "SmPC"} {
 			if !strings.Contains(fd.Detail.EN, want) || !strings.Contains(fd.Detail.NL, want) {
 				t.Errorf("detail lacks %q:\n%s", want, fd.Detail.EN)
@@ -157,13 +157,13 @@ func TestBisphosphonateEGFRContraindicationCardText(t *testing.T) {
 		}
 	})
 	t.Run("comparator shown in summary and evidence", func(t *testing.T) {
-		fd := fxFinding(t, BisphosphonateEGFRContraindication, bpFacts(OrderSign, renalLab(AnalyteEGFR, LessThan, 30, 5), draftRisedronate))
+		fd := fxFinding(t, BisphosphonateEGFRContraindication, sfFacts(OrderSign, sfRenal(AnalyteEGFR, LessThan, 30, 5), sfDraftRIS))
 		if fd.Evidence[0].Value != "<30" || !strings.Contains(fd.Summary.NL, "eGFR <30") {
 			t.Errorf("comparator lost: %q / %q", fd.Evidence[0].Value, fd.Summary.NL)
 		}
 	})
 	t.Run("denosumab/referral advice in the text", func(t *testing.T) {
-		fd := fxFinding(t, BisphosphonateEGFRContraindication, bpFacts(OrderSign, egfr(25), draftAlendronate))
+		fd := fxFinding(t, BisphosphonateEGFRContraindication, sfFacts(OrderSign, sfEGFR(25), sfDraftALN))
 		if !strings.Contains(fd.Detail.EN, "denosumab") || !strings.Contains(fd.Detail.NL, "verwijzing") {
 			t.Errorf("detail lacks referral/denosumab advice:\n%s", fd.Detail.EN)
 		}
