@@ -497,12 +497,12 @@ var icd10Rules = func() []icd10Rule {
 	rs := []icd10Rule{
 		{prefix: "S02", meaning: m(false, cExcl)}, // skull and face
 		{prefix: "S12", meaning: m(false, cExcl)}, // cervical spine
+		// S22 is ribs, sternum and thoracic spine: every part is an
+		// included site (NIV), flail chest (S22.5) included.
+		{prefix: "S22", meaning: m(false, cFx)},
 		{prefix: "S220", meaning: m(false, cFx, cVert)},
 		// WHO S22.1 "multiple fractures of thoracic spine" (not in CM).
 		{prefix: "S221", meaning: m(false, cFx, cVert)},
-		{prefix: "S222", meaning: m(false, cFx)}, // sternum
-		{prefix: "S223", meaning: m(false, cFx)}, // rib
-		{prefix: "S224", meaning: m(false, cFx)}, // multiple ribs
 		{prefix: "S32", meaning: m(false, cFx)},  // sacrum, pelvis, acetabulum
 		{prefix: "S320", meaning: m(false, cFx, cVert)},
 		{prefix: "S42", meaning: m(false, cFx)},
