@@ -503,7 +503,7 @@ var icd10Rules = func() []icd10Rule {
 		{prefix: "S220", meaning: m(false, cFx, cVert)},
 		// WHO S22.1 "multiple fractures of thoracic spine" (not in CM).
 		{prefix: "S221", meaning: m(false, cFx, cVert)},
-		{prefix: "S32", meaning: m(false, cFx)},  // sacrum, pelvis, acetabulum
+		{prefix: "S32", meaning: m(false, cFx)}, // sacrum, pelvis, acetabulum
 		{prefix: "S320", meaning: m(false, cFx, cVert)},
 		{prefix: "S42", meaning: m(false, cFx)},
 		{prefix: "S52", meaning: m(false, cFx)},
