@@ -37,7 +37,7 @@ var (
 		Label: "Aclasta (zoledronic acid 5 mg) SmPC 4.4: pre-existing hypocalcaemia must be treated before initiating therapy",
 		URL:   "https://www.ema.europa.eu/en/medicines/human/EPAR/aclasta",
 	}
-	CiteProliaSmPC = Citation{
+	CiteProliaHypocalcaemia = Citation{
 		Label: "Prolia (denosumab 60 mg) SmPC 4.3/4.4: hypocalcaemia must be corrected before starting",
 		URL:   "https://www.ema.europa.eu/en/medicines/human/EPAR/prolia",
 	}
@@ -113,7 +113,7 @@ func evalAntiresorptiveHypocalcaemia(c *Context) []Finding {
 			{NL: kind.NL + " < " + FormatNumber(th.CalciumLow) + " mmol/L (SEED-GP referentie 2,10–2,55)", EN: kind.EN + " < " + FormatNumber(th.CalciumLow) + " mmol/L (SEED-GP reference 2.10–2.55)"},
 			{NL: "uitslag ≤ " + itoa(th.LabFreshDays) + " dagen oud; gecorrigeerd calcium heeft voorrang", EN: "result ≤ " + itoa(th.LabFreshDays) + " days old; corrected calcium preferred"},
 		},
-		Citations:       []Citation{CiteRisedronateHypocalcaemia, CiteAclastaHypocalcaemia, CiteProliaSmPC},
+		Citations:       []Citation{CiteRisedronateHypocalcaemia, CiteAclastaHypocalcaemia, CiteProliaHypocalcaemia},
 		Suggestions:     sugg,
 		SelectionAny:    len(sugg) > 1,
 		OverrideReasons: StandardOverrideReasons,
