@@ -1,0 +1,277 @@
+package rules
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// R17 fracture-on-treatment (rules.md §4 R17).
+//
+// Sources: NIV 2022 "Strategieën tijdens behandeling en op lange termijn"
+// ("Verricht na een incidente fractuur na 12 maanden behandeling met
+// botafbraakremmende medicatie een standaard herevaluatie … Ga na of andere
+// factoren een rol spelen … zoals onvoldoende therapietrouw, botverlies of
+// … nieuwe risicofactoren"); NHGDoc referral trigger "≥ 2 nieuwe fracturen
+// ondanks behandeling met bisfosfonaten > 1 jaar"; SEED-GP Casus 4 (L1
+// fracture on alendronate; "Aanvullend labonderzoek?"), "Nieuwe fracturen:
+// overweeg switch naar andere medicatie", "Therapietrouw, inname
+// instructie".
+//
+// Thresholds: FRACTURE_ON_TX_MIN_MONTHS (≥ 12 months after the start of
+// continuous therapy), FRACTURE_ON_TX_REFER_COUNT (≥ 2 → referral),
+// RECENT_FRACTURE_MONTHS (24: only a fracture of the last 2 years triggers
+// the card [DESIGN]), EPISODE_MERGE_GAP_DAYS (90).
+//
+// Continuous therapy is the merged timeline of all osteoporosis drugs
+// (a switch from alendronate to zoledronic acid stays continuous); a
+// zoledronic acid 5 mg infusion covers one year, a denosumab 60 mg dose
+// DMAB_INTERVAL_DAYS. The card needs an osteoporosis drug in use at T (an
+// active record, or T within a dose's cover), so it does not meet R01
+// fracture-case-finding (which needs no active drug) for the same fracture. Fractures of unknown onset (e.g. a vertebral deformity found on
+// VFA) never trigger the card (seed S4: onset unknown), but a counted
+// vertebral fracture of unknown onset adds to the number of fractures once
+// the card fires (seed S6: "Tweetal wervelinfracties").
+
+// TopicFractureOnTreatment is the topic code of R17.
+const TopicFractureOnTreatment = "fracture-on-treatment"
+
+// FractureOnTreatment is rule R17.
+var FractureOnTreatment = Rule{
+	Number: 17,
+	Topic:  TopicFractureOnTreatment,
+	Hooks:  []Hook{PatientView},
+	Eval:   evalFractureOnTreatment,
+}
+
+func init() { register(FractureOnTreatment) }
+
+// fractureOnTreatmentPanel is the R07 panel plus M-protein (NIV 2022:
+// ESR/M-protein for myeloma).
+var fractureOnTreatmentPanel = append(append([]Analyte(nil), CoreLabPanel...), AnalyteMProtein)
+
+// therapyPeriod is a stretch of continuous osteoporosis therapy.
+type therapyPeriod struct {
+	Start, End time.Time
+	Records    []MedicationRecord
+}
+
+func evalFractureOnTreatment(c *Context) []Finding {
+	th := c.Thresholds
+	T := c.Facts.AsOf
+	periods := c.therapyPeriods()
+	if !c.ActiveOsteoporosisDrug() && !c.bisphosphonateActive(c.bisphosphonateExposure()) && !coveredAt(periods, T) {
+		return nil
+	}
+	recentFrom := MonthsBefore(T, th.RecentFractureMonths)
+
+	type onTx struct {
+		f Condition
+		p therapyPeriod
+	}
+	var counted []onTx
+	var trigger *onTx
+	var unknownOnset []Condition
+	for _, f := range c.Fractures() {
+		if f.Onset.IsZero() {
+			if f.Has(ConceptVertebralFracture) {
+				unknownOnset = append(unknownOnset, f)
+			}
+			continue
+		}
+		if f.Onset.After(T) {
+			continue
+		}
+		for _, p := range periods {
+			if f.Onset.Before(p.Start.AddDate(0, th.FractureOnTxMinMonths, 0)) || f.Onset.After(p.End) {
+				continue
+			}
+			x := onTx{f, p}
+			counted = append(counted, x)
+			if f.Onset.After(recentFrom) && (trigger == nil || f.Onset.After(trigger.f.Onset)) {
+				trigger = &x
+			}
+			break
+		}
+	}
+	if trigger == nil {
+		return nil
+	}
+	count := len(counted) + len(unknownOnset)
+	refer := count >= th.FractureOnTxReferCount
+	drug := therapyNames(trigger.p)
+
+	var ev []Evidence
+	ev = append(ev, Evidence{Label: Text{NL: "Start osteoporosemedicatie (" + drug + ")", EN: "Start of osteoporosis therapy (" + drug + ")"},
+		Value: FormatDate(trigger.p.Start), Date: trigger.p.Start, Source: trigger.p.Records[0].Source})
+	for _, x := range counted {
+		months := monthsBetween(x.p.Start, x.f.Onset)
+		ev = append(ev, Evidence{Label: Text{NL: "Fractuur tijdens behandeling (na " + itoa(months) + " maanden)", EN: "Fracture during treatment (after " + itoa(months) + " months)"},
+			Value: x.f.Code, Date: x.f.Onset, Source: x.f.Source})
+	}
+	for _, f := range unknownOnset {
+		ev = append(ev, Evidence{Label: Text{NL: "Wervelfractuur, begin onbekend (telt mee)", EN: "Vertebral fracture, onset unknown (counted)"}, Value: f.Code, Source: f.Source})
+	}
+
+	detailNL := "Nieuwe fractuur na ≥ " + itoa(th.FractureOnTxMinMonths) + " maanden behandeling met " + drug + ". Doe een standaard herevaluatie (NIV 2022):\n\n" +
+		"- therapietrouw en innametechniek (nuchter, rechtop blijven, wekelijkse dag);\n" +
+		"- secundaire oorzaken: laboratoriumonderzoek inclusief BSE en M-proteïne (alkalische fosfatase is kort na een fractuur verhoogd: interpreteer voorzichtig);\n" +
+		"- botverlies: DXA met VFA;\n" +
+		"- nieuwe risicofactoren (medicatie, valrisico); overweeg een switch naar andere medicatie (bijv. intraveneus zoledroninezuur bij problemen met orale inname)."
+	detailEN := "New fracture after ≥ " + itoa(th.FractureOnTxMinMonths) + " months of " + drug + ". Do a standard re-evaluation (NIV 2022):\n\n" +
+		"- adherence and intake technique (fasting, staying upright, weekly day);\n" +
+		"- secondary causes: laboratory tests including ESR and M-protein (alkaline phosphatase is raised shortly after a fracture: interpret with caution);\n" +
+		"- bone loss: DXA with VFA;\n" +
+		"- new risk factors (medication, fall risk); consider switching to another drug (e.g. intravenous zoledronic acid if oral intake is a problem)."
+	if c.hypothyroidOnReplacement() {
+		detailNL += "\n\nHypothyreoïdie: controleer de TSH (over- of ondersuppletie)."
+		detailEN += "\n\nHypothyroidism: check TSH (over- or under-replacement)."
+	}
+	if refer {
+		detailNL += "\n\n" + itoa(count) + " fracturen ondanks behandeling: overweeg verwijzing naar de tweede lijn."
+		detailEN += "\n\n" + itoa(count) + " fractures despite treatment: consider referral to secondary care."
+	}
+
+	reason := Text{NL: "fractuur tijdens osteoporosebehandeling", EN: "fracture during osteoporosis treatment"}
+	var sugs []Suggestion
+	if labs := c.labsMissingSince(fractureOnTreatmentPanel, trigger.f.Onset); len(labs) > 0 {
+		sugs = append(sugs, SuggestLabPanel(labs, reason))
+	}
+	if !c.DXAOnOrAfter(trigger.f.Onset) {
+		sugs = append(sugs, SuggestDXA(true, reason))
+	}
+	sugs = append(sugs, referralSuggestion(reason, refer))
+
+	summary := Text{
+		NL: "Nieuwe fractuur na ≥" + itoa(th.FractureOnTxMinMonths) + " mnd " + drug + ": herevalueer therapietrouw, oorzaken, DXA/VFA; overweeg switch",
+		EN: "New fracture after ≥" + itoa(th.FractureOnTxMinMonths) + " mo of " + drug + ": re-evaluate adherence, causes, BMD/VFA; consider switch",
+	}
+	if refer {
+		summary = Text{
+			NL: itoa(count) + " fracturen ondanks ≥" + itoa(th.FractureOnTxMinMonths) + " mnd " + drug + ": herevalueer en overweeg verwijzing",
+			EN: itoa(count) + " fractures despite ≥" + itoa(th.FractureOnTxMinMonths) + " mo of " + drug + ": re-evaluate and consider referral",
+		}
+	}
+	return []Finding{{
+		Topic:     TopicFractureOnTreatment,
+		Indicator: Warning,
+		Summary:   summary,
+		Detail:    Text{NL: detailNL, EN: detailEN},
+		Evidence:  ev,
+		Thresholds: []Text{
+			{NL: "fractuur ≥ " + itoa(th.FractureOnTxMinMonths) + " maanden na de start van doorlopende behandeling, tijdens die behandeling",
+				EN: "fracture ≥ " + itoa(th.FractureOnTxMinMonths) + " months after the start of continuous treatment, while on it"},
+			{NL: "≥ " + itoa(th.FractureOnTxReferCount) + " fracturen ondanks behandeling → verwijzing overwegen (NHGDoc)",
+				EN: "≥ " + itoa(th.FractureOnTxReferCount) + " fractures despite treatment → consider referral (NHGDoc)"},
+			{NL: "alleen een fractuur < " + itoa(th.RecentFractureMonths) + " maanden geleden opent de kaart",
+				EN: "only a fracture < " + itoa(th.RecentFractureMonths) + " months ago opens the card"},
+		},
+		Citations:       []Citation{CiteNIVLongTerm, CiteNHGStopBP, CiteNIVLab},
+		Suggestions:     sugs,
+		SelectionAny:    true,
+		OverrideReasons: StandardOverrideReasons,
+	}}
+}
+
+// therapyPeriods merges every osteoporosis-drug record (draft orders
+// excluded) into continuous periods, gap ≤ EPISODE_MERGE_GAP_DAYS. A
+// zoledronic acid 5 mg infusion covers one year, a denosumab 60 mg dose
+// DMAB_INTERVAL_DAYS; an open record runs to T.
+func (c *Context) therapyPeriods() []therapyPeriod {
+	type span struct {
+		start, end time.Time
+		m          MedicationRecord
+	}
+	var spans []span
+	for _, cl := range OsteoporosisDrugs {
+		for _, m := range c.Records(cl, false) {
+			if c.IsOncologyDenosumab(m) || m.Start.After(c.Facts.AsOf) {
+				continue
+			}
+			if cl != DrugBisphosphonate && m.Is(DrugBisphosphonate) {
+				continue // listed once, under bisphosphonate
+			}
+			switch m.Status {
+			case "not-taken", "not-done", "cancelled", "draft", "intended":
+				continue
+			}
+			var end time.Time
+			switch {
+			case m.Is(DrugZoledronicAcid) && m.SingleDose:
+				if !c.zolInfusionGiven(m) {
+					continue
+				}
+				end = m.Start.AddDate(zolYearsPerInfusion, 0, 0)
+			case m.Is(DrugDenosumab) && m.SingleDose:
+				end = m.Start.AddDate(0, 0, c.Thresholds.DmabIntervalDays)
+			default:
+				end, _ = c.recordEnd(m)
+			}
+			spans = append(spans, span{m.Start, end, m})
+		}
+	}
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
+	var out []therapyPeriod
+	for _, s := range spans {
+		if n := len(out); n > 0 && DaysBetween(out[n-1].End, s.start) <= c.Thresholds.BPMergeGapDays {
+			if s.end.After(out[n-1].End) {
+				out[n-1].End = s.end
+			}
+			out[n-1].Records = append(out[n-1].Records, s.m)
+			continue
+		}
+		out = append(out, therapyPeriod{Start: s.start, End: s.end, Records: []MedicationRecord{s.m}})
+	}
+	return out
+}
+
+// coveredAt reports whether t falls within a therapy period (a denosumab
+// dose covers DMAB_INTERVAL_DAYS, a zoledronic acid infusion one year).
+func coveredAt(periods []therapyPeriod, t time.Time) bool {
+	for _, p := range periods {
+		if !t.Before(p.Start) && !t.After(p.End) {
+			return true
+		}
+	}
+	return false
+}
+
+// therapyNames lists the ingredient names of a period, in order of use.
+func therapyNames(p therapyPeriod) string {
+	var names []string
+	seen := map[string]bool{}
+	for _, m := range p.Records {
+		n := m.Name
+		if n == "" {
+			n = m.Code
+		}
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// monthsBetween returns whole calendar months from a to b.
+func monthsBetween(a, b time.Time) int {
+	m := (b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())
+	if b.Day() < a.Day() {
+		m--
+	}
+	return m
+}
+
+// hypothyroidOnReplacement reports a recorded hypothyroidism or levothyroxine
+// in use (SEED-GP Casus 4: check the replacement dose via TSH).
+func (c *Context) hypothyroidOnReplacement() bool {
+	if c.Active(DrugLevothyroxine) {
+		return true
+	}
+	for _, cond := range c.Facts.Conditions {
+		if cond.Has(ConceptHypothyroidism) {
+			return true
+		}
+	}
+	return false
+}
