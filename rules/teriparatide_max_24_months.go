@@ -1,0 +1,229 @@
+package rules
+
+import (
+	"math"
+	"strings"
+)
+
+// R21 teriparatide-max-24-months (rules.md §4 R21, §6 D9).
+//
+// Sources: SEED-GP "Anabole middel: teriparatide … Dagelijkse injectie …
+// Maximaal 24 maanden … Gevolgd door botresorptieremmer"; Forsteo SmPC 4.2
+// "The maximum total duration of treatment with FORSTEO should be 24 months
+// … The 24-month course … should not be repeated over a patient's
+// lifetime"; NIV 2022 standard duration "2 jaar voor teriparatide". D9: the
+// US Forteo label (11/2020) allows use beyond 2 years when the patient
+// remains at or has returned to high fracture risk, so the US profile
+// (TPTD_US_LABEL) shows a warning instead of critical.
+//
+// Thresholds: TPTD_MAX_MONTHS (24, lifetime), TPTD_WARN_MONTHS (22,
+// [DESIGN]), TPTD_US_LABEL; EPISODE_MERGE_GAP_DAYS separates courses.
+//
+// Exposure E is the lifetime sum of teriparatide episodes up to T (context
+// Episodes; months are days × 12 / 365.25).
+//   - E ≥ 22 months and active → info: the course ends at 24 months, plan
+//     the follow-on antiresorptive (R22).
+//   - E ≥ 24 months and active; an order (order-select: the selected one;
+//     order-sign: any) that would take E beyond 24 months; or a new course
+//     after one recorded as completed → critical (warning on the US label).
+//     The suggestion deletes the draft order (or stops the prescription).
+
+// TopicTeriparatideMax24Months is the topic code of R21.
+const TopicTeriparatideMax24Months = "teriparatide-max-24-months"
+
+// TeriparatideMax24Months is rule R21.
+var TeriparatideMax24Months = Rule{
+	Number: 21,
+	Topic:  TopicTeriparatideMax24Months,
+	Hooks:  []Hook{PatientView, OrderSelect, OrderSign},
+	Eval:   evalTeriparatideMax24Months,
+}
+
+func init() { register(TeriparatideMax24Months) }
+
+// tptdMonths converts exposure days to months.
+func tptdMonths(days int) float64 { return float64(days) * 12 / 365.25 }
+
+// tptdMonthsText renders exposure months with one decimal.
+func tptdMonthsText(days int) string {
+	return FormatNumber(math.Floor(tptdMonths(days)*10) / 10)
+}
+
+func evalTeriparatideMax24Months(c *Context) []Finding {
+	th := c.Thresholds
+	episodes := c.Episodes(DrugTeriparatide, false)
+	exposure := 0
+	for _, e := range episodes {
+		exposure += e.Days(c.Facts.AsOf)
+	}
+	active := c.Active(DrugTeriparatide)
+	maxM, warnM := float64(th.TptdMaxMonths), float64(th.TptdWarnMonths)
+
+	// A course recorded as completed, ended before the current one.
+	var completed *Episode
+	for i := range episodes {
+		e := episodes[i]
+		if e.Open || !e.End.Before(c.Facts.AsOf) {
+			continue
+		}
+		for _, m := range e.Records {
+			if m.Status == "completed" {
+				completed = &episodes[i]
+			}
+		}
+	}
+
+	var drafts []MedicationRecord
+	if c.Facts.Hook != PatientView {
+		for _, m := range c.DraftOrders(DrugTeriparatide) {
+			if m.DoNotPerform || !c.StatusActive(m) {
+				continue
+			}
+			if c.Facts.Hook == OrderSelect && !m.Selected {
+				continue
+			}
+			drafts = append(drafts, m)
+		}
+		if len(drafts) == 0 {
+			return nil
+		}
+	}
+
+	ev := []Evidence{{
+		Label: Text{NL: "Cumulatieve blootstelling teriparatide", EN: "Cumulative teriparatide exposure"},
+		Value: tptdMonthsText(exposure), Unit: "maanden/months",
+	}}
+	for _, e := range episodes {
+		first := e.Records[0]
+		ev = append(ev, Evidence{
+			Label:  Text{NL: "Kuur teriparatide (" + itoa(e.Days(c.Facts.AsOf)) + " dagen)", EN: "Teriparatide course (" + itoa(e.Days(c.Facts.AsOf)) + " days)"},
+			Value:  first.Name + ", status " + e.Records[len(e.Records)-1].Status,
+			Date:   e.Start,
+			Source: first.Source,
+		})
+	}
+
+	var reasonsNL, reasonsEN []string
+	var suggestions []Suggestion
+	projected := exposure
+	for _, d := range drafts {
+		days := 1
+		switch {
+		case d.SupplyDays > 0:
+			days = d.SupplyDays
+		case !d.End.IsZero() && !d.Start.IsZero():
+			days = DaysBetween(d.Start, d.End) + 1
+		}
+		if exposure+days > projected {
+			projected = exposure + days
+		}
+		ev = append(ev, Evidence{Label: Text{NL: "Opdracht teriparatide (duur)", EN: "Teriparatide order (duration)"}, Value: itoa(days), Unit: "dagen/days", Source: d.Source})
+		suggestions = append(suggestions, SuggestDeleteDraft(d, Text{NL: "Opdracht teriparatide verwijderen", EN: "Remove the teriparatide order"}))
+	}
+	critical := false
+	switch {
+	case len(drafts) > 0 && tptdMonths(projected) > maxM:
+		critical = true
+		reasonsNL = append(reasonsNL, "deze opdracht brengt de totale blootstelling op "+tptdMonthsText(projected)+" maanden, boven het maximum van "+itoa(th.TptdMaxMonths)+" maanden")
+		reasonsEN = append(reasonsEN, "this order takes total exposure to "+tptdMonthsText(projected)+" months, beyond the maximum of "+itoa(th.TptdMaxMonths)+" months")
+	case len(drafts) == 0 && active && tptdMonths(exposure) >= maxM:
+		critical = true
+		reasonsNL = append(reasonsNL, "de totale blootstelling is "+tptdMonthsText(exposure)+" maanden (maximum "+itoa(th.TptdMaxMonths)+")")
+		reasonsEN = append(reasonsEN, "total exposure is "+tptdMonthsText(exposure)+" months (maximum "+itoa(th.TptdMaxMonths)+")")
+	}
+	newCourse := completed != nil && (active || len(drafts) > 0)
+	if newCourse {
+		critical = true
+		reasonsNL = append(reasonsNL, "een eerdere kuur is als voltooid vastgelegd (gestopt "+FormatDate(completed.End)+"); de kuur wordt niet herhaald")
+		reasonsEN = append(reasonsEN, "an earlier course was recorded as completed (ended "+FormatDate(completed.End)+"); the course is not repeated")
+	}
+
+	thresholds := []Text{
+		{NL: "maximaal " + itoa(th.TptdMaxMonths) + " maanden per leven (Forsteo SmPC, SEED-GP)", EN: "at most " + itoa(th.TptdMaxMonths) + " months per lifetime (Forsteo SmPC, SEED-GP)"},
+		{NL: "aankondiging vanaf " + itoa(th.TptdWarnMonths) + " maanden ([DESIGN])", EN: "notice from " + itoa(th.TptdWarnMonths) + " months ([DESIGN])"},
+	}
+	citations := []Citation{CiteForsteoSmPC, CiteNIVLongTerm, CiteNHG}
+	if th.TptdUSLabel {
+		thresholds = append(thresholds, Text{NL: "Amerikaanse productinformatie: langer dan 2 jaar alleen bij blijvend hoog fractuurrisico (waarschuwing i.p.v. kritiek)", EN: "US label: beyond 2 years only if fracture risk remains high (warning instead of critical)"})
+		citations = append(citations, CiteForteoUSLabel)
+	}
+
+	if critical {
+		indicator := Critical
+		if th.TptdUSLabel {
+			indicator = Warning
+		}
+		if len(drafts) == 0 {
+			for _, m := range c.Records(DrugTeriparatide, false) {
+				if m.Kind == KindRequest && c.StatusActive(m) {
+					suggestions = append(suggestions, Suggestion{
+						Key:   "stop-" + string(m.Source),
+						Label: Text{NL: "Voorschrift teriparatide stoppen", EN: "Stop the teriparatide prescription"},
+						Actions: []Action{{Type: Update, Description: Text{NL: "Voorschrift teriparatide stoppen", EN: "Stop the teriparatide prescription"},
+							Order: &Order{Kind: OrderStopMedication}, ResourceID: m.Source}},
+					})
+				}
+			}
+		}
+		detailNL := "Teriparatide: " + strings.Join(reasonsNL, "; ") + ". Volgens de Europese productinformatie is de totale behandelduur maximaal " + itoa(th.TptdMaxMonths) +
+			" maanden en wordt de kuur in het leven niet herhaald. Stop teriparatide en start een botresorptieremmer om de winst in botdichtheid te behouden."
+		detailEN := "Teriparatide: " + strings.Join(reasonsEN, "; ") + ". Per the EU product information, total treatment is at most " + itoa(th.TptdMaxMonths) +
+			" months and the course is not repeated in a lifetime. Stop teriparatide and start an antiresorptive to preserve the gain in bone density."
+		if newCourse {
+			detailNL += "\n\nWas de eerdere kuur korter dan " + itoa(th.TptdMaxMonths) + " maanden, dan mag alleen de resterende duur worden gegeven; controleer de voorgeschiedenis."
+			detailEN += "\n\nIf the earlier course was shorter than " + itoa(th.TptdMaxMonths) + " months, only the remaining duration may be given; check the history."
+		}
+		if th.TptdUSLabel {
+			detailNL += "\n\nAmerikaanse productinformatie (2020): langer dan 2 jaar alleen overwegen als het fractuurrisico hoog blijft of weer hoog is."
+			detailEN += "\n\nUS label (2020): consider use beyond 2 years only if the patient remains at or has returned to high fracture risk."
+		}
+		return []Finding{{
+			Topic:     TopicTeriparatideMax24Months,
+			Indicator: indicator,
+			Summary: Text{
+				NL: "Teriparatide maximaal " + itoa(th.TptdMaxMonths) + " maanden per leven (SmPC): niet verlengen of herhalen",
+				EN: "Teriparatide max " + itoa(th.TptdMaxMonths) + " months per lifetime (SmPC): do not extend or repeat",
+			},
+			Detail:       Text{NL: detailNL, EN: detailEN},
+			Evidence:     ev,
+			Thresholds:   thresholds,
+			Citations:    citations,
+			Suggestions:  suggestions,
+			SelectionAny: true,
+			OverrideReasons: append(append([]OverrideReason(nil), StandardOverrideReasons...),
+				OverrideReason{Code: "previous-course-incomplete", Display: Text{NL: "Eerdere kuur was korter; resterende duur", EN: "Earlier course was shorter; remaining duration"}}),
+		}}
+	}
+
+	// Notice: the course is nearly complete.
+	current := exposure
+	if len(drafts) > 0 {
+		current = projected
+	} else if !active {
+		return nil
+	}
+	if tptdMonths(current) < warnM {
+		return nil
+	}
+	remaining := int(math.Round(maxM*365.25/12)) - current
+	if remaining < 0 {
+		remaining = 0
+	}
+	return []Finding{{
+		Topic:     TopicTeriparatideMax24Months,
+		Indicator: Info,
+		Summary: Text{
+			NL: "Teriparatide-kuur eindigt na " + itoa(th.TptdMaxMonths) + " maanden: plan de vervolgbehandeling met een botresorptieremmer",
+			EN: "Teriparatide course ends at " + itoa(th.TptdMaxMonths) + " months: plan a follow-on antiresorptive",
+		},
+		Detail: Text{
+			NL: "De cumulatieve blootstelling aan teriparatide is " + tptdMonthsText(current) + " maanden; nog ongeveer " + itoa(remaining) + " dagen tot het maximum van " + itoa(th.TptdMaxMonths) +
+				" maanden. Plan aansluitend een botresorptieremmer (bisfosfonaat of denosumab), anders gaat de winst in botdichtheid verloren.",
+			EN: "Cumulative teriparatide exposure is " + tptdMonthsText(current) + " months; about " + itoa(remaining) + " days remain to the maximum of " + itoa(th.TptdMaxMonths) +
+				" months. Plan an antiresorptive (bisphosphonate or denosumab) to follow, or the gain in bone density is lost.",
+		},
+		Evidence:   ev,
+		Thresholds: thresholds,
+		Citations:  citations,
+	}}
+}
