@@ -1,0 +1,305 @@
+package fhir
+
+import (
+	"encoding/json"
+	"time"
+
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
+
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// extract turns the decoded resources of one request into rules.Facts. It
+// never fails: what it cannot read becomes a rules.Gap (an unconvertible
+// unit, a DXA result without a site), or is left out when it carries no
+// meaning for the rules (a condition with an unknown code).
+func extract(res *resources, in Input, t *Terminology) Result {
+	f := rules.Facts{AsOf: in.AsOf, Hook: in.Hook}
+	if res == nil {
+		f.Patient.ID = in.PatientID
+		return Result{Facts: f}
+	}
+	f.Patient = patientFacts(res.patient, in.PatientID)
+	for _, c := range res.conditions {
+		if cond, ok := conditionFacts(c, t); ok {
+			f.Conditions = append(f.Conditions, cond)
+		}
+	}
+	for _, o := range res.observations {
+		labs, dxa, gaps := observationFacts(o, t, res.raw)
+		f.Labs = append(f.Labs, labs...)
+		f.DXA = append(f.DXA, dxa...)
+		f.Gaps = append(f.Gaps, gaps...)
+	}
+	for _, sr := range res.serviceRequests {
+		if so, ok := serviceOrderFacts(sr, false); ok {
+			f.ServiceOrder = append(f.ServiceOrder, so)
+		}
+	}
+	for _, sr := range res.draftServiceRequests {
+		if so, ok := serviceOrderFacts(sr, true); ok {
+			f.ServiceOrder = append(f.ServiceOrder, so)
+		}
+	}
+	meds, medGaps := medicationRecords(res, in, t)
+	f.Medications = append(f.Medications, meds...)
+	f.Gaps = append(f.Gaps, medGaps...)
+	f.Gaps = append(f.Gaps, res.gaps...)
+	return Result{Facts: f, raw: res.raw}
+}
+
+// patientFacts reads id, birth date and gender. A missing or invalid birth
+// date stays zero: the rules report it and skip age-gated advice.
+func patientFacts(p *r4.Patient, fallbackID string) rules.Patient {
+	out := rules.Patient{ID: fallbackID}
+	if p == nil {
+		return out
+	}
+	if p.Id != nil && *p.Id != "" {
+		out.ID = *p.Id
+	}
+	out.BirthDate = dateOf(p.BirthDate)
+	if p.Gender != nil {
+		out.Gender = p.Gender.Code()
+	}
+	return out
+}
+
+// conditionFacts reads one Condition. Entered-in-error and refuted
+// conditions never drive a card (rules.md §0.3) and are dropped; a
+// condition whose code means nothing to the rules is dropped as well.
+func conditionFacts(c r4.Condition, t *Terminology) (rules.Condition, bool) {
+	if hasAnyCode(c.VerificationStatus, "entered-in-error", "refuted") {
+		return rules.Condition{}, false
+	}
+	m, ok := t.classifyCondition(c.Code)
+	if !ok {
+		return rules.Condition{}, false
+	}
+	return rules.Condition{
+		Source:        ref("Condition", c.Id),
+		Concepts:      m.concepts,
+		Code:          m.code,
+		Onset:         conditionOnset(c),
+		Active:        conditionActive(c),
+		LowConfidence: m.lowConfidence,
+		// No verified encoding of the Genant grade exists (terminology.md
+		// §2), so it is left ungraded.
+		GenantGrade: 0,
+	}, true
+}
+
+// conditionActive reads clinicalStatus. A missing clinicalStatus counts as
+// active (a problem-list entry without status is still on the list),
+// unless abatement[x] is present: FHIR then requires an inactive status,
+// so the sender simply left it out.
+func conditionActive(c r4.Condition) bool {
+	if c.ClinicalStatus == nil || len(c.ClinicalStatus.Coding) == 0 {
+		abated := c.AbatementDateTime != nil || c.AbatementPeriod != nil || c.AbatementAge != nil || c.AbatementRange != nil || c.AbatementString != nil
+		return !abated
+	}
+	return !hasAnyCode(c.ClinicalStatus, "inactive", "remission", "resolved")
+}
+
+// hasAnyCode reports whether any coding of cc has one of the codes
+// (system-independent: the status code systems have one meaning per code).
+func hasAnyCode(cc *r4.CodeableConcept, codes ...string) bool {
+	if cc == nil {
+		return false
+	}
+	for _, c := range cc.Coding {
+		_, code := codingKey(c)
+		for _, want := range codes {
+			if code == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ref builds "Type/id".
+func ref(resourceType string, id *string) rules.Ref {
+	if id == nil {
+		return rules.Ref(resourceType + "/")
+	}
+	return rules.Ref(resourceType + "/" + *id)
+}
+
+// observationUsable decides whether an Observation's status allows reading
+// its value. final, amended, corrected and preliminary are usable;
+// entered-in-error, cancelled and unknown are not. samply decodes a missing
+// status as "registered" (its first enum value), so "registered" is usable
+// only when the raw JSON is at hand and shows that no status was sent; a
+// real "registered" Observation has no result yet, and without the raw
+// JSON the two cannot be told apart, so it is skipped.
+func observationUsable(o r4.Observation, raw map[rules.Ref]json.RawMessage) bool {
+	switch o.Status {
+	case r4.ObservationStatusFinal, r4.ObservationStatusAmended, r4.ObservationStatusCorrected, r4.ObservationStatusPreliminary:
+		return true
+	case r4.ObservationStatusRegistered:
+		b, ok := raw[ref("Observation", o.Id)]
+		if !ok {
+			return false
+		}
+		var probe struct {
+			Status *string `json:"status"`
+		}
+		if err := json.Unmarshal(b, &probe); err != nil {
+			return false
+		}
+		return probe.Status == nil
+	}
+	return false
+}
+
+// measurement is one coded value of an Observation: the Observation itself
+// or one of its components (a DXA report may carry each site as a
+// component).
+type measurement struct {
+	code     r4.CodeableConcept
+	quantity *r4.Quantity
+	integer  *int
+	ranges   []r4.ObservationReferenceRange
+}
+
+// observationFacts reads one Observation (and its components) as labs and
+// DXA measurements. Category is not checked: DXA results may carry
+// "imaging" or no category at all.
+func observationFacts(o r4.Observation, t *Terminology, raw map[rules.Ref]json.RawMessage) ([]rules.Lab, []rules.DXAMeasurement, []rules.Gap) {
+	if !observationUsable(o, raw) {
+		return nil, nil, nil
+	}
+	src := ref("Observation", o.Id)
+	date := observationDate(o)
+	ms := []measurement{{code: o.Code, quantity: o.ValueQuantity, integer: o.ValueInteger, ranges: o.ReferenceRange}}
+	for _, c := range o.Component {
+		ms = append(ms, measurement{code: c.Code, quantity: c.ValueQuantity, integer: c.ValueInteger, ranges: c.ReferenceRange})
+	}
+	var (
+		labs []rules.Lab
+		dxa  []rules.DXAMeasurement
+		gaps []rules.Gap
+	)
+	for _, m := range ms {
+		if lm, ok := t.classifyLab(m.code.Coding); ok {
+			lab, gap, ok := labFact(lm, m, src, date)
+			if ok {
+				labs = append(labs, lab)
+			} else {
+				gaps = append(gaps, gap)
+			}
+			continue
+		}
+		if dm, ok := t.classifyDXA(m.code.Coding, o.BodySite); ok {
+			d, gap, ok := dxaFact(dm, m, src, date)
+			if ok {
+				dxa = append(dxa, d)
+			} else {
+				gaps = append(gaps, gap)
+			}
+		}
+	}
+	return labs, dxa, gaps
+}
+
+// labFact converts one lab measurement, or explains why it cannot be used.
+func labFact(lm labMatch, m measurement, src rules.Ref, date time.Time) (rules.Lab, rules.Gap, bool) {
+	name := analyteName(lm.analyte)
+	q := m.quantity
+	if q == nil || q.Value == nil {
+		return rules.Lab{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (geen numerieke waarde)", EN: name.EN + " (no numeric value)"}}, false
+	}
+	unit := quantityUnit(q)
+	value, ok := convertLab(lm.analyte, q)
+	if !ok {
+		return rules.Lab{}, rules.Gap{Source: src, What: unitGapText(name, unit)}, false
+	}
+	if date.IsZero() {
+		return rules.Lab{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (datum onbekend)", EN: name.EN + " (date unknown)"}}, false
+	}
+	original, _ := quantityValue(q)
+	lab := rules.Lab{
+		Source:        src,
+		Analyte:       lm.analyte,
+		Value:         value,
+		Comparator:    comparator(q),
+		Date:          date,
+		Code:          lm.code,
+		OriginalValue: original,
+		OriginalUnit:  unit,
+	}
+	if len(m.ranges) > 0 {
+		lab.RefLow = convertRange(lm.analyte, m.ranges[0].Low, q)
+		lab.RefHigh = convertRange(lm.analyte, m.ranges[0].High, q)
+	}
+	return lab, rules.Gap{}, true
+}
+
+// dxaFact converts one DXA measurement, or explains why it cannot be used.
+// T- and Z-scores ignore their unit (none, "1", "{T-score}", "SD").
+func dxaFact(dm dxaMatch, m measurement, src rules.Ref, date time.Time) (rules.DXAMeasurement, rules.Gap, bool) {
+	label := measureLabels[dm.measure] + " (" + dm.code + ")"
+	name := rules.Text{NL: label, EN: label}
+	if dm.site == "" {
+		return rules.DXAMeasurement{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " zonder meetlocatie", EN: name.EN + " without measurement site"}}, false
+	}
+	var value float64
+	switch {
+	case dm.measure == rules.BMD:
+		v, ok := convertBMD(m.quantity)
+		if !ok {
+			if _, hasValue := quantityValue(m.quantity); hasValue {
+				return rules.DXAMeasurement{}, rules.Gap{Source: src, What: unitGapText(name, quantityUnit(m.quantity))}, false
+			}
+			return rules.DXAMeasurement{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (geen numerieke waarde)", EN: name.EN + " (no numeric value)"}}, false
+		}
+		value = v
+	case m.quantity != nil && m.quantity.Value != nil:
+		v, ok := quantityValue(m.quantity)
+		if !ok {
+			return rules.DXAMeasurement{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (geen numerieke waarde)", EN: name.EN + " (no numeric value)"}}, false
+		}
+		value = v
+	case m.integer != nil:
+		value = float64(*m.integer)
+	default:
+		return rules.DXAMeasurement{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (geen numerieke waarde)", EN: name.EN + " (no numeric value)"}}, false
+	}
+	if date.IsZero() {
+		return rules.DXAMeasurement{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (datum onbekend)", EN: name.EN + " (date unknown)"}}, false
+	}
+	return rules.DXAMeasurement{
+		Source:     src,
+		Site:       dm.site,
+		Measure:    dm.measure,
+		Value:      value,
+		Date:       date,
+		Code:       dm.code,
+		Laterality: dm.laterality,
+	}, rules.Gap{}, true
+}
+
+// measureLabels name DXA measures in Gap texts (the same in both languages).
+var measureLabels = map[rules.Measure]string{
+	rules.TScore:       "DXA T-score",
+	rules.ZScore:       "DXA Z-score",
+	rules.BMD:          "DXA BMD",
+	rules.BMDChangePct: "DXA BMD change",
+}
+
+// serviceOrderFacts reads a ServiceRequest for DXA (LOINC 38268-9). The
+// status is as samply decoded it (a missing status reads "draft"); an
+// entered-in-error request is dropped, like every entered-in-error record.
+func serviceOrderFacts(sr r4.ServiceRequest, draft bool) (rules.ServiceOrder, bool) {
+	if !hasCoding(sr.Code, SystemLOINC, LOINCDXAOrder) || sr.Status == r4.RequestStatusEnteredInError {
+		return rules.ServiceOrder{}, false
+	}
+	return rules.ServiceOrder{
+		Source: ref("ServiceRequest", sr.Id),
+		Kind:   rules.ServiceDXA,
+		Status: sr.Status.Code(),
+		Date:   serviceRequestDate(sr),
+		Draft:  draft,
+	}, true
+}

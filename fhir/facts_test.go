@@ -1,0 +1,251 @@
+package fhir
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
+
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// loadFactsBundle decodes a hand-written collection Bundle from
+// testdata/facts with samply, as the prefetch decoder does, into res. The
+// raw JSON of every Observation is kept so the missing-status handling can
+// be exercised.
+func loadFactsBundle(t *testing.T, name string, res *resources, draft bool) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "facts", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := r4.UnmarshalBundle(b)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if res.raw == nil {
+		res.raw = map[rules.Ref]json.RawMessage{}
+	}
+	for i, e := range bundle.Entry {
+		var hdr struct {
+			ResourceType string `json:"resourceType"`
+			ID           string `json:"id"`
+		}
+		if err := json.Unmarshal(e.Resource, &hdr); err != nil {
+			t.Fatalf("%s entry %d: %v", name, i, err)
+		}
+		var decodeErr error
+		switch hdr.ResourceType {
+		case "Patient":
+			var p r4.Patient
+			p, decodeErr = r4.UnmarshalPatient(e.Resource)
+			res.patient = &p
+		case "Condition":
+			var c r4.Condition
+			c, decodeErr = r4.UnmarshalCondition(e.Resource)
+			res.conditions = append(res.conditions, c)
+		case "Observation":
+			var o r4.Observation
+			o, decodeErr = r4.UnmarshalObservation(e.Resource)
+			res.observations = append(res.observations, o)
+			res.raw[rules.Ref("Observation/"+hdr.ID)] = e.Resource
+		case "ServiceRequest":
+			var sr r4.ServiceRequest
+			sr, decodeErr = r4.UnmarshalServiceRequest(e.Resource)
+			if draft {
+				res.draftServiceRequests = append(res.draftServiceRequests, sr)
+			} else {
+				res.serviceRequests = append(res.serviceRequests, sr)
+			}
+		default:
+			t.Fatalf("%s entry %d: unexpected %s", name, i, hdr.ResourceType)
+		}
+		if decodeErr != nil {
+			t.Fatalf("%s entry %d: %v", name, i, decodeErr)
+		}
+	}
+}
+
+func TestExtractScenario(t *testing.T) {
+	term := testTerminology(t)
+	res := &resources{gaps: []rules.Gap{{Source: "MedicationStatement/bad", What: rules.Text{NL: "medicatie (onbekende status)", EN: "medication (unknown status)"}}}}
+	loadFactsBundle(t, "scenario.json", res, false)
+	loadFactsBundle(t, "draft-orders.json", res, true)
+	asOf := time.Date(2024, 4, 1, 10, 0, 0, 0, time.UTC)
+	in := Input{Hook: rules.OrderSelect, PatientID: "p1", AsOf: asOf}
+
+	got := extract(res, in, term)
+
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
+	f := func(v float64) *float64 { return &v }
+	want := rules.Facts{
+		AsOf:    asOf,
+		Hook:    rules.OrderSelect,
+		Patient: rules.Patient{ID: "p1", BirthDate: d(1948, 6, 1), Gender: "female"},
+		Conditions: []rules.Condition{
+			// The display is the code, never the EHR's free text.
+			{Source: "Condition/c-tibia", Concepts: []rules.Concept{rules.ConceptFracture, rules.ConceptMTXTypicalSite}, Code: "SNOMED CT 31978002", Onset: d(2024, 2, 10), Active: true},
+			// L76 is vertebral here only because of the SNOMED coding.
+			{Source: "Condition/c-vertebra", Concepts: []rules.Concept{rules.ConceptFracture, rules.ConceptVertebralFracture}, Code: "ICPC-1-NL L76", Onset: d(2019, 5, 1), Active: false},
+			// No clinicalStatus counts as active; no onset falls back to recordedDate.
+			{Source: "Condition/c-hand", Concepts: []rules.Concept{rules.ConceptFracture}, Code: "ICPC-1-NL L74", Onset: d(2024, 1, 5), Active: true, LowConfidence: true},
+		},
+		Labs: []rules.Lab{
+			{Source: "Observation/o-egfr", Analyte: rules.AnalyteEGFR, Value: 60, Comparator: rules.MoreThan, Date: time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC), Code: "LOINC 98979-8", OriginalValue: 60, OriginalUnit: "mL/min/{1.73_m2}"},
+			{Source: "Observation/o-vitd", Analyte: rules.AnalyteVitaminD, Value: 29.952, Date: d(2024, 3, 1), Code: "NHG-45 VITD0001", RefLow: f(49.92), RefHigh: f(249.6), OriginalValue: 12, OriginalUnit: "ng/mL"},
+			{Source: "Observation/o-calcium", Analyte: rules.AnalyteCalcium, Value: 2.0459, Date: time.Date(2024, 3, 3, 12, 0, 0, 0, time.UTC), Code: "LOINC 17861-6", OriginalValue: 8.2, OriginalUnit: "mg/dL"},
+			// A missing status (decoded by samply as "registered") is usable.
+			{Source: "Observation/o-phosphate-nostatus", Analyte: rules.AnalytePhosphate, Value: 1.1, Date: d(2024, 3, 1), Code: "LOINC 14879-1", OriginalValue: 1.1, OriginalUnit: "mmol/L"},
+		},
+		DXA: []rules.DXAMeasurement{
+			{Source: "Observation/o-dxa-spine", Site: rules.SiteLumbarSpine, Measure: rules.TScore, Value: -2.7, Date: d(2024, 3, 15), Code: "LOINC 38267-1"},
+			{Source: "Observation/o-dxa-neck", Site: rules.SiteFemoralNeck, Measure: rules.TScore, Value: -2.9, Date: d(2024, 3, 15), Code: "LOINC 38263-0"},
+			{Source: "Observation/o-dxa-panel", Site: rules.SiteLumbarSpine, Measure: rules.BMD, Value: 0.812, Date: d(2024, 3, 15), Code: "LOINC 24966-4"},
+			{Source: "Observation/o-dxa-panel", Site: rules.SiteTotalHip, Measure: rules.TScore, Value: -1.5, Date: d(2024, 3, 15), Code: "LOINC 80945-9", Laterality: "right"},
+		},
+		ServiceOrder: []rules.ServiceOrder{
+			{Source: "ServiceRequest/sr-dxa", Kind: rules.ServiceDXA, Status: "active", Date: d(2024, 3, 2)},
+			{Source: "ServiceRequest/draft-dxa", Kind: rules.ServiceDXA, Status: "draft", Date: d(2024, 4, 15), Draft: true},
+		},
+		Gaps: []rules.Gap{
+			{Source: "Observation/o-alp-badunit", What: rules.Text{NL: "alkalische fosfatase (eenheid U/mL)", EN: "alkaline phosphatase (unit U/mL)"}},
+			{Source: "Observation/o-tsh-nounit", What: rules.Text{NL: "TSH (geen eenheid)", EN: "TSH (no unit)"}},
+			{Source: "Observation/o-dxa-femur-nosite", What: rules.Text{NL: "DXA T-score (LOINC 38263-0) zonder meetlocatie", EN: "DXA T-score (LOINC 38263-0) without measurement site"}},
+			{Source: "MedicationStatement/bad", What: rules.Text{NL: "medicatie (onbekende status)", EN: "medication (unknown status)"}},
+		},
+	}
+	// The scenario holds no medication resources; medication records are
+	// built by medications.go and tested there.
+	if diff := cmp.Diff(want, got.Facts); diff != "" {
+		t.Errorf("extract (-want +got):\n%s", diff)
+	}
+	if _, ok := got.Resource("Observation/o-egfr"); !ok {
+		t.Errorf("Result lost the raw resources")
+	}
+}
+
+func TestExtractWithoutPatientResource(t *testing.T) {
+	asOf := time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)
+	got := extract(&resources{}, Input{Hook: rules.PatientView, PatientID: "p9", AsOf: asOf}, DefaultTerminology())
+	want := rules.Facts{AsOf: asOf, Hook: rules.PatientView, Patient: rules.Patient{ID: "p9"}}
+	if diff := cmp.Diff(want, got.Facts); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestObservationUsable(t *testing.T) {
+	status := func(s string) r4.ObservationStatus {
+		var st r4.ObservationStatus
+		if err := json.Unmarshal([]byte(`"`+s+`"`), &st); err != nil {
+			t.Fatalf("status %q: %v", s, err)
+		}
+		return st
+	}
+	id := "o1"
+	withRaw := func(js string) map[rules.Ref]json.RawMessage {
+		return map[rules.Ref]json.RawMessage{"Observation/o1": json.RawMessage(js)}
+	}
+	tests := []struct {
+		name string
+		obs  r4.Observation
+		raw  map[rules.Ref]json.RawMessage
+		want bool
+	}{
+		{"final", r4.Observation{Id: &id, Status: status("final")}, nil, true},
+		{"amended", r4.Observation{Id: &id, Status: status("amended")}, nil, true},
+		{"corrected", r4.Observation{Id: &id, Status: status("corrected")}, nil, true},
+		{"preliminary", r4.Observation{Id: &id, Status: status("preliminary")}, nil, true},
+		{"entered-in-error", r4.Observation{Id: &id, Status: status("entered-in-error")}, nil, false},
+		{"cancelled", r4.Observation{Id: &id, Status: status("cancelled")}, nil, false},
+		{"unknown", r4.Observation{Id: &id, Status: status("unknown")}, nil, false},
+		{"explicit registered", r4.Observation{Id: &id, Status: status("registered")}, withRaw(`{"resourceType":"Observation","id":"o1","status":"registered"}`), false},
+		{"missing status with raw JSON", r4.Observation{Id: &id}, withRaw(`{"resourceType":"Observation","id":"o1"}`), true},
+		{"missing status without raw JSON cannot be told from registered", r4.Observation{Id: &id}, nil, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := observationUsable(tc.obs, tc.raw); got != tc.want {
+				t.Errorf("observationUsable = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestObservationFactsEdgeCases(t *testing.T) {
+	term := testTerminology(t)
+	final := r4.Observation{}
+	if err := json.Unmarshal([]byte(`{"status":"final"}`), &final); err != nil {
+		t.Fatal(err)
+	}
+	obs := func(id string, code *r4.CodeableConcept, q *r4.Quantity, date string) r4.Observation {
+		o := final
+		o.Id = &id
+		o.Code = *code
+		o.ValueQuantity = q
+		if date != "" {
+			o.EffectiveDateTime = &date
+		}
+		return o
+	}
+	valueString := obs("o-str", concept(SystemLOINC, "98979-8"), nil, "2024-03-01")
+	s := ">60"
+	valueString.ValueString = &s
+	dxaNoUnitBMD := obs("o-bmd", concept(SystemLOINC, "24966-4"), qty("0.8", "", ""), "2024-03-01")
+	localDXA := obs("o-local", concept("urn:local:dxa", "NECK-T"), qty("-2.6", "", ""), "2024-03-01")
+	tests := []struct {
+		name     string
+		obs      r4.Observation
+		wantLabs int
+		wantDXA  int
+		wantGaps []rules.Gap
+	}{
+		{"eGFR as valueString is a gap, never normal", valueString, 0, 0, []rules.Gap{{Source: "Observation/o-str", What: rules.Text{NL: "eGFR (geen numerieke waarde)", EN: "eGFR (no numeric value)"}}}},
+		{"undated lab is a gap", obs("o-nodate", concept(SystemLOINC, "14635-7"), qty("50", "nmol/L", ""), ""), 0, 0, []rules.Gap{{Source: "Observation/o-nodate", What: rules.Text{NL: "25-OH-vitamine D (datum onbekend)", EN: "25-OH vitamin D (date unknown)"}}}},
+		{"BMD without unit is a gap", dxaNoUnitBMD, 0, 0, []rules.Gap{{Source: "Observation/o-bmd", What: rules.Text{NL: "DXA BMD (LOINC 24966-4) (geen eenheid)", EN: "DXA BMD (LOINC 24966-4) (no unit)"}}}},
+		{"local DXA code maps to femoral neck", localDXA, 0, 1, nil},
+		{"unrelated code is ignored", obs("o-bp", concept(SystemLOINC, "8480-6"), qty("120", "mm[Hg]", ""), "2024-03-01"), 0, 0, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			labs, dxa, gaps := observationFacts(tc.obs, term, nil)
+			if len(labs) != tc.wantLabs || len(dxa) != tc.wantDXA {
+				t.Errorf("got %d labs, %d DXA; want %d, %d", len(labs), len(dxa), tc.wantLabs, tc.wantDXA)
+			}
+			if diff := cmp.Diff(tc.wantGaps, gaps); diff != "" {
+				t.Errorf("gaps (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestConditionActive(t *testing.T) {
+	status := func(code string) *r4.CodeableConcept {
+		return concept("http://terminology.hl7.org/CodeSystem/condition-clinical", code)
+	}
+	tests := []struct {
+		name string
+		c    r4.Condition
+		want bool
+	}{
+		{"active", r4.Condition{ClinicalStatus: status("active")}, true},
+		{"recurrence", r4.Condition{ClinicalStatus: status("recurrence")}, true},
+		{"relapse", r4.Condition{ClinicalStatus: status("relapse")}, true},
+		{"inactive", r4.Condition{ClinicalStatus: status("inactive")}, false},
+		{"remission", r4.Condition{ClinicalStatus: status("remission")}, false},
+		{"resolved", r4.Condition{ClinicalStatus: status("resolved")}, false},
+		{"missing status counts as active", r4.Condition{}, true},
+		{"missing status with an abatement date is not active", r4.Condition{AbatementDateTime: strp("2023-01-01")}, false},
+		{"explicit active wins over abatement", r4.Condition{ClinicalStatus: status("active"), AbatementDateTime: strp("2023-01-01")}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := conditionActive(tc.c); got != tc.want {
+				t.Errorf("conditionActive = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
