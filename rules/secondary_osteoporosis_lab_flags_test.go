@@ -1,0 +1,89 @@
+package rules
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func rdFlags(f Facts) []string {
+	c := &Context{Facts: f, Thresholds: DefaultThresholds()}
+	var out []string
+	for _, x := range c.secondaryLabFlags() {
+		out = append(out, x.Name)
+	}
+	return out
+}
+
+func TestSecondaryOsteoporosisLabFlags(t *testing.T) {
+	ref := func(l Lab, lo, hi float64) Lab { l.RefLow, l.RefHigh = &lo, &hi; return l }
+	levo := MedicationRecord{Source: "MedicationStatement/levo", Kind: KindStatement, Classes: []DrugClass{DrugLevothyroxine}, Name: "levothyroxine", Status: "active", Start: rdDay("2020-01-01")}
+	tests := []struct {
+		name string
+		f    Facts
+		want []string
+	}{
+		{"TSH 0.39 -> thyroid", rdWorkup(rdLab(AnalyteTSH, 0.39, "2024-04-10")), []string{flagThyroid}},
+		{"TSH 0.4 (at limit) -> none", rdWorkup(rdLab(AnalyteTSH, 0.4, "2024-04-10")), nil},
+		{"TSH 0.41 -> none", rdWorkup(rdLab(AnalyteTSH, 0.41, "2024-04-10")), nil},
+		{"TSH 0.35 but the lab's own range starts at 0.3 -> none", rdWorkup(ref(rdLab(AnalyteTSH, 0.35, "2024-04-10"), 0.3, 4.2)), nil},
+		{"TSH 0.23 on levothyroxine -> thyroid", func() Facts {
+			f := rdWorkup(rdLab(AnalyteTSH, 0.23, "2024-04-10"))
+			f.Medications = []MedicationRecord{levo}
+			return f
+		}(), []string{flagThyroid}},
+		{"ESR 30 -> none; 31 -> ESR", rdWorkup(rdLab(AnalyteESR, 30, "2024-04-10")), nil},
+		{"ESR 31 -> ESR", rdWorkup(rdLab(AnalyteESR, 31, "2024-04-10")), []string{flagESR}},
+		{"ESR 27 with lab upper limit 20 -> ESR", rdWorkup(ref(rdLab(AnalyteESR, 27, "2024-04-10"), 0, 20)), []string{flagESR}},
+		{"calcium 2.09 -> calcium; phosphate 1.6 -> phosphate; albumin 34 -> albumin", rdWorkup(rdLab(AnalyteCalcium, 2.09, "2024-04-10"), rdLab(AnalytePhosphate, 1.6, "2024-04-10"), rdLab(AnalyteAlbumin, 34, "2024-04-10")),
+			[]string{flagCalcium, flagPhosphate, flagAlbumin}},
+		{"calcium 2.10 and 2.55 at the limits -> none", rdWorkup(rdLab(AnalyteCalcium, 2.55, "2024-04-10")), nil},
+		{"ALP 126, fracture 4.5 months ago -> ALP", rdWorkup(rdLab(AnalyteALP, 126, "2024-04-10")), []string{flagALP}},
+		{"ALP 126, fracture 2 months ago -> none (fracture healing)", func() Facts {
+			f := rdWorkup(rdLab(AnalyteALP, 126, "2024-04-10"))
+			f.Conditions = append(f.Conditions, rdFracture("rib", "2024-02-20"))
+			return f
+		}(), nil},
+		{"ALP 125 -> none", rdWorkup(rdLab(AnalyteALP, 125, "2024-04-10")), nil},
+		{"abnormal TSH older than 180 days -> none", rdWorkup(rdLab(AnalyteTSH, 0.1, "2023-09-01")), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, rdFlags(tc.f)); diff != "" {
+				t.Errorf("flags (-want +got):\n%s", diff)
+			}
+			got := rdTopics(rdEval(tc.f, DefaultThresholds(), SecondaryOsteoporosisLabFlags))
+			if (len(tc.want) > 0) != (len(got) == 1) {
+				t.Errorf("card: got %v, want a card iff flags %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSecondaryOsteoporosisLabFlagsCard(t *testing.T) {
+	f := rdWorkup(rdLab(AnalyteESR, 45, "2024-04-10"))
+	want := []rdCard{{Topic: TopicSecondaryOsteoporosisLabFlags, Indicator: Warning, Keys: []string{"order-m-protein", keyReferralOsteoporosis}, Recommended: []string{"order-m-protein"}}}
+	fs := rdEval(f, DefaultThresholds(), SecondaryOsteoporosisLabFlags)
+	if diff := cmp.Diff(want, rdCards(fs)); diff != "" {
+		t.Errorf("cards (-want +got):\n%s", diff)
+	}
+	rdCheckText(t, fs[0])
+}
+
+func TestSecondaryOsteoporosisLabFlagsSilent(t *testing.T) {
+	tests := []struct {
+		name string
+		f    Facts
+	}{
+		{"abnormal TSH outside any fracture-prevention context", Facts{AsOf: rdDay("2024-04-15"), Hook: PatientView, Labs: []Lab{rdLab(AnalyteTSH, 0.1, "2024-04-10")}}},
+		{"order-sign without a bone drug", Facts{AsOf: rdDay("2024-04-15"), Hook: OrderSign, Labs: []Lab{rdLab(AnalyteTSH, 0.1, "2024-04-10")}}},
+		{"ESR reported as <10", rdWorkup(Lab{Analyte: AnalyteESR, Value: 10, Comparator: LessThan, Date: rdDay("2024-04-10")})},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := rdTopics(rdEval(tc.f, DefaultThresholds(), SecondaryOsteoporosisLabFlags)); len(got) != 0 {
+				t.Errorf("want silence, got %v", got)
+			}
+		})
+	}
+}
