@@ -64,9 +64,9 @@ func evalFractureCaseFinding(c *Context) []Finding {
 		return nil
 	}
 	ev := []Evidence{
-		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), Unit: "jaar/years"},
+		{Label: Text{NL: "Leeftijd (jaar)", EN: "Age (years)"}, Value: itoa(age)},
 		{Label: Text{NL: "Fractuur", EN: "Fracture"}, Value: index.Code, Date: index.Onset, Source: index.Source},
-		{Label: Text{NL: "DXA na deze fractuur", EN: "DXA after this fracture"}, Value: "geen / none"},
+		{Label: Text{NL: "DXA-metingen na deze fractuur", EN: "DXA measurements after this fracture"}, Value: "0"},
 	}
 	detailNL := "Fractuur op of na de leeftijd van " + itoa(th.CaseFindMinAge) + " jaar zonder evaluatie van het fractuurrisico. " +
 		"Het risico op een volgende fractuur is in de eerste jaren na een fractuur sterk verhoogd. " +

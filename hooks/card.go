@@ -1,0 +1,283 @@
+package hooks
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// TopicSystem is the code system of card source.topic codings: the rule
+// topic codes of fracturecds (README "Card topics"). It is a stable public
+// interface; EHR analytics key on system + code.
+const TopicSystem = "https://fracturecds.org/fhir/CodeSystem/card-topic"
+
+// OverrideReasonSystem is the code system of the override reasons offered
+// on cards; feedback analytics key on it.
+const OverrideReasonSystem = "https://fracturecds.org/fhir/CodeSystem/override-reason"
+
+// sourceLabel names the service as the card's source.
+const sourceLabel = "fracturecds fractuurpreventie (NHG/NIV)"
+
+// Response is a CDS Hooks service response. Cards is never nil so that no
+// guidance marshals as {"cards": []}.
+type Response struct {
+	Cards []Card `json:"cards"`
+}
+
+// Card is a CDS Hooks 2.0.1 card (§Card Attributes). Optional fields are
+// omitted when empty: the spec forbids null and empty values.
+type Card struct {
+	UUID              string       `json:"uuid"`
+	Summary           string       `json:"summary"`
+	Detail            string       `json:"detail,omitempty"`
+	Indicator         string       `json:"indicator"`
+	Source            Source       `json:"source"`
+	Suggestions       []Suggestion `json:"suggestions,omitempty"`
+	SelectionBehavior string       `json:"selectionBehavior,omitempty"`
+	OverrideReasons   []Coding     `json:"overrideReasons,omitempty"`
+	Links             []Link       `json:"links,omitempty"`
+}
+
+// Source is the card's source (§Source).
+type Source struct {
+	Label string  `json:"label"`
+	URL   string  `json:"url,omitempty"`
+	Topic *Coding `json:"topic,omitempty"`
+}
+
+// Coding is the CDS Hooks Coding data type.
+type Coding struct {
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Display string `json:"display,omitempty"`
+}
+
+// Link is a CDS Hooks link; fracturecds only emits absolute links.
+type Link struct {
+	Label string `json:"label"`
+	URL   string `json:"url"`
+	Type  string `json:"type"`
+}
+
+// Suggestion is a CDS Hooks suggestion (§Suggestion).
+type Suggestion struct {
+	Label         string   `json:"label"`
+	UUID          string   `json:"uuid"`
+	IsRecommended bool     `json:"isRecommended,omitempty"`
+	Actions       []Action `json:"actions,omitempty"`
+}
+
+// Action is a CDS Hooks action (§Action).
+type Action struct {
+	Type        string          `json:"type"`
+	Description string          `json:"description"`
+	Resource    json.RawMessage `json:"resource,omitempty"`
+	ResourceID  string          `json:"resourceId,omitempty"`
+}
+
+// cardBuilder turns findings into cards for one request.
+type cardBuilder struct {
+	lang      string
+	patientID string
+	now       time.Time
+	newUUID   func() string
+	result    fhir.Result
+}
+
+func (b cardBuilder) cards(findings []rules.Finding) []Card {
+	cards := make([]Card, 0, len(findings))
+	for _, f := range findings {
+		cards = append(cards, b.card(f))
+	}
+	return cards
+}
+
+func (b cardBuilder) card(f rules.Finding) Card {
+	c := Card{
+		UUID:      b.newUUID(),
+		Summary:   clampSummary(f.Summary.In(b.lang)),
+		Detail:    b.detail(f),
+		Indicator: string(f.Indicator),
+		Source: Source{
+			Label: sourceLabel,
+			Topic: &Coding{System: TopicSystem, Code: f.Topic, Display: f.Topic},
+		},
+	}
+	if len(f.Citations) > 0 && isAbsoluteURL(f.Citations[0].URL) {
+		c.Source.URL = f.Citations[0].URL
+	}
+	for _, cit := range f.Citations {
+		if isAbsoluteURL(cit.URL) {
+			c.Links = append(c.Links, Link{Label: cit.Label, URL: cit.URL, Type: "absolute"})
+		}
+	}
+	for _, s := range f.Suggestions {
+		if sg, ok := b.suggestion(s); ok {
+			c.Suggestions = append(c.Suggestions, sg)
+		}
+	}
+	if len(c.Suggestions) > 0 {
+		c.SelectionBehavior = "at-most-one"
+		if f.SelectionAny {
+			c.SelectionBehavior = "any"
+		} else {
+			// With at-most-one, at most one suggestion may be recommended
+			// (CDS Hooks 3.0 invariant cds-resp-1, sensible in 2.0 too).
+			seen := false
+			for i := range c.Suggestions {
+				if c.Suggestions[i].IsRecommended {
+					if seen {
+						c.Suggestions[i].IsRecommended = false
+					}
+					seen = true
+				}
+			}
+		}
+	}
+	for _, r := range f.OverrideReasons {
+		c.OverrideReasons = append(c.OverrideReasons, Coding{System: OverrideReasonSystem, Code: r.Code, Display: r.Display.In(b.lang)})
+	}
+	return c
+}
+
+// suggestion converts a rules suggestion; it is dropped when none of its
+// actions can be expressed (for example an update of a resource the
+// request did not carry).
+func (b cardBuilder) suggestion(s rules.Suggestion) (Suggestion, bool) {
+	out := Suggestion{Label: s.Label.In(b.lang), UUID: b.newUUID(), IsRecommended: s.Recommended}
+	for _, a := range s.Actions {
+		desc := a.Description.In(b.lang)
+		if desc == "" {
+			desc = out.Label
+		}
+		switch a.Type {
+		case rules.Delete:
+			if a.ResourceID == "" {
+				continue
+			}
+			out.Actions = append(out.Actions, Action{Type: "delete", Description: desc, ResourceID: string(a.ResourceID)})
+		case rules.Update:
+			raw, ok := b.result.Resource(a.ResourceID)
+			if !ok {
+				continue
+			}
+			res, err := fhir.StopResource(raw, b.now)
+			if err != nil {
+				continue
+			}
+			out.Actions = append(out.Actions, Action{Type: "update", Description: desc, Resource: res})
+		case rules.Create:
+			if a.Order == nil {
+				continue
+			}
+			resources, err := fhir.OrderResources(*a.Order, b.patientID, b.now)
+			if err != nil {
+				continue
+			}
+			for _, r := range resources {
+				out.Actions = append(out.Actions, Action{Type: "create", Description: desc, Resource: r})
+			}
+		}
+	}
+	if len(out.Actions) == 0 {
+		return Suggestion{}, false
+	}
+	return out, true
+}
+
+// detail renders the finding's text plus the data it used, the thresholds
+// applied and its sources, as GitHub-flavoured Markdown. Everything that
+// could carry request-derived text is escaped so that an EHR rendering raw
+// HTML inside Markdown shows it as text.
+func (b cardBuilder) detail(f rules.Finding) string {
+	var sb strings.Builder
+	sb.WriteString(f.Detail.In(b.lang))
+	nl := b.lang != "en"
+	if len(f.Evidence) > 0 {
+		if nl {
+			sb.WriteString("\n\n**Gebruikte gegevens**\n\n| Gegeven | Waarde | Datum | Bron |\n|---|---|---|---|\n")
+		} else {
+			sb.WriteString("\n\n**Patient data used**\n\n| Item | Value | Date | Source |\n|---|---|---|---|\n")
+		}
+		for _, e := range f.Evidence {
+			value := e.Value
+			if e.Unit != "" {
+				value += " " + e.Unit
+			}
+			sb.WriteString("| " + e.Label.In(b.lang) + " | " + escapeMarkdown(value) + " | " +
+				escapeMarkdown(rules.FormatDate(e.Date)) + " | " + escapeMarkdown(string(e.Source)) + " |\n")
+		}
+	}
+	if len(f.Thresholds) > 0 {
+		if nl {
+			sb.WriteString("\n**Toegepaste drempel**\n\n")
+		} else {
+			sb.WriteString("\n**Threshold applied**\n\n")
+		}
+		for _, t := range f.Thresholds {
+			sb.WriteString("- " + t.In(b.lang) + "\n")
+		}
+	}
+	if len(f.Citations) > 0 {
+		if nl {
+			sb.WriteString("\n**Bron**\n\n")
+		} else {
+			sb.WriteString("\n**Source**\n\n")
+		}
+		for _, c := range f.Citations {
+			if isAbsoluteURL(c.URL) {
+				sb.WriteString("- [" + c.Label + "](" + c.URL + ")\n")
+			} else {
+				sb.WriteString("- " + c.Label + "\n")
+			}
+		}
+	}
+	return strings.TrimSpace(sb.String())
+}
+
+// escapeMarkdown makes text inert in GFM and in EHRs that render raw HTML
+// inside Markdown: <, > and & become HTML entities (shown as the character
+// by both kinds of renderer, never parsed as a tag), and the characters GFM
+// would interpret (emphasis, links, table cells, code spans) are
+// backslash-escaped. It is applied to every value that can come from the
+// request (evidence values and source references); the service's own text
+// (labels, thresholds, citations) is written as Markdown.
+func escapeMarkdown(s string) string {
+	var sb strings.Builder
+	for _, r := range s {
+		switch r {
+		case '<':
+			sb.WriteString("&lt;")
+		case '>':
+			sb.WriteString("&gt;")
+		case '&':
+			sb.WriteString("&amp;")
+		case '\\', '`', '*', '_', '[', ']', '|', '~':
+			sb.WriteByte('\\')
+			sb.WriteRune(r)
+		case '\n', '\r':
+			sb.WriteByte(' ')
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}
+
+// clampSummary enforces the spec's "< 140 characters" as a last line of
+// defence; the rules tests keep every summary well below it.
+func clampSummary(s string) string {
+	if utf8.RuneCountInString(s) < 140 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:138]) + "…"
+}
+
+func isAbsoluteURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}

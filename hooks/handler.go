@@ -1,0 +1,203 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// FactSource gathers the facts for one request (prefetch, then the FHIR
+// server). *fhir.Gatherer implements it.
+type FactSource interface {
+	Facts(ctx context.Context, in fhir.Input) (fhir.Result, error)
+}
+
+// FactSourceFunc adapts a function to FactSource, so a test can say
+// "FHIR server down -> 412" in one line.
+type FactSourceFunc func(ctx context.Context, in fhir.Input) (fhir.Result, error)
+
+// Facts calls f.
+func (f FactSourceFunc) Facts(ctx context.Context, in fhir.Input) (fhir.Result, error) {
+	return f(ctx, in)
+}
+
+// Config is what the handler needs; package cmd fills it from flags,
+// environment and the configuration file.
+type Config struct {
+	Logger     *zap.Logger
+	Facts      FactSource
+	Thresholds rules.Thresholds
+	// Prefetch is the discovery prefetch object (key -> template).
+	Prefetch map[string]string
+	// DefaultLanguage is "nl" or "en": used when Accept-Language names
+	// neither.
+	DefaultLanguage string
+	// MaxBodyBytes caps request bodies (413 above it).
+	MaxBodyBytes int64
+	// Now and NewUUID are injected so tests get stable ages and goldens.
+	Now     func() time.Time
+	NewUUID func() string
+	// Ready reports readiness for /readyz; nil means always ready.
+	Ready *atomic.Bool
+}
+
+// NewHandler returns the HTTP handler with every route of the service.
+func NewHandler(cfg Config) http.Handler {
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NewUUID == nil {
+		cfg.NewUUID = func() string { return uuid.NewString() }
+	}
+	if cfg.DefaultLanguage == "" {
+		cfg.DefaultLanguage = "nl"
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 16 << 20
+	}
+	s := &server{cfg: cfg, services: services(cfg.Prefetch)}
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	// Never redirect: an EHR POSTing to a near-miss URL must get a clear
+	// 404/405, not a redirect it may not follow with its body.
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.Use(s.accessLog, s.recoverPanic)
+
+	// Every route of the service is here.
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/cds-services", s.discovery)
+	r.POST("/cds-services/:id", s.callService)
+
+	r.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound) })
+	r.NoMethod(func(c *gin.Context) {
+		c.JSON(http.StatusMethodNotAllowed, newOutcome(http.StatusMethodNotAllowed, "method not allowed"))
+	})
+	return r
+}
+
+type server struct {
+	cfg      Config
+	services []Service
+}
+
+func (s *server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+func (s *server) readyz(c *gin.Context) {
+	if s.cfg.Ready != nil && !s.cfg.Ready.Load() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+func (s *server) discovery(c *gin.Context) {
+	c.JSON(http.StatusOK, Discovery{Services: s.services})
+}
+
+func (s *server) service(id string) (Service, bool) {
+	for _, sv := range s.services {
+		if sv.ID == id {
+			return sv, true
+		}
+	}
+	return Service{}, false
+}
+
+func (s *server) callService(c *gin.Context) {
+	id := c.Param("id")
+	sv, ok := s.service(id)
+	if !ok {
+		s.fail(c, errNotFound)
+		return
+	}
+	c.Set(logServiceKey, id)
+	if ct := c.GetHeader("Content-Type"); ct != "" && !isJSONContentType(ct) {
+		s.fail(c, errUnsupportedMedia)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			s.fail(c, errBodyTooLarge)
+			return
+		}
+		s.fail(c, badRequest("could not read request body"))
+		return
+	}
+	req, err := decodeRequest(body, rules.Hook(sv.Hook))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Set(logHookInstanceKey, req.HookInstance)
+
+	now := s.cfg.Now()
+	in := fhir.Input{
+		Hook:        req.hook,
+		PatientID:   req.patientID,
+		FHIRServer:  strings.TrimRight(req.FHIRServer, "/"),
+		Prefetch:    req.Prefetch,
+		DraftOrders: req.ctx.DraftOrders,
+		Selections:  req.ctx.Selections,
+		AsOf:        now,
+	}
+	if req.FHIRAuthorization != nil {
+		in.AccessToken = req.FHIRAuthorization.AccessToken
+	}
+	result, err := s.cfg.Facts.Facts(c.Request.Context(), in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	findings := rules.Evaluate(result.Facts, s.cfg.Thresholds)
+	b := cardBuilder{
+		lang:      negotiateLanguage(c.GetHeader("Accept-Language"), s.cfg.DefaultLanguage),
+		patientID: req.patientID,
+		now:       now,
+		newUUID:   s.cfg.NewUUID,
+		result:    result,
+	}
+	resp := Response{Cards: b.cards(findings)}
+	topics := make([]string, 0, len(findings))
+	for _, f := range findings {
+		topics = append(topics, f.Topic)
+	}
+	c.Set(logTopicsKey, topics)
+	c.Header("Content-Language", b.lang)
+	c.JSON(http.StatusOK, resp)
+}
+
+// fail answers with the status the one error table assigns, an
+// OperationOutcome body, and records the error for the access log.
+func (s *server) fail(c *gin.Context, err error) {
+	status, msg := statusOf(err)
+	c.Set(logErrorKey, err)
+	c.AbortWithStatusJSON(status, newOutcome(status, msg))
+}
+
+func isJSONContentType(ct string) bool {
+	mt, _, _ := strings.Cut(strings.ToLower(ct), ";")
+	mt = strings.TrimSpace(mt)
+	return mt == "application/json" || mt == "application/fhir+json" || strings.HasSuffix(mt, "+json")
+}

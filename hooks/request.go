@@ -1,0 +1,168 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// Request is a CDS Hooks 2.0.1 service request (§Calling a CDS Service).
+// Unknown fields, including `extension`, are tolerated and ignored.
+type Request struct {
+	Hook              string                     `json:"hook"`
+	HookInstance      string                     `json:"hookInstance"`
+	FHIRServer        string                     `json:"fhirServer,omitempty"`
+	FHIRAuthorization *FHIRAuthorization         `json:"fhirAuthorization,omitempty"`
+	Context           json.RawMessage            `json:"context"`
+	Prefetch          map[string]json.RawMessage `json:"prefetch,omitempty"`
+}
+
+// FHIRAuthorization is the access token the EHR grants for its FHIR server
+// (§Passing the Access Token). The token is transient: never logged or stored.
+type FHIRAuthorization struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   *int   `json:"expires_in,omitempty"`
+	Scope       string `json:"scope,omitempty"`
+	Subject     string `json:"subject,omitempty"`
+	Patient     string `json:"patient,omitempty"`
+}
+
+// hookContext holds the context fields of patient-view, order-select and
+// order-sign (CDS Hooks Library 1.0.1).
+type hookContext struct {
+	UserID      string          `json:"userId"`
+	PatientID   string          `json:"patientId"`
+	EncounterID string          `json:"encounterId,omitempty"`
+	Selections  []string        `json:"selections,omitempty"`
+	DraftOrders json.RawMessage `json:"draftOrders,omitempty"`
+}
+
+// validRequest is a request that passed validation, with the context
+// decoded and the patient id normalised.
+type validRequest struct {
+	Request
+	hook      rules.Hook
+	patientID string
+	ctx       hookContext
+}
+
+var (
+	uuidPattern = regexp.MustCompile(`^(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	// userId is [ResourceType]/[id]; patient-view allows Practitioner,
+	// PractitionerRole, Patient and RelatedPerson (invariant ord-1 for the
+	// order hooks: Practitioner or PractitionerRole).
+	userIDPattern = regexp.MustCompile(`^(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-.]{1,64}$`)
+	// FHIR id: [A-Za-z0-9\-\.]{1,64}.
+	fhirIDPattern = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+	refPattern    = regexp.MustCompile(`^[A-Za-z]+/[A-Za-z0-9\-.]{1,64}$`)
+)
+
+// decodeRequest parses and validates a request body for a service that
+// serves hook want. Every failure is a requestError with a short message
+// naming the field; values from the request never appear in it.
+func decodeRequest(body []byte, want rules.Hook) (validRequest, error) {
+	var r Request
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&r); err != nil {
+		return validRequest{}, badRequest("request body is not valid JSON: " + jsonErrorKind(err))
+	}
+	if dec.More() {
+		return validRequest{}, badRequest("request body has data after the JSON object")
+	}
+	if r.Hook == "" {
+		return validRequest{}, badRequest("hook is required")
+	}
+	if rules.Hook(r.Hook) != want {
+		return validRequest{}, badRequest(fmt.Sprintf("hook must be %q for this service", want))
+	}
+	if r.HookInstance == "" {
+		return validRequest{}, badRequest("hookInstance is required")
+	}
+	if !uuidPattern.MatchString(r.HookInstance) {
+		return validRequest{}, badRequest("hookInstance must be a UUID")
+	}
+	if r.FHIRServer != "" {
+		u, err := url.Parse(r.FHIRServer)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+			return validRequest{}, badRequest("fhirServer must be an absolute http(s) URL")
+		}
+	}
+	if a := r.FHIRAuthorization; a != nil {
+		if r.FHIRServer == "" {
+			return validRequest{}, badRequest("fhirServer is required when fhirAuthorization is present")
+		}
+		if a.AccessToken == "" {
+			return validRequest{}, badRequest("fhirAuthorization.access_token is required")
+		}
+		if !strings.EqualFold(a.TokenType, "Bearer") {
+			return validRequest{}, badRequest("fhirAuthorization.token_type must be Bearer")
+		}
+	}
+	if len(r.Context) == 0 || bytes.Equal(bytes.TrimSpace(r.Context), []byte("null")) {
+		return validRequest{}, badRequest("context is required")
+	}
+	var hc hookContext
+	if err := json.Unmarshal(r.Context, &hc); err != nil {
+		return validRequest{}, badRequest("context must be an object with the hook's fields: " + jsonErrorKind(err))
+	}
+	if hc.UserID == "" {
+		return validRequest{}, badRequest("context.userId is required")
+	}
+	if !userIDPattern.MatchString(hc.UserID) {
+		return validRequest{}, badRequest("context.userId must be ResourceType/id")
+	}
+	if hc.PatientID == "" {
+		return validRequest{}, badRequest("context.patientId is required")
+	}
+	// The library defines patientId as a bare Patient.id; real fixtures send
+	// "Patient/123" (cds-hooks.md §P item 71). Accept both.
+	pid := strings.TrimPrefix(hc.PatientID, "Patient/")
+	if !fhirIDPattern.MatchString(pid) {
+		return validRequest{}, badRequest("context.patientId must be a FHIR id")
+	}
+	switch want {
+	case rules.OrderSelect:
+		if hc.Selections == nil {
+			return validRequest{}, badRequest("context.selections is required for order-select")
+		}
+		for _, s := range hc.Selections {
+			if !refPattern.MatchString(s) {
+				return validRequest{}, badRequest("context.selections must hold ResourceType/id references")
+			}
+		}
+		fallthrough
+	case rules.OrderSign:
+		if len(hc.DraftOrders) == 0 || bytes.Equal(bytes.TrimSpace(hc.DraftOrders), []byte("null")) {
+			return validRequest{}, badRequest("context.draftOrders is required for " + string(want))
+		}
+	}
+	for k := range r.Prefetch {
+		if k == "" {
+			return validRequest{}, badRequest("prefetch keys must not be empty")
+		}
+	}
+	return validRequest{Request: r, hook: want, patientID: pid, ctx: hc}, nil
+}
+
+// jsonErrorKind describes a JSON error without echoing request content.
+func jsonErrorKind(err error) string {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return fmt.Sprintf("syntax error at byte %d", e.Offset)
+	case *json.UnmarshalTypeError:
+		if e.Field != "" {
+			return fmt.Sprintf("field %s has the wrong type", e.Field)
+		}
+		return "a value has the wrong type"
+	}
+	if err.Error() == "EOF" || err.Error() == "unexpected EOF" {
+		return "unexpected end of input"
+	}
+	return "malformed"
+}
