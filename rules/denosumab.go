@@ -14,7 +14,8 @@ import (
 // Dose dates follow rules.md §0.3 (injectables): a MedicationAdministration
 // is the strongest evidence of a dose, then a MedicationStatement, then a
 // MedicationRequest.authoredOn (weakest: a prescription date, flagged on the
-// card). Only the osteoporosis product counts: denosumab 120 mg (Xgeva,
+// card). A therapy-level statement (effectivePeriod) dates no injection.
+// Only the osteoporosis product counts: denosumab 120 mg (Xgeva,
 // oncology; IsOncologyDenosumab) is excluded everywhere.
 //
 // Records of the same injection (a prescription, its dispense statement and
@@ -86,12 +87,15 @@ func isDmabDoseRecord(c *Context, m MedicationRecord) bool {
 	case KindAdministration:
 		return m.Status != "not-done" && m.Status != "entered-in-error"
 	case KindStatement:
+		// Only a statement of one dose (effectiveDateTime) dates an
+		// injection. A therapy-level statement (effectivePeriod) says the
+		// patient is on denosumab, not when the last injection was given:
+		// its start would make an ongoing therapy look years overdue.
 		switch m.Status {
 		case "not-taken", "intended", "entered-in-error":
 			return false
 		}
-		// A therapy-level statement dates its first injection.
-		return true
+		return m.SingleDose
 	case KindRequest:
 		// A stopped or cancelled request is the stop itself, not a dose.
 		return m.Status == "active" || m.Status == "completed"

@@ -42,6 +42,14 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 	doses := denosumabDoses(c)
 	last, ok := lastDmabDose(doses)
 	if !ok {
+		for _, m := range c.Records(DrugDenosumab, false) {
+			if !c.IsOncologyDenosumab(m) && c.StatusActive(m) {
+				// On denosumab, but no injection is dated: lateness cannot
+				// be judged, and missing is never read as on time.
+				c.Missing(Text{NL: "datum van de laatste denosumab-injectie", EN: "date of the last denosumab injection"})
+				break
+			}
+		}
 		return nil
 	}
 	if _, stopped := denosumabStop(c, doses); stopped {

@@ -78,6 +78,30 @@ func TestDenosumabDoseOverdueSilent(t *testing.T) {
 	}
 }
 
+func TestDenosumabDoseOverdueUndated(t *testing.T) {
+	tests := []struct {
+		name string
+		meds []MedicationRecord
+		want []rbOutcome
+	}{
+		{"on denosumab (therapy statement since 2020) without any dated injection -> no lateness card, insufficient data",
+			[]MedicationRecord{dmabTherapy("s1", "active", rbDay("2020-07-05"), time.Time{})},
+			[]rbOutcome{{Topic: TopicInsufficientData, Indicator: Info}}},
+		{"therapy statement since 2020 and an injection 100 days ago -> silent",
+			[]MedicationRecord{dmabTherapy("s1", "active", rbDay("2020-07-05"), time.Time{}), dmabAdmin("a1", rbDaysAgo(100))}, nil},
+		{"Xgeva therapy statement without dated injections -> silent, nothing missing",
+			[]MedicationRecord{xgeva(dmabTherapy("s1", "active", rbDay("2020-07-05"), time.Time{}))}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rbEval(t, rbFacts(PatientView, tc.meds...), DefaultThresholds(), DenosumabDoseOverdue)
+			if diff := cmp.Diff(tc.want, rbOutcomes(got)); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestDenosumabDoseOverdueWeakEvidence(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -241,6 +241,11 @@ func TestDenosumabDoses(t *testing.T) {
 			wantN: 0,
 		},
 		{
+			name:  "therapy-level statement (effectivePeriod) dates no injection",
+			meds:  []MedicationRecord{dmabTherapy("t1", "active", rbDay("2020-07-05"), time.Time{})},
+			wantN: 0,
+		},
+		{
 			name:  "Xgeva 120 mg is not an osteoporosis injection",
 			meds:  []MedicationRecord{xgeva(dmabAdmin("a1", rbDay("2025-05-01")))},
 			wantN: 0,
