@@ -222,7 +222,13 @@ func (c *Context) Active(cl DrugClass) bool {
 var OsteoporosisDrugs = []DrugClass{DrugBisphosphonate, DrugDenosumab, DrugTeriparatide, DrugRomosozumab, DrugSERM, DrugStrontium}
 
 // ActiveOsteoporosisDrug reports whether any osteoporosis drug is in use.
-// Denosumab 120 mg (oncology) does not count.
+// Denosumab 120 mg (oncology) and zoledronic acid 4 mg do not count.
+// Injectables are recorded as single doses (a MedicationAdministration, a
+// statement with only a date), so a dose counts as treatment for as long as
+// it covers: denosumab until the dose is critically overdue
+// (DMAB_LATE_CRITICAL_DAYS: a late patient is on treatment and belongs to
+// denosumab-dose-overdue, not to case finding), an intravenous
+// bisphosphonate infusion for a year (yearly dosing, rules.md §0.3).
 func (c *Context) ActiveOsteoporosisDrug() bool {
 	for _, cl := range OsteoporosisDrugs {
 		if cl == DrugDenosumab {
@@ -233,6 +239,9 @@ func (c *Context) ActiveOsteoporosisDrug() bool {
 				if c.StatusActive(m) || (!m.End.IsZero() && !m.End.Before(c.Facts.AsOf)) {
 					return true
 				}
+				if m.SingleDose && c.coversAsOf(m.Start, c.Thresholds.DmabLateCriticalDays) {
+					return true
+				}
 			}
 			continue
 		}
@@ -240,7 +249,22 @@ func (c *Context) ActiveOsteoporosisDrug() bool {
 			return true
 		}
 	}
+	for _, m := range c.Records(DrugBisphosphonateIV, false) {
+		if m.SingleDose && !(m.Is(DrugZoledronicAcid) && m.StrengthMg > 0 && m.StrengthMg != c.Thresholds.ZolOPStrengthMg) &&
+			c.coversAsOf(m.Start, 365) {
+			return true
+		}
+	}
 	return false
+}
+
+// coversAsOf reports whether a dose given on dose still covers T, given
+// how many days one dose covers.
+func (c *Context) coversAsOf(dose time.Time, days int) bool {
+	if dose.IsZero() || dose.After(c.Facts.AsOf) {
+		return false
+	}
+	return DaysBetween(dose, c.Facts.AsOf) <= days
 }
 
 // IsOncologyDenosumab reports whether a denosumab record is the 120 mg
