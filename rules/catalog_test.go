@@ -300,5 +300,11 @@ func ctTreatmentFixtures() map[string]Facts {
 			Medications: []MedicationRecord{aln("stopped", ctDaysAgo(9*365), ctDaysAgo(3*365+180))}},
 		"denosumab-5y-overdue": {AsOf: ctT, Patient: woman, Medications: doses},
 		"untreated-t-2.7":      {AsOf: ctT, Patient: woman, DXA: []DXAMeasurement{hipT(-2.7, 20)}},
+		"prednisolone-10mg-400d": {AsOf: ctT, Patient: woman, Medications: []MedicationRecord{{
+			Source: "MedicationStatement/pred", Kind: KindStatement, Status: "active", Start: ctDaysAgo(400), DailyDoseMg: 10, Route: "oral",
+			Classes: []DrugClass{DrugGlucocorticoidSystemic}, Code: "ATC H02AB06", Name: "prednisolone"}}},
+		"teriparatide-ended-200d": {AsOf: ctT, Patient: woman, Medications: []MedicationRecord{{
+			Source: "MedicationStatement/tptd", Kind: KindStatement, Status: "completed", Start: ctDaysAgo(930), End: ctDaysAgo(200),
+			Classes: []DrugClass{DrugTeriparatide}, Code: "ATC H05AA02", Name: "teriparatide"}}},
 	}
 }
