@@ -13,6 +13,8 @@ package rules
 // Thresholds: ALP_LOW (< 40 U/L, SEED-GP) OR below the laboratory's own
 // lower reference limit when the result carries one (D6: union). The latest
 // ALP of any age is used: a later normal result supersedes a low one.
+// ALP_RECENT_FRACTURE_MONTHS (3): a fracture that recent is shown as
+// evidence, because it raises ALP (NIV nuance).
 //
 // Indicator: draft bisphosphonate at order-select/order-sign → critical;
 // draft denosumab or romosozumab → warning; active bisphosphonate at
@@ -77,6 +79,14 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 			label = Text{NL: "Concept-voorschrift", EN: "Draft order"}
 		}
 		ev = append(ev, Evidence{Label: label, Value: displayName(m), Date: m.Start, Source: m.Source})
+	}
+
+	recentFrom := MonthsBefore(c.Facts.AsOf, th.ALPRecentFractureMonths)
+	for _, f := range c.Fractures() {
+		if f.Onset.After(recentFrom) && !f.Onset.After(c.Facts.AsOf) {
+			ev = append(ev, Evidence{Label: Text{NL: "Recente fractuur (alkalisch fosfatase kan hierdoor verhoogd zijn)", EN: "Recent fracture (may raise alkaline phosphatase)"},
+				Value: f.Code, Date: f.Onset, Source: f.Source})
+		}
 	}
 
 	var thresholds []Text

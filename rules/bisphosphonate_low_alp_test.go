@@ -107,3 +107,19 @@ func TestBisphosphonateLowALPCardText(t *testing.T) {
 		t.Errorf("ALP evidence %+v", fd.Evidence[0])
 	}
 }
+
+func TestBisphosphonateLowALPShowsRecentFracture(t *testing.T) {
+	f := sfFacts(OrderSign, sfALP(36), sfDraftALN)
+	f.Conditions = []Condition{
+		{Source: "Condition/recent", Concepts: []Concept{ConceptFracture}, Code: "wrist", Onset: sfT.AddDate(0, -2, 0), Active: true},
+		{Source: "Condition/old", Concepts: []Concept{ConceptFracture}, Code: "rib", Onset: sfT.AddDate(0, -4, 0), Active: true},
+	}
+	fd := fxFinding(t, BisphosphonateLowALP, f)
+	var sources []Ref
+	for _, e := range fd.Evidence {
+		sources = append(sources, e.Source)
+	}
+	if diff := cmp.Diff([]Ref{"Observation/alp", "MedicationRequest/aln", "Condition/recent"}, sources); diff != "" {
+		t.Errorf("a fracture < 3 months old is shown, an older one not (-want +got):\n%s", diff)
+	}
+}
