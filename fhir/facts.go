@@ -83,10 +83,40 @@ func conditionFacts(c r4.Condition, t *Terminology) (rules.Condition, bool) {
 		Onset:         conditionOnset(c),
 		Active:        conditionActive(c),
 		LowConfidence: m.lowConfidence,
-		// No verified encoding of the Genant grade exists (terminology.md
-		// §2), so it is left ungraded.
-		GenantGrade: 0,
+		GenantGrade:   genantGrade(c),
 	}, true
+}
+
+// GenantGradeSystem is the code system, owned by fracturecds, for the
+// Genant semi-quantitative grade of a vertebral deformity found on VFA
+// (codes "1" mild, "2" moderate, "3" severe). No LOINC or SNOMED CT code
+// for the grade could be verified (terminology.md §2), so VFA reports state
+// it on the vertebral fracture Condition as stage.summary with this system
+// (README "Vertebral fracture assessment").
+const GenantGradeSystem = "https://fracturecds.org/fhir/CodeSystem/genant-grade"
+
+// genantGrade reads the Genant grade from Condition.stage.summary, 0 when
+// the condition is not graded.
+func genantGrade(c r4.Condition) int {
+	for _, st := range c.Stage {
+		if st.Summary == nil {
+			continue
+		}
+		for _, cd := range st.Summary.Coding {
+			if cd.System == nil || *cd.System != GenantGradeSystem || cd.Code == nil {
+				continue
+			}
+			switch *cd.Code {
+			case "1":
+				return 1
+			case "2":
+				return 2
+			case "3":
+				return 3
+			}
+		}
+	}
+	return 0
 }
 
 // conditionActive reads clinicalStatus. A missing clinicalStatus counts as
