@@ -1,0 +1,71 @@
+package fhir
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
+)
+
+// decodeDraftOrders decodes context.draftOrders into res: MedicationRequests
+// and ServiceRequests, entry by entry. The Bundle may lack Bundle.type (the
+// spec examples and the sandbox send none). Other order types
+// (NutritionOrder, DeviceRequest, VisionPrescription) are ignored: no rule
+// reads them. The raw JSON of each draft MedicationRequest is kept by
+// "MedicationRequest/<id>", replacing a prefetched version of the same id,
+// because the draft is what the clinician is about to sign. An order that
+// cannot be decoded becomes a gap; an order about another patient, or a
+// value that is not a Bundle, is ErrInvalidInput.
+func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) error {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		return nil
+	}
+	if trimmed[0] != '{' {
+		return fmt.Errorf("context.draftOrders: not a JSON object: %w", ErrInvalidInput)
+	}
+	var b bundleHeader
+	if err := json.Unmarshal(trimmed, &b); err != nil {
+		return fmt.Errorf("context.draftOrders: malformed Bundle: %w", ErrInvalidInput)
+	}
+	if b.ResourceType != "Bundle" {
+		return fmt.Errorf("context.draftOrders: holds %s, want a Bundle: %w", quoteType(b.ResourceType), ErrInvalidInput)
+	}
+	for _, e := range b.Entry {
+		entry := bytes.TrimSpace(e.Resource)
+		if len(entry) == 0 || bytes.Equal(entry, []byte("null")) {
+			continue
+		}
+		var h entryHeader
+		if err := json.Unmarshal(entry, &h); err != nil {
+			res.gaps = append(res.gaps, unreadable("draft order", ""))
+			continue
+		}
+		if h.ResourceType != "MedicationRequest" && h.ResourceType != "ServiceRequest" {
+			continue
+		}
+		if err := checkSubject(h, patientID); err != nil {
+			return fmt.Errorf("context.draftOrders: %w", err)
+		}
+		ref := refOf(h.ResourceType, h)
+		switch h.ResourceType {
+		case "MedicationRequest":
+			m, err := r4.UnmarshalMedicationRequest(entry)
+			if err != nil {
+				res.gaps = append(res.gaps, unreadable("draft MedicationRequest", ref))
+				continue
+			}
+			res.draftMedicationRequests = append(res.draftMedicationRequests, m)
+			keepRaw(res, ref, entry)
+		case "ServiceRequest":
+			s, err := r4.UnmarshalServiceRequest(entry)
+			if err != nil {
+				res.gaps = append(res.gaps, unreadable("draft ServiceRequest", ref))
+				continue
+			}
+			res.draftServiceRequests = append(res.draftServiceRequests, s)
+		}
+	}
+	return nil
+}

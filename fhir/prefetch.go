@@ -1,0 +1,369 @@
+package fhir
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
+
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// errWrongPatient marks data about another patient (or another subject)
+// than context.patientId. It is ErrInvalidInput wherever the data came
+// from: wrong-patient data must never drive a card.
+var errWrongPatient = fmt.Errorf("%w: data about another patient", ErrInvalidInput)
+
+// prefetchState is one of the four states of a prefetch key (cds-hooks.md
+// §D item 21).
+type prefetchState int
+
+const (
+	stateAbsent           prefetchState = iota // not sent: fetch it
+	stateNull                                  // JSON null: known empty
+	stateOperationOutcome                      // the client hit an error: fetch it
+	statePresent                               // a resource: decode it
+)
+
+// header is the part of any resource or Bundle we peek at before choosing
+// a decoder. Decoding the outer Bundle with samply's Bundle type is avoided
+// on purpose: its non-pointer Type enum turns a missing "type" into
+// "document" and fails the whole Bundle on one unknown code.
+type header struct {
+	ResourceType string `json:"resourceType"`
+}
+
+// classify tells which state a prefetch value is in.
+func classify(key string, raw json.RawMessage) (prefetchState, error) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
+		return stateAbsent, nil
+	}
+	if bytes.Equal(trimmed, []byte("null")) {
+		return stateNull, nil
+	}
+	if trimmed[0] != '{' {
+		return 0, fmt.Errorf("prefetch key %s: not a JSON object: %w", key, ErrInvalidInput)
+	}
+	var h header
+	if err := json.Unmarshal(trimmed, &h); err != nil {
+		return 0, fmt.Errorf("prefetch key %s: malformed resource: %w", key, ErrInvalidInput)
+	}
+	if h.ResourceType == "OperationOutcome" {
+		return stateOperationOutcome, nil
+	}
+	return statePresent, nil
+}
+
+// allowedTypes lists, per search key, the resource types its query can
+// return. Medication may come along as an included resource; an
+// OperationOutcome entry (search.mode "outcome") is a server note and is
+// skipped.
+var allowedTypes = map[string]map[string]bool{
+	KeyConditions:                {"Condition": true},
+	KeyDXA:                       {"Observation": true},
+	KeyLabs:                      {"Observation": true},
+	KeyMedicationStatements:      {"MedicationStatement": true, "Medication": true},
+	KeyMedicationRequests:        {"MedicationRequest": true, "Medication": true},
+	KeyMedicationAdministrations: {"MedicationAdministration": true, "Medication": true},
+	KeyServiceRequests:           {"ServiceRequest": true},
+}
+
+// bundleHeader is the part of a Bundle we read. Bundle.type is not read at
+// all: prefetch and draftOrders Bundles often lack it.
+type bundleHeader struct {
+	ResourceType string `json:"resourceType"`
+	Link         []struct {
+		Relation string `json:"relation"`
+		URL      string `json:"url"`
+	} `json:"link"`
+	Entry []struct {
+		Resource json.RawMessage `json:"resource"`
+		Search   *struct {
+			Mode string `json:"mode"`
+		} `json:"search"`
+	} `json:"entry"`
+}
+
+// next returns the Bundle's next link, "" when there is none.
+func (b bundleHeader) next() string {
+	for _, l := range b.Link {
+		if l.Relation == "next" && l.URL != "" {
+			return l.URL
+		}
+	}
+	return ""
+}
+
+// entryHeader is the part of an entry we check before decoding it: its
+// type, its id and whom it is about.
+type entryHeader struct {
+	ResourceType string          `json:"resourceType"`
+	ID           json.RawMessage `json:"id"`
+	Subject      json.RawMessage `json:"subject"`
+	Patient      json.RawMessage `json:"patient"`
+}
+
+// decodeValue decodes the body of one key (a prefetched value or a fetched
+// page) into res and returns the Bundle's next link. The patient key holds
+// a Patient; every other key holds a Bundle (of any or no Bundle.type).
+func decodeValue(key string, body []byte, patientID string, res *resources) (next string, err error) {
+	if key == KeyPatient {
+		return "", decodePatient(body, patientID, res)
+	}
+	allowed, ok := allowedTypes[key]
+	if !ok {
+		return "", fmt.Errorf("unknown prefetch key %s: %w", key, ErrInvalidInput)
+	}
+	var b bundleHeader
+	if err := json.Unmarshal(body, &b); err != nil {
+		return "", fmt.Errorf("prefetch key %s: malformed Bundle: %w", key, ErrInvalidInput)
+	}
+	if b.ResourceType != "Bundle" {
+		return "", fmt.Errorf("prefetch key %s: holds %s, want a Bundle: %w", key, quoteType(b.ResourceType), ErrInvalidInput)
+	}
+	for _, e := range b.Entry {
+		if e.Search != nil && e.Search.Mode == "outcome" {
+			continue // a server note about the search, not data
+		}
+		if err := decodeEntry(key, e.Resource, allowed, patientID, res); err != nil {
+			return "", err
+		}
+	}
+	return b.next(), nil
+}
+
+// decodePatient decodes the patient key's Patient.
+func decodePatient(body []byte, patientID string, res *resources) error {
+	var h entryHeader
+	if err := json.Unmarshal(body, &h); err != nil {
+		return fmt.Errorf("prefetch key %s: malformed resource: %w", KeyPatient, ErrInvalidInput)
+	}
+	if h.ResourceType != "Patient" {
+		return fmt.Errorf("prefetch key %s: holds %s, want a Patient: %w", KeyPatient, quoteType(h.ResourceType), ErrInvalidInput)
+	}
+	if id, ok := idOf(h); ok && id != patientID {
+		return fmt.Errorf("prefetch key %s: %w", KeyPatient, errWrongPatient)
+	}
+	p, err := r4.UnmarshalPatient(body)
+	if err != nil {
+		res.gaps = append(res.gaps, unreadable("Patient", refOf("Patient", h)))
+		return nil
+	}
+	res.patient = &p
+	return nil
+}
+
+// decodeEntry decodes one Bundle entry resource into res. A type the key
+// cannot return and data about another patient are errors; an entry samply
+// cannot decode (an unknown enum code) becomes a gap.
+func decodeEntry(key string, raw json.RawMessage, allowed map[string]bool, patientID string, res *resources) error {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil // an entry without a resource (e.g. only a fullUrl)
+	}
+	var h entryHeader
+	if err := json.Unmarshal(raw, &h); err != nil {
+		res.gaps = append(res.gaps, unreadable("resource in "+key, ""))
+		return nil
+	}
+	if h.ResourceType == "OperationOutcome" {
+		return nil // an outcome entry without search.mode
+	}
+	if !allowed[h.ResourceType] {
+		return fmt.Errorf("prefetch key %s: holds %s: %w", key, quoteType(h.ResourceType), ErrInvalidInput)
+	}
+	if err := checkSubject(h, patientID); err != nil {
+		return fmt.Errorf("prefetch key %s: %w", key, err)
+	}
+	ref := refOf(h.ResourceType, h)
+	gap := func() error {
+		res.gaps = append(res.gaps, unreadable(h.ResourceType, ref))
+		return nil
+	}
+	switch h.ResourceType {
+	case "Condition":
+		c, err := r4.UnmarshalCondition(raw)
+		if err != nil {
+			return gap()
+		}
+		res.conditions = append(res.conditions, c)
+	case "Observation":
+		o, err := r4.UnmarshalObservation(raw)
+		if err != nil {
+			return gap()
+		}
+		res.observations = append(res.observations, o)
+		if o.Status == r4.ObservationStatusRegistered {
+			// samply reads a missing status as "registered"; extraction
+			// tells the two apart from the JSON, so keep it.
+			keepRaw(res, ref, raw)
+		}
+	case "MedicationStatement":
+		m, err := r4.UnmarshalMedicationStatement(raw)
+		if err != nil {
+			return gap()
+		}
+		res.medicationStatements = append(res.medicationStatements, m)
+		// Its JSON is not kept, so a contained Medication must be
+		// recorded now or a "#id" reference could not be resolved.
+		addContainedMedications(res, ref, raw)
+	case "MedicationRequest":
+		m, err := r4.UnmarshalMedicationRequest(raw)
+		if err != nil {
+			return gap()
+		}
+		res.medicationRequests = append(res.medicationRequests, m)
+		keepRaw(res, ref, raw)
+	case "MedicationAdministration":
+		m, err := r4.UnmarshalMedicationAdministration(raw)
+		if err != nil {
+			return gap()
+		}
+		res.medicationAdministrations = append(res.medicationAdministrations, m)
+		addContainedMedications(res, ref, raw)
+	case "ServiceRequest":
+		s, err := r4.UnmarshalServiceRequest(raw)
+		if err != nil {
+			return gap()
+		}
+		res.serviceRequests = append(res.serviceRequests, s)
+	case "Medication":
+		m, err := r4.UnmarshalMedication(raw)
+		if err != nil {
+			return gap()
+		}
+		if ref != "" {
+			if res.medications == nil {
+				res.medications = map[string]r4.Medication{}
+			}
+			res.medications[string(ref)] = m
+		}
+	default:
+		// allowedTypes and this switch disagree: a programming error, but
+		// never drop data silently.
+		return gap()
+	}
+	return nil
+}
+
+// keepRaw stores the JSON of a resource a card may need to send back whole.
+func keepRaw(res *resources, ref rules.Ref, raw json.RawMessage) {
+	if ref == "" {
+		return // no id: a card could not address it anyway
+	}
+	if res.raw == nil {
+		res.raw = map[rules.Ref]json.RawMessage{}
+	}
+	res.raw[ref] = bytes.Clone(raw)
+}
+
+// checkSubject rejects a resource whose subject or patient reference names
+// a subject other than Patient/patientID. References that name no literal
+// target (a contained "#x", a urn:uuid, an identifier only) cannot be
+// checked and are accepted: the search asked for this patient.
+func checkSubject(h entryHeader, patientID string) error {
+	for _, raw := range []json.RawMessage{h.Subject, h.Patient} {
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+			continue
+		}
+		var r struct {
+			Reference string `json:"reference"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("malformed subject reference: %w", ErrInvalidInput)
+		}
+		typ, id, ok := parseReference(r.Reference)
+		if !ok {
+			continue
+		}
+		if typ != "Patient" || id != patientID {
+			return errWrongPatient
+		}
+	}
+	return nil
+}
+
+// parseReference splits a literal reference ("Patient/1",
+// "https://x/fhir/Patient/1/_history/2") into type and id; ok is false for
+// references that name no literal target.
+func parseReference(ref string) (typ, id string, ok bool) {
+	if ref == "" || strings.HasPrefix(ref, "#") || strings.HasPrefix(ref, "urn:") {
+		return "", "", false
+	}
+	if i := strings.Index(ref, "/_history/"); i >= 0 {
+		ref = ref[:i]
+	}
+	ref = strings.TrimRight(ref, "/")
+	segs := strings.Split(ref, "/")
+	if len(segs) < 2 {
+		return "", "", false
+	}
+	typ, id = segs[len(segs)-2], segs[len(segs)-1]
+	if typ == "" || id == "" {
+		return "", "", false
+	}
+	return typ, id, true
+}
+
+// idOf returns the resource id when it is a JSON string.
+func idOf(h entryHeader) (string, bool) {
+	var id string
+	if len(h.ID) == 0 || json.Unmarshal(h.ID, &id) != nil || id == "" {
+		return "", false
+	}
+	return id, true
+}
+
+// refOf returns "Type/id", or "" when the resource has no usable id.
+func refOf(typ string, h entryHeader) rules.Ref {
+	id, ok := idOf(h)
+	if !ok {
+		return ""
+	}
+	return rules.Ref(typ + "/" + id)
+}
+
+// unreadable is the gap for a resource that could not be decoded.
+func unreadable(what string, ref rules.Ref) rules.Gap {
+	return rules.Gap{
+		Source: ref,
+		What: rules.Text{
+			NL: what + " kon niet worden gelezen",
+			EN: what + " could not be read",
+		},
+	}
+}
+
+// incomplete is the gap for a search whose further pages were not read.
+func incomplete(key string) rules.Gap {
+	return rules.Gap{What: rules.Text{
+		NL: "resultaten voor " + key + " onvolledig",
+		EN: "results for " + key + " incomplete",
+	}}
+}
+
+// quoteType names a resourceType for an error message. The value comes
+// from the request, so anything that is not a plausible type name is not
+// echoed.
+func quoteType(t string) string {
+	if t == "" {
+		return "no resourceType"
+	}
+	if len(t) > 64 {
+		return "an unknown resourceType"
+	}
+	for _, c := range t {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return "an unknown resourceType"
+		}
+	}
+	return "resourceType " + t
+}
+
+// isWrongPatient reports whether err is about another patient's data.
+func isWrongPatient(err error) bool { return errors.Is(err, errWrongPatient) }
