@@ -85,6 +85,10 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 	case !byT:
 		why = Text{NL: "wervelfractuur", EN: "vertebral fracture"}
 	}
+	grade1 := Text{NL: "Genant graad 1 telt niet mee, ONGEVERIFIEERD", EN: "Genant grade 1 not counted, UNVERIFIED"}
+	if th.VFAGrade1Counts {
+		grade1 = Text{NL: "Genant graad 1 telt mee (VFA_GRADE1_COUNTS), ONGEVERIFIEERD", EN: "Genant grade 1 counted (VFA_GRADE1_COUNTS), UNVERIFIED"}
+	}
 	reason := Text{NL: "fractuurpreventie (" + why.NL + ")", EN: "fracture prevention (" + why.EN + ")"}
 	return []Finding{{
 		Topic:     TopicOsteoporosisTreatmentIndication,
@@ -104,8 +108,8 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 		Evidence: ev,
 		Thresholds: []Text{
 			{NL: "leeftijd ≥ " + itoa(th.CaseFindMinAge) + " jaar", EN: "age ≥ " + itoa(th.CaseFindMinAge) + " years"},
-			{NL: "laagste T-score (wervelkolom, totale heup, collum femoris) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (WHO/NHG; SEED-MTX \"< −2,5\", D1) of een wervelfractuur (Genant graad 1 telt niet mee, ONGEVERIFIEERD)",
-				EN: "lowest T-score (spine, total hip, femoral neck) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (WHO/NHG; SEED-MTX \"< −2.5\", D1) or a vertebral fracture (Genant grade 1 not counted, UNVERIFIED)"},
+			{NL: "laagste T-score (wervelkolom, totale heup, collum femoris) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (WHO/NHG; SEED-MTX \"< −2,5\", D1) of een wervelfractuur (" + grade1.NL + ")",
+				EN: "lowest T-score (spine, total hip, femoral neck) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (WHO/NHG; SEED-MTX \"< −2.5\", D1) or a vertebral fracture (" + grade1.EN + ")"},
 			{NL: "geen actief osteoporosemiddel", EN: "no active osteoporosis drug"},
 		},
 		Citations: []Citation{CiteNHG, CiteAlendronateSmPC, CiteRisedronateSmPC},

@@ -135,9 +135,9 @@ func evalPretreatmentLabWorkup(c *Context) []Finding {
 	return labWorkupAtOrder(c)
 }
 
-// boneDrugDrafts returns the draft orders for bone drugs that are meant to
+// labWorkupDrafts returns the draft orders for bone drugs that are meant to
 // be given (a stop or a doNotPerform order needs no work-up).
-func boneDrugDrafts(c *Context) []MedicationRecord {
+func labWorkupDrafts(c *Context) []MedicationRecord {
 	var out []MedicationRecord
 	seen := map[Ref]bool{}
 	for _, cl := range BoneDrugs {
@@ -154,7 +154,7 @@ func boneDrugDrafts(c *Context) []MedicationRecord {
 
 func labWorkupAtOrder(c *Context) []Finding {
 	th := c.Thresholds
-	drafts := boneDrugDrafts(c)
+	drafts := labWorkupDrafts(c)
 	if len(drafts) == 0 {
 		return nil
 	}
