@@ -209,3 +209,21 @@ func TestGlucocorticoidBoneRiskCardContent(t *testing.T) {
 	unknown := rkOne(t, GlucocorticoidBoneRisk, r02Facts(PatientView, 60, nil, r02Pred(0, 100)))
 	rkContains(t, "dose unknown", unknown.Detail.EN, "was not assessed")
 }
+
+// Tier B and vitamin-d-deficiency both offer calcium/vitamin D: the whole
+// catalog suggests it once.
+func TestGlucocorticoidBoneRiskCalciumSuggestedOnce(t *testing.T) {
+	f := r02Facts(PatientView, 60, nil, r02Pred(10, 100))
+	f.Labs = []Lab{rkLab(AnalyteVitaminD, 30, rkAgo(10))}
+	n := 0
+	for _, fd := range Evaluate(f, DefaultThresholds()) {
+		for _, s := range fd.Suggestions {
+			if s.Key == KeyOrderCalciumVitaminD {
+				n++
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("calcium/vitamin D suggested %d times, want 1", n)
+	}
+}

@@ -19,9 +19,11 @@ package rules
 // DXA examination is ≤ −2.5, or a vertebral fracture is recorded (any T).
 // Suggestions are the two first-choice oral bisphosphonates, offered as
 // alternatives (selectionBehavior at-most-one, so that two bisphosphonates
-// cannot be accepted together). The lab work-up and calcium/vitamin D are
-// on the pretreatment-lab-workup and calcium-vitamin-d-cotherapy cards,
-// which this card names.
+// cannot be accepted together). The lab work-up is on the
+// pretreatment-lab-workup card (which fires at patient-view whenever this
+// card does and labs are missing); calcium/vitamin D is suggested by
+// calcium-vitamin-d-cotherapy when the bisphosphonate order is signed.
+// This card names both.
 
 import "time"
 
@@ -43,7 +45,10 @@ func init() { register(OsteoporosisTreatmentIndication) }
 const (
 	KeyOrderAlendronate70mg = "order-alendronate-70mg"
 	KeyOrderRisedronate35mg = "order-risedronate-35mg"
-	KeyOrderCalciumVitaminD = "order-calcium-vitd"
+	// KeyOrderCalciumVitaminD is the calcium/vitamin D order; it shares the
+	// key of vitamin-d-deficiency (R11) and calcium-vitamin-d-cotherapy
+	// (R13) so that one response suggests it once.
+	KeyOrderCalciumVitaminD = keyOrderVitaminD
 )
 
 // recommended marks a suggestion as the recommended one.
@@ -99,10 +104,10 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 		},
 		Detail: Text{
 			NL: "Volgens de NHG-Standaard is er bij een T-score ≤ " + FormatNumber(th.TScoreOsteoporosis) + " of na een wervelfractuur een indicatie voor een bisfosfonaat; eerste keus is een oraal bisfosfonaat (alendroninezuur 70 mg of risedroninezuur 35 mg eenmaal per week). " +
-				"Rond eerst het laboratoriumonderzoek af (kaart 'pretreatment-lab-workup': nierfunctie, calcium, vitamine D, alkalische fosfatase) en geef calcium/vitamine D (kaart 'calcium-vitamin-d-cotherapy'). " +
+				"Rond eerst het laboratoriumonderzoek af (kaart 'pretreatment-lab-workup': nierfunctie, calcium, vitamine D, alkalische fosfatase). Geef het bisfosfonaat samen met calcium/vitamine D; dat wordt voorgesteld bij het ondertekenen van de order (kaart 'calcium-vitamin-d-cotherapy'). " +
 				"Kies één van de twee middelen.",
 			EN: "Per the NHG guideline a T-score ≤ " + FormatNumber(th.TScoreOsteoporosis) + " or a vertebral fracture is an indication for a bisphosphonate; first choice is an oral bisphosphonate (alendronic acid 70 mg or risedronic acid 35 mg once weekly). " +
-				"Complete the laboratory work-up first (card 'pretreatment-lab-workup': renal function, calcium, vitamin D, alkaline phosphatase) and give calcium/vitamin D (card 'calcium-vitamin-d-cotherapy'). " +
+				"Complete the laboratory work-up first (card 'pretreatment-lab-workup': renal function, calcium, vitamin D, alkaline phosphatase). Give the bisphosphonate with calcium/vitamin D, which is suggested when the order is signed (card 'calcium-vitamin-d-cotherapy'). " +
 				"Choose one of the two drugs.",
 		},
 		Evidence: ev,
