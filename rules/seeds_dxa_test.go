@@ -12,7 +12,7 @@ import (
 
 // dxaSeedRules are the rules this file checks.
 func dxaSeedRules() []Rule {
-	return []Rule{DexaChangeLSC, DexaChangeImplausible}
+	return []Rule{DexaChangeLSC, DexaChangeImplausible, OralBisphosphonateGICaution}
 }
 
 // dxaSeedFacts returns S4, S6 or S7 (S6gi: S6 at order-select of an oral
@@ -119,12 +119,16 @@ func TestSeedCasesDXAAndMonitoring(t *testing.T) {
 		mustNot []string
 	}{
 		{id: "S4", must: map[string]Indicator{TopicDexaChangeLSC: Info},
-			mustNot: []string{TopicDexaChangeImplausible}},
+			mustNot: []string{TopicDexaChangeImplausible, TopicOralBisphosphonateGICaution}},
 		{id: "S4", th: func(th *Thresholds) { th.VFAGrade1Counts = true }, must: map[string]Indicator{TopicDexaChangeLSC: Info},
 			mustNot: []string{TopicDexaChangeImplausible}},
 		{id: "S6", must: map[string]Indicator{TopicDexaChangeLSC: Info},
 			mustNot: []string{TopicDexaChangeImplausible}},
-		{id: "S7", must: map[string]Indicator{TopicDexaChangeLSC: Info, TopicDexaChangeImplausible: Warning}},
+		{id: "S7", must: map[string]Indicator{TopicDexaChangeLSC: Info, TopicDexaChangeImplausible: Warning},
+			mustNot: []string{TopicOralBisphosphonateGICaution}},
+		// S6 if_order_select_oral_BP: hiatal hernia + PPI ([DESIGN] trigger).
+		{id: "S6gi", must: map[string]Indicator{TopicOralBisphosphonateGICaution: Warning},
+			mustNot: []string{"dexa-change-*"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.id, func(t *testing.T) {
