@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// Config is the whole configuration: embedded defaults, then the YAML file
+// given with --config, then environment variables, then flags. Keys are a
+// contract with hospitals: never rename them.
+type Config struct {
+	// Addr is host:port to serve on (flag --addr, env FRACTURECDS_ADDR).
+	Addr string `yaml:"addr"`
+	// Language is the card language when Accept-Language names neither
+	// nl nor en (env FRACTURECDS_LANGUAGE).
+	Language string `yaml:"language"`
+	// LogLevel is debug, info, warn or error (env FRACTURECDS_LOG_LEVEL).
+	LogLevel string `yaml:"log_level"`
+	// MaxBodyBytes caps request bodies.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// ShutdownTimeout bounds graceful shutdown on SIGTERM.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	FHIR            FHIRConfig    `yaml:"fhir"`
+	// Thresholds overrides rule thresholds by key (rules.md §3 names, e.g.
+	// CASEFIND_MIN_AGE: 50); see README "Thresholds".
+	Thresholds map[string]any `yaml:"thresholds"`
+	// LocalCodes maps local codes to the concepts the rules use.
+	LocalCodes []fhir.LocalCode `yaml:"local_codes"`
+}
+
+// FHIRConfig tunes the FHIR-server fallback.
+type FHIRConfig struct {
+	// Budget is the total time for all FHIR searches of one request; past
+	// it the request gets 412 (env FRACTURECDS_FHIR_BUDGET).
+	Budget           time.Duration `yaml:"budget"`
+	MaxPages         int           `yaml:"max_pages"`
+	MaxResponseBytes int64         `yaml:"max_response_bytes"`
+}
+
+func defaultConfig() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		Language:        "nl",
+		LogLevel:        "info",
+		MaxBodyBytes:    16 << 20,
+		ShutdownTimeout: 10 * time.Second,
+		FHIR: FHIRConfig{
+			Budget:           2 * time.Second,
+			MaxPages:         20,
+			MaxResponseBytes: 8 << 20,
+		},
+	}
+}
+
+// loadConfigFile merges a YAML file over cfg; unknown keys are errors so
+// that a typo never silently falls back to a default.
+func loadConfigFile(cfg *Config, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read config: %w", err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	// An empty file decodes to io.EOF: it is an empty configuration.
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// applyEnv applies environment overrides.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	if v := getenv("FRACTURECDS_ADDR"); v != "" {
+		cfg.Addr = v
+	}
+	if v := getenv("FRACTURECDS_LANGUAGE"); v != "" {
+		cfg.Language = v
+	}
+	if v := getenv("FRACTURECDS_LOG_LEVEL"); v != "" {
+		cfg.LogLevel = v
+	}
+	if v := getenv("FRACTURECDS_FHIR_BUDGET"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("FRACTURECDS_FHIR_BUDGET: %w", err)
+		}
+		cfg.FHIR.Budget = d
+	}
+	return nil
+}
+
+// validate checks the configuration once, at start-up, and returns the
+// thresholds and terminology it implies.
+func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
+	var problems []string
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		problems = append(problems, fmt.Sprintf("addr %q: want host:port", cfg.Addr))
+	}
+	if cfg.Language != "nl" && cfg.Language != "en" {
+		problems = append(problems, fmt.Sprintf("language %q: want nl or en", cfg.Language))
+	}
+	switch cfg.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("log_level %q: want debug, info, warn or error", cfg.LogLevel))
+	}
+	if cfg.FHIR.Budget <= 0 {
+		problems = append(problems, "fhir.budget must be positive")
+	}
+	if cfg.FHIR.MaxPages <= 0 {
+		problems = append(problems, "fhir.max_pages must be positive")
+	}
+	if cfg.FHIR.MaxResponseBytes <= 0 {
+		problems = append(problems, "fhir.max_response_bytes must be positive")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		problems = append(problems, "max_body_bytes must be positive")
+	}
+	th := rules.DefaultThresholds()
+	for k, v := range cfg.Thresholds {
+		if err := th.Set(k, v); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	term, err := fhir.NewTerminology(cfg.LocalCodes)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		return th, nil, fmt.Errorf("invalid configuration:\n  - %s", strings.Join(problems, "\n  - "))
+	}
+	return th, term, nil
+}

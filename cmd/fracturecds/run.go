@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/hooks"
+)
+
+const usageText = `fracturecds: CDS Hooks 2.0.1 fracture-prevention service
+
+Usage:
+  fracturecds [flags]                 serve (default 127.0.0.1:8080)
+  fracturecds eval [flags] FILE       evaluate one CDS Hooks request file offline, print the response
+  fracturecds config check FILE       validate a configuration file
+
+Serve flags:
+  --addr host:port     listen address (env FRACTURECDS_ADDR)
+  --config FILE        YAML configuration file (env FRACTURECDS_CONFIG)
+
+Eval flags:
+  --as-of DATE         evaluation date T (YYYY-MM-DD or RFC 3339; default now)
+  --lang nl|en         card language (default: configuration, nl)
+  --config FILE        YAML configuration file
+
+Environment: FRACTURECDS_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
+FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET. See README.md.
+`
+
+// run is the whole program; main only calls it. It returns when ctx is
+// cancelled (SIGINT/SIGTERM) after a graceful shutdown, or on error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "eval":
+			return runEval(ctx, args[1:], getenv, stdout, stderr)
+		case "config":
+			if len(args) == 3 && args[1] == "check" {
+				return runConfigCheck(args[2], getenv, stdout)
+			}
+			fmt.Fprint(stderr, usageText)
+			return errors.New("usage: fracturecds config check FILE")
+		case "help", "-h", "--help", "-help":
+			fmt.Fprint(stdout, usageText)
+			return nil
+		}
+	}
+	return runServe(ctx, args, getenv, stderr)
+}
+
+// loadConfig builds the configuration: defaults, file, environment.
+func loadConfig(path string, getenv func(string) string) (Config, error) {
+	cfg := defaultConfig()
+	if path == "" {
+		path = getenv("FRACTURECDS_CONFIG")
+	}
+	if path != "" {
+		if err := loadConfigFile(&cfg, path); err != nil {
+			return cfg, err
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func runConfigCheck(path string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(path, getenv)
+	if err != nil {
+		return err
+	}
+	if _, _, err := cfg.validate(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: configuration is valid\n", path)
+	return nil
+}
+
+func newLogger(level string, w io.Writer) *zap.Logger {
+	lvl := zapcore.InfoLevel
+	_ = lvl.Set(level)
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	// No sampling: every request line is an audit record (ecosystem.md §8).
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.AddSync(w), lvl)
+	return zap.New(core)
+}
+
+// newHandler wires the service from a validated configuration.
+func newHandler(cfg Config, logger *zap.Logger, now func() time.Time, ready *atomic.Bool) (http.Handler, error) {
+	th, term, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	g := fhir.NewGatherer(fhir.Options{
+		HTTPClient:       &http.Client{Timeout: cfg.FHIR.Budget},
+		Budget:           cfg.FHIR.Budget,
+		MaxPages:         cfg.FHIR.MaxPages,
+		MaxResponseBytes: cfg.FHIR.MaxResponseBytes,
+		Terminology:      term,
+	})
+	return hooks.NewHandler(hooks.Config{
+		Logger:          logger,
+		Facts:           g,
+		Thresholds:      th,
+		Prefetch:        g.Templates(),
+		DefaultLanguage: cfg.Language,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		Now:             now,
+		Ready:           ready,
+	}), nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fracturecds", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
+	addr := fs.String("addr", "", "listen address host:port")
+	configPath := fs.String("config", "", "YAML configuration file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := loadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	logger := newLogger(cfg.LogLevel, stderr)
+	defer func() { _ = logger.Sync() }()
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var ready atomic.Bool
+	h, err := newHandler(cfg, logger, time.Now, &ready)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	ready.Store(true)
+	logger.Info("listening", zap.String("addr", ln.Addr().String()))
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	ready.Store(false)
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// runEval evaluates one request file through the same handler the server
+// uses and prints the response, for clinicians and integration engineers
+// checking a case without an EHR.
+func runEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("fracturecds eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
+	asOf := fs.String("as-of", "", "evaluation date (YYYY-MM-DD or RFC 3339)")
+	lang := fs.String("lang", "", "card language nl or en")
+	configPath := fs.String("config", "", "YAML configuration file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("eval needs exactly one request file")
+	}
+	body, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	now := time.Now
+	if *asOf != "" {
+		t, err := parseAsOf(*asOf)
+		if err != nil {
+			return err
+		}
+		now = func() time.Time { return t }
+	}
+	cfg, err := loadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	if *lang != "" {
+		cfg.Language = *lang
+	}
+	h, err := newHandler(cfg, zap.NewNop(), now, nil)
+	if err != nil {
+		return err
+	}
+	var hdr struct {
+		Hook string `json:"hook"`
+	}
+	if err := json.Unmarshal(body, &hdr); err != nil {
+		return fmt.Errorf("eval: %s is not a JSON CDS Hooks request: %w", fs.Arg(0), err)
+	}
+	id := map[string]string{
+		"patient-view": hooks.ServicePatientView,
+		"order-select": hooks.ServiceOrderSelect,
+		"order-sign":   hooks.ServiceOrderSign,
+	}[hdr.Hook]
+	if id == "" {
+		return fmt.Errorf("eval: hook %q is not served (patient-view, order-select, order-sign)", hdr.Hook)
+	}
+	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/cds-services/"+id, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept-Language", cfg.Language)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, rec.Body.Bytes(), "", "  "); err != nil {
+		pretty.Write(rec.Body.Bytes())
+	}
+	pretty.WriteByte('\n')
+	if _, err := stdout.Write(pretty.Bytes()); err != nil {
+		return err
+	}
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("eval: the service answered %d", rec.Code)
+	}
+	return nil
+}
+
+func parseAsOf(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--as-of %q: want YYYY-MM-DD or RFC 3339", s)
+	}
+	// Midday UTC keeps the date the same in every European time zone.
+	return t.Add(12 * time.Hour), nil
+}
