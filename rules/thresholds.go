@@ -294,6 +294,9 @@ func ThresholdKeys() []string {
 // "casefind_min_age") with value, which must have the field's type
 // (int, float64, bool or string). It returns an error for an unknown key or
 // a value of the wrong type, so configuration typos fail at start-up.
+// Settings that depend on each other (LSC_MODE and the precision errors)
+// are checked by Validate once all overrides are applied, so the order in
+// which keys are set never matters.
 func (th *Thresholds) Set(key string, value any) error {
 	v := reflect.ValueOf(th).Elem()
 	t := v.Type()
@@ -341,7 +344,7 @@ func (th *Thresholds) Set(key string, value any) error {
 			}
 			f.SetString(s)
 		}
-		return th.Validate()
+		return nil
 	}
 	return fmt.Errorf("unknown threshold %q", key)
 }

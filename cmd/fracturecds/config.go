@@ -133,6 +133,9 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 			problems = append(problems, err.Error())
 		}
 	}
+	if err := th.Validate(); err != nil {
+		problems = append(problems, err.Error())
+	}
 	term, err := fhir.NewTerminology(cfg.LocalCodes)
 	if err != nil {
 		problems = append(problems, err.Error())
