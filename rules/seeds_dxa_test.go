@@ -12,7 +12,7 @@ import (
 
 // dxaSeedRules are the rules this file checks.
 func dxaSeedRules() []Rule {
-	return []Rule{DexaChangeLSC, DexaChangeImplausible, OralBisphosphonateGICaution}
+	return []Rule{DexaChangeLSC, DexaChangeImplausible, OralBisphosphonateGICaution, TreatmentMonitoringSchedule}
 }
 
 // dxaSeedFacts returns S4, S6 or S7 (S6gi: S6 at order-select of an oral
@@ -119,13 +119,15 @@ func TestSeedCasesDXAAndMonitoring(t *testing.T) {
 		mustNot []string
 	}{
 		{id: "S4", must: map[string]Indicator{TopicDexaChangeLSC: Info},
-			mustNot: []string{TopicDexaChangeImplausible, TopicOralBisphosphonateGICaution}},
+			mustNot: []string{TopicDexaChangeImplausible, TopicOralBisphosphonateGICaution, TopicTreatmentMonitoringSchedule}},
 		{id: "S4", th: func(th *Thresholds) { th.VFAGrade1Counts = true }, must: map[string]Indicator{TopicDexaChangeLSC: Info},
 			mustNot: []string{TopicDexaChangeImplausible}},
+		// S6: alendronate since 2022-07-15; the year-3 check was due
+		// 2025-07-15, 62 days before T: outside the window.
 		{id: "S6", must: map[string]Indicator{TopicDexaChangeLSC: Info},
-			mustNot: []string{TopicDexaChangeImplausible}},
+			mustNot: []string{TopicDexaChangeImplausible, TopicTreatmentMonitoringSchedule}},
 		{id: "S7", must: map[string]Indicator{TopicDexaChangeLSC: Info, TopicDexaChangeImplausible: Warning},
-			mustNot: []string{TopicOralBisphosphonateGICaution}},
+			mustNot: []string{TopicOralBisphosphonateGICaution, TopicTreatmentMonitoringSchedule}},
 		// S6 if_order_select_oral_BP: hiatal hernia + PPI ([DESIGN] trigger).
 		{id: "S6gi", must: map[string]Indicator{TopicOralBisphosphonateGICaution: Warning},
 			mustNot: []string{"dexa-change-*"}},

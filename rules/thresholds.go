@@ -202,6 +202,11 @@ type Thresholds struct {
 	// GCContinuousGapDays: glucocorticoid records ≤ 7 days apart form one
 	// continuous course (prescription renewals). [DESIGN]
 	GCContinuousGapDays int `key:"GC_CONTINUOUS_GAP_DAYS"`
+	// MonitoringWindowDays: a treatment-monitoring reminder (R27) shows
+	// from 30 days before to 30 days after each due date (1 month, years
+	// 1–4 after the start of treatment). [DESIGN]; SEED-GP "Controlebeleid
+	// 1e lijn" gives the due dates, no window.
+	MonitoringWindowDays int `key:"MONITORING_WINDOW_DAYS"`
 }
 
 // DefaultThresholds returns the defaults of rules.md §3 and §6.
@@ -276,6 +281,7 @@ func DefaultThresholds() Thresholds {
 		GCDXARecentMonths:                24,
 		GCRecentEndDays:                  90,
 		GCContinuousGapDays:              7,
+		MonitoringWindowDays:             30,
 	}
 }
 
