@@ -414,12 +414,21 @@ const (
 	cPain  = rules.ConceptBonePain
 	cHypo  = rules.ConceptHypothyroidism
 	cStres = rules.ConceptStressFracture
+	cHH    = rules.ConceptHiatalHernia
+	cOes   = rules.ConceptOesophagealDisorder
 )
 
 // snomedConditions is the expanded SNOMED CT list (terminology.md §5.1 and
-// §11). Only codes the note lists are here; hiatal hernia, oesophageal
-// disorder and falls have no verified code and are left to local mapping.
+// §11). Falls have no verified code and are left to local mapping. The
+// oesophageal codes for oral-bisphosphonate-gi-caution (rules.md R25) are
+// not in terminology.md; they are ~ (the same code and meaning in several
+// independent third-party code tables, each also paired with the ICD-10
+// code used below): confirm before go-live.
 var snomedConditions = map[string]codingMeaning{
+	"84089009":  {concepts: []rules.Concept{cHH}},  // Hiatal hernia (~; ICD-10 K44.9)
+	"235595009": {concepts: []rules.Concept{cHH}},  // Gastroesophageal reflux disease (~; K21)
+	"45564002":  {concepts: []rules.Concept{cOes}}, // Achalasia (~; K22.0)
+	"302914006": {concepts: []rules.Concept{cOes}}, // Barrett's esophagus (~; K22.7)
 	// Generic fracture codes: the site is unknown, so it may be a finger or
 	// toe (excluded); included, but the card asks to verify the site.
 	"125605004": {concepts: []rules.Concept{cFx}, lowConfidence: true}, // Fracture of bone
@@ -542,6 +551,12 @@ var icd10Rules = func() []icd10Rule {
 		{prefix: "M485", meaning: m(false, cFx, cVert)},
 		{prefix: "M843", meaning: m(false, cFx, cStres)},
 		{prefix: "M845", meaning: m(false, cExcl)}, // pathological fracture in neoplastic disease
+		// Oesophageal disorders for rules.md R25 (WHO ICD-10 chapter XI).
+		{prefix: "K44", meaning: m(false, cHH)},   // diaphragmatic (hiatal) hernia
+		{prefix: "K21", meaning: m(false, cHH)},   // gastro-oesophageal reflux disease
+		{prefix: "K220", meaning: m(false, cOes)}, // achalasia of cardia
+		{prefix: "K222", meaning: m(false, cOes)}, // oesophageal obstruction (stricture)
+		{prefix: "K227", meaning: m(false, cOes)}, // Barrett's oesophagus
 	}
 	// Longest prefix first, so the first match is the most specific.
 	sort.SliceStable(rs, func(i, j int) bool { return len(rs[i].prefix) > len(rs[j].prefix) })
@@ -560,6 +575,7 @@ var icpcConditions = map[string]codingMeaning{
 	"L76": {concepts: []rules.Concept{cFx}},
 	"L95": {concepts: []rules.Concept{cOP}},
 	"T86": {concepts: []rules.Concept{cHypo}},
+	"D90": {concepts: []rules.Concept{cHH}}, // hiatus hernia (ICPC-2 D90)
 }
 
 // codingMeaningOf classifies one condition coding.

@@ -255,3 +255,31 @@ func TestClassifyDXA(t *testing.T) {
 		})
 	}
 }
+
+// The S6 patient (SEED-GP Casus 4) has "hernia diafragmatica": every code
+// system must carry it to oral-bisphosphonate-gi-caution (rules.md R25).
+func TestOesophagealConditionsForGICaution(t *testing.T) {
+	tests := []struct {
+		system, code string
+		want         rules.Concept
+	}{
+		{SystemSNOMED, "84089009", rules.ConceptHiatalHernia},
+		{SystemICD10, "K44.9", rules.ConceptHiatalHernia},
+		{SystemICD10CM, "K21.9", rules.ConceptHiatalHernia},
+		{SystemICPC2, "D90", rules.ConceptHiatalHernia},
+		{SystemICPC1NL, "D90", rules.ConceptHiatalHernia},
+		{SystemSNOMED, "45564002", rules.ConceptOesophagealDisorder},
+		{SystemICD10, "K22.2", rules.ConceptOesophagealDisorder},
+		{SystemICD10, "K22.7", rules.ConceptOesophagealDisorder},
+	}
+	term := DefaultTerminology()
+	for _, tt := range tests {
+		m, ok := term.codingMeaningOf(tt.system, tt.code)
+		if !ok || len(m.concepts) != 1 || m.concepts[0] != tt.want {
+			t.Errorf("%s|%s = %+v (%v), want %s", tt.system, tt.code, m, ok, tt.want)
+		}
+	}
+	if m, ok := term.codingMeaningOf(SystemICD10, "K22.1"); ok {
+		t.Errorf("K22.1 (oesophageal ulcer) is not an R25 trigger, got %+v", m)
+	}
+}
