@@ -171,9 +171,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	// The listener already queues connections, so the service is ready
+	// before Serve starts accepting them.
+	ready.Store(true)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	ready.Store(true)
 	logger.Info("listening", zap.String("addr", ln.Addr().String()))
 
 	select {

@@ -60,6 +60,7 @@ func TestRunServesTheREADMEExamplesAndShutsDownGracefully(t *testing.T) {
 	base := "http://" + addr
 	waitHealthy(t, base+"/healthz")
 
+	// Ready is set before serving starts, so a healthy server is ready.
 	resp, err := http.Get(base + "/readyz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("/readyz: %v %v", err, resp)
