@@ -22,6 +22,10 @@ import (
 type Config struct {
 	// Addr is host:port to serve on (flag --addr, env FRACTURECDS_ADDR).
 	Addr string `yaml:"addr"`
+	// AdminAddr is host:port of the admin listener (metrics, analytics,
+	// report); "off" disables it (flag --admin-addr, env
+	// FRACTURECDS_ADMIN_ADDR). It is never the public CDS port.
+	AdminAddr string `yaml:"admin_addr"`
 	// Language is the card language when Accept-Language names neither
 	// nl nor en (env FRACTURECDS_LANGUAGE).
 	Language string `yaml:"language"`
@@ -51,6 +55,7 @@ type FHIRConfig struct {
 func defaultConfig() Config {
 	return Config{
 		Addr:            "127.0.0.1:8080",
+		AdminAddr:       "127.0.0.1:9090",
 		Language:        "nl",
 		LogLevel:        "info",
 		MaxBodyBytes:    16 << 20,
@@ -84,6 +89,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("FRACTURECDS_ADDR"); v != "" {
 		cfg.Addr = v
 	}
+	if v := getenv("FRACTURECDS_ADMIN_ADDR"); v != "" {
+		cfg.AdminAddr = v
+	}
 	if v := getenv("FRACTURECDS_LANGUAGE"); v != "" {
 		cfg.Language = v
 	}
@@ -106,6 +114,13 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 	var problems []string
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		problems = append(problems, fmt.Sprintf("addr %q: want host:port", cfg.Addr))
+	}
+	if cfg.AdminAddr != "off" {
+		if _, _, err := net.SplitHostPort(cfg.AdminAddr); err != nil {
+			problems = append(problems, fmt.Sprintf("admin_addr %q: want host:port or off", cfg.AdminAddr))
+		} else if cfg.AdminAddr == cfg.Addr {
+			problems = append(problems, "admin_addr must differ from addr: the admin endpoints never share the public CDS port")
+		}
 	}
 	if cfg.Language != "nl" && cfg.Language != "en" {
 		problems = append(problems, fmt.Sprintf("language %q: want nl or en", cfg.Language))

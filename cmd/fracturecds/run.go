@@ -22,6 +22,7 @@ import (
 
 	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/hooks"
+	"github.com/fracturecds/fracturecds/hooks/admin"
 )
 
 const usageText = `fracturecds: CDS Hooks 2.0.1 fracture-prevention service
@@ -33,6 +34,8 @@ Usage:
 
 Serve flags:
   --addr host:port     listen address (env FRACTURECDS_ADDR)
+  --admin-addr h:p|off admin listener: metrics, analytics, report
+                       (default 127.0.0.1:9090; env FRACTURECDS_ADMIN_ADDR)
   --config FILE        YAML configuration file (env FRACTURECDS_CONFIG)
 
 Eval flags:
@@ -40,7 +43,7 @@ Eval flags:
   --lang nl|en         card language (default: configuration, nl)
   --config FILE        YAML configuration file
 
-Environment: FRACTURECDS_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
+Environment: FRACTURECDS_ADDR, FRACTURECDS_ADMIN_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
 FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET. See README.md.
 `
 
@@ -134,6 +137,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usageText) }
 	addr := fs.String("addr", "", "listen address host:port")
+	adminAddr := fs.String("admin-addr", "", "admin listener host:port (metrics, analytics, report), or off")
 	configPath := fs.String("config", "", "YAML configuration file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -148,6 +152,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *addr != "" {
 		cfg.Addr = *addr
+	}
+	if *adminAddr != "" {
+		cfg.AdminAddr = *adminAddr
 	}
 	logger := newLogger(cfg.LogLevel, stderr)
 	defer func() { _ = logger.Sync() }()
@@ -171,26 +178,46 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	if cfg.AdminAddr != "off" {
+		adminLn, err := net.Listen("tcp", cfg.AdminAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("admin listen: %w", err)
+		}
+		adminSrv := &http.Server{
+			Handler:           admin.NewHandler(admin.Config{}),
+			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+		}
+		servers = append(servers, adminSrv)
+		go func() { errc <- adminSrv.Serve(adminLn) }()
+		logger.Info("admin listening", zap.String("addr", adminLn.Addr().String()))
+	}
 	// The listener already queues connections, so the service is ready
 	// before Serve starts accepting them.
 	ready.Store(true)
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	logger.Info("listening", zap.String("addr", ln.Addr().String()))
 
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	ready.Store(false)
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil && serveErr == nil {
+			serveErr = fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	return nil
+	return serveErr
 }
 
 // runEval evaluates one request file through the same handler the server

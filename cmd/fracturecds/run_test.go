@@ -49,17 +49,18 @@ func (s *syncBuffer) String() string {
 // program through run, the way `go run ./cmd/fracturecds` does, posts the
 // README's example requests, and cancels the context as SIGTERM would.
 func TestRunServesTheREADMEExamplesAndShutsDownGracefully(t *testing.T) {
-	addr := freeAddr(t)
+	addr, adminAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var logs syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", addr}, func(string) string { return "" }, io.Discard, &logs)
+		done <- run(ctx, []string{"--addr", addr, "--admin-addr", adminAddr}, func(string) string { return "" }, io.Discard, &logs)
 	}()
 	base := "http://" + addr
 	waitHealthy(t, base+"/healthz")
 
+	waitHealthy(t, "http://"+adminAddr+"/healthz")
 	// Ready is set before serving starts, so a healthy server is ready.
 	resp, err := http.Get(base + "/readyz")
 	if err != nil || resp.StatusCode != 200 {
