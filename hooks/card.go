@@ -204,9 +204,9 @@ func (b cardBuilder) detail(f rules.Finding) string {
 			sb.WriteString("\n\n**Patient data used**\n\n| Item | Value | Date | Source |\n|---|---|---|---|\n")
 		}
 		for _, e := range f.Evidence {
-			value := e.Value
-			if e.Unit != "" {
-				value += " " + e.Unit
+			value := e.ValueIn(b.lang)
+			if unit := e.UnitIn(b.lang); unit != "" {
+				value += " " + unit
 			}
 			sb.WriteString("| " + e.Label.In(b.lang) + " | " + escapeMarkdown(value) + " | " +
 				escapeMarkdown(rules.FormatDate(e.Date)) + " | " + escapeMarkdown(string(e.Source)) + " |\n")

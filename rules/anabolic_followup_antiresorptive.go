@@ -82,8 +82,8 @@ func evalAnabolicFollowupAntiresorptive(c *Context) []Finding {
 	ev := []Evidence{
 		{Label: Text{NL: "Kuur " + nameNL + " gestart", EN: nameEN + " course started"}, Value: first.Name, Date: course.Start, Source: first.Source},
 		{Label: Text{NL: "Kuur " + nameNL + " geëindigd", EN: nameEN + " course ended"}, Value: lastRec.Name + ", status " + lastRec.Status, Date: course.End, Source: lastRec.Source},
-		{Label: Text{NL: "Dagen sinds einde kuur", EN: "Days since the end of the course"}, Value: itoa(since), Unit: "dagen/days"},
-		{Label: Text{NL: "Botresorptieremmer sinds start kuur", EN: "Antiresorptive since the start of the course"}, Value: "geen / none"},
+		{Label: Text{NL: "Dagen sinds einde kuur", EN: "Days since the end of the course"}, Value: itoa(since), UnitText: Text{NL: "dagen", EN: "days"}},
+		{Label: Text{NL: "Botresorptieremmer sinds start kuur", EN: "Antiresorptive since the start of the course"}, ValueText: Text{NL: "geen", EN: "none"}},
 	}
 	reason := Text{NL: "vervolg na anabole behandeling (" + nameNL + ")", EN: "follow-on after anabolic treatment (" + nameEN + ")"}
 	return []Finding{{

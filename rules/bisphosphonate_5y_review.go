@@ -334,7 +334,7 @@ func (c *Context) continuationCriteria(e bpExposure) continuation {
 		}
 		out.Evidence = append(out.Evidence, Evidence{
 			Label: Text{NL: "Systemisch glucocorticoïd (" + m.Name + "), prednisolon-equivalent", EN: "Systemic glucocorticoid (" + m.Name + "), prednisolone equivalent"},
-			Value: FormatNumber(dose), Unit: "mg/dag/day", Date: m.Start, Source: m.Source,
+			Value: FormatNumber(dose), UnitText: Text{NL: "mg/dag", EN: "mg/day"}, Date: m.Start, Source: m.Source,
 		})
 	}
 	return out

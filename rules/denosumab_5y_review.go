@@ -173,7 +173,7 @@ func evalDenosumab5yReview(c *Context) []Finding {
 		{Label: Text{NL: "Eerste denosumab-injectie", EN: "First denosumab injection"}, Value: dmabLabel(first.Record), Date: first.Date, Source: first.Record.Source},
 		lastDoseEvidence(last),
 		{Label: Text{NL: "Aantal injecties", EN: "Number of injections"}, Value: itoa(len(doses))},
-		{Label: Text{NL: "Grootste interval tussen injecties", EN: "Longest interval between injections"}, Value: itoa(maxGap), Unit: "dagen/days"},
+		{Label: Text{NL: "Grootste interval tussen injecties", EN: "Longest interval between injections"}, Value: itoa(maxGap), UnitText: Text{NL: "dagen", EN: "days"}},
 	}
 	if renewal != nil {
 		ev = append(ev, Evidence{Label: Text{NL: "Herhaalopdracht denosumab", EN: "Denosumab renewal order"}, Value: dmabLabel(*renewal), Source: renewal.Source})

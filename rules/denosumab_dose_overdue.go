@@ -124,8 +124,8 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 	}
 	f.Evidence = []Evidence{
 		lastDoseEvidence(last),
-		{Label: Text{NL: "Dagen sinds laatste injectie", EN: "Days since the last injection"}, Value: itoa(since), Unit: "dagen/days"},
-		{Label: Text{NL: "Bisfosfonaat na laatste injectie", EN: "Bisphosphonate after the last injection"}, Value: "geen / none"},
+		{Label: Text{NL: "Dagen sinds laatste injectie", EN: "Days since the last injection"}, Value: itoa(since), UnitText: Text{NL: "dagen", EN: "days"}},
+		{Label: Text{NL: "Bisfosfonaat na laatste injectie", EN: "Bisphosphonate after the last injection"}, ValueText: Text{NL: "geen", EN: "none"}},
 	}
 	f.Thresholds = []Text{
 		{NL: "dosis nodig ≥ " + itoa(th.DmabIntervalDays) + " dagen na de vorige (Prolia SmPC: elke " + interval + " maanden)",

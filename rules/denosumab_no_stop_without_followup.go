@@ -87,8 +87,8 @@ func noStopFinding(c *Context, stop MedicationRecord, last dmabDose, hasLast boo
 		Source: stop.Source,
 	}}
 	ev = append(ev, Evidence{
-		Label: Text{NL: "Bisfosfonaat na laatste injectie", EN: "Bisphosphonate after the last injection"},
-		Value: "geen / none",
+		Label:     Text{NL: "Bisfosfonaat na laatste injectie", EN: "Bisphosphonate after the last injection"},
+		ValueText: Text{NL: "geen", EN: "none"},
 	})
 
 	detailNL := "Na stoppen van denosumab verdwijnt het effect snel (rebound van de botafbraak) en stijgt het risico op (multipele) wervelfracturen. " +
@@ -220,7 +220,7 @@ func zolTooEarlyFindings(c *Context, last dmabDose) []Finding {
 			Evidence: []Evidence{
 				lastDoseEvidence(last),
 				{Label: Text{NL: "Opdracht zoledroninezuur (geplande datum)", EN: "Zoledronic acid order (planned date)"}, Value: m.Name, Date: given, Source: m.Source},
-				{Label: Text{NL: "Interval", EN: "Interval"}, Value: itoa(gap), Unit: "dagen/days"},
+				{Label: Text{NL: "Interval", EN: "Interval"}, Value: itoa(gap), UnitText: Text{NL: "dagen", EN: "days"}},
 			},
 			Thresholds: []Text{{
 				NL: "zoledroninezuur < " + itoa(th.ZolTooEarlyAfterDmabDays) + " dagen na de laatste injectie is vroeg ([DESIGN]); advies " + itoa(th.ZolAfterDmabDays) + " dagen (ECTS 2021)",

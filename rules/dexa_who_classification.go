@@ -262,7 +262,7 @@ func evalDexaWHOClassification(c *Context) []Finding {
 
 	var ev []Evidence
 	if ageKnown {
-		ev = append(ev, Evidence{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), Unit: "jaar/years"})
+		ev = append(ev, Evidence{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}})
 	}
 	if g := c.Facts.Patient.Gender; g != "" {
 		ev = append(ev, Evidence{Label: Text{NL: "Geslacht", EN: "Sex"}, Value: g})

@@ -128,7 +128,7 @@ func TestDexaWHOClassificationCardContent(t *testing.T) {
 		rkDXA(SiteLumbarSpine, TScore, -1.4, rkAgo(10)), rkDXA(SiteLumbarSpine, ZScore, -1.1, rkAgo(10)),
 	}))
 	want := []Evidence{
-		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: "49", Unit: "jaar/years"},
+		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: "49", UnitText: Text{NL: "jaar", EN: "years"}},
 		{Label: Text{NL: "Geslacht", EN: "Sex"}, Value: "male"},
 		{Label: Text{NL: "T-score lumbale wervelkolom", EN: "T-score lumbar spine"}, Value: "-1.4", Unit: "SD", Date: rkAgo(10), Source: "Observation/dxa-lumbar-spine-t-score"},
 		{Label: Text{NL: "Z-score lumbale wervelkolom", EN: "Z-score lumbar spine"}, Value: "-1.1", Unit: "SD", Date: rkAgo(10), Source: "Observation/dxa-lumbar-spine-z-score"},

@@ -72,11 +72,32 @@ type Finding struct {
 // Evidence is one datum shown on a card: what it is, its value and unit,
 // its date and the resource it came from.
 type Evidence struct {
-	Label  Text
-	Value  string
-	Unit   string
-	Date   time.Time
-	Source Ref
+	Label Text
+	// Value and Unit are language-neutral (numbers, codes, UCUM units).
+	Value string
+	Unit  string
+	// ValueText and UnitText are used instead when the value or unit is a
+	// word ("none", "days").
+	ValueText Text
+	UnitText  Text
+	Date      time.Time
+	Source    Ref
+}
+
+// ValueIn returns the evidence value in language lang.
+func (e Evidence) ValueIn(lang string) string {
+	if e.Value == "" {
+		return e.ValueText.In(lang)
+	}
+	return e.Value
+}
+
+// UnitIn returns the evidence unit in language lang.
+func (e Evidence) UnitIn(lang string) string {
+	if e.Unit == "" {
+		return e.UnitText.In(lang)
+	}
+	return e.Unit
 }
 
 // Citation is a guideline or label the finding rests on.

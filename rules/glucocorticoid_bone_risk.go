@@ -157,7 +157,7 @@ func gcRecordEvidence(c *Context, m MedicationRecord) Evidence {
 func gcCourseEvidence(c *Context, g gcCourse) []Evidence {
 	ev := []Evidence{{
 		Label: Text{NL: "Aaneengesloten gebruik (incl. gepland)", EN: "Continuous use (planned part included)"},
-		Value: itoa(g.Days()), Unit: "dagen/days", Date: g.Start,
+		Value: itoa(g.Days()), UnitText: Text{NL: "dagen", EN: "days"}, Date: g.Start,
 	}}
 	for _, m := range g.Records {
 		ev = append(ev, gcRecordEvidence(c, m))
@@ -179,7 +179,7 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 	dose := FormatNumber(th.GCHighDoseMgPredEq)
 	var ev []Evidence
 	if ageKnown {
-		ev = append(ev, Evidence{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), Unit: "jaar/years"})
+		ev = append(ev, Evidence{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}})
 	}
 	ev = append(ev, gcCourseEvidence(c, g)...)
 	if recentDXA {
@@ -234,7 +234,7 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 
 func gcTierA(c *Context, long gcCourse, hasLong bool, bursts []gcCourse, age int) Finding {
 	th := c.Thresholds
-	ev := []Evidence{{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), Unit: "jaar/years"}}
+	ev := []Evidence{{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}}}
 	summary := Text{
 		NL: "Systemisch glucocorticoïd ≥" + itoa(th.GCMinDurationDays) + " dagen bij leeftijd ≥" + itoa(th.GCMinAge) + ": beoordeel het fractuurrisico (DXA)",
 		EN: "Systemic glucocorticoid ≥" + itoa(th.GCMinDurationDays) + " days at age ≥" + itoa(th.GCMinAge) + ": assess fracture risk (DXA)",
@@ -273,7 +273,7 @@ func gcTierA(c *Context, long gcCourse, hasLong bool, bursts []gcCourse, age int
 			}
 		}
 	}
-	ev = append(ev, Evidence{Label: Text{NL: "DXA in de laatste " + itoa(th.GCDXARecentMonths) + " maanden", EN: "DXA in the last " + itoa(th.GCDXARecentMonths) + " months"}, Value: "geen / none"})
+	ev = append(ev, Evidence{Label: Text{NL: "DXA in de laatste " + itoa(th.GCDXARecentMonths) + " maanden", EN: "DXA in the last " + itoa(th.GCDXARecentMonths) + " months"}, ValueText: Text{NL: "geen", EN: "none"}})
 	return Finding{
 		Topic:     TopicGlucocorticoidBoneRisk,
 		Indicator: Info,

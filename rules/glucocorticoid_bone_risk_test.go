@@ -190,8 +190,8 @@ func TestGlucocorticoidBoneRiskCardContent(t *testing.T) {
 		t.Errorf("Tier B cites %v first", f.Citations[0])
 	}
 	wantEv := []Evidence{
-		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: "60", Unit: "jaar/years"},
-		{Label: Text{NL: "Aaneengesloten gebruik (incl. gepland)", EN: "Continuous use (planned part included)"}, Value: "120", Unit: "dagen/days", Date: rkAgo(119)},
+		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: "60", UnitText: Text{NL: "jaar", EN: "years"}},
+		{Label: Text{NL: "Aaneengesloten gebruik (incl. gepland)", EN: "Continuous use (planned part included)"}, Value: "120", UnitText: Text{NL: "dagen", EN: "days"}, Date: rkAgo(119)},
 		{Label: Text{NL: "Systemisch glucocorticoïd", EN: "Systemic glucocorticoid"}, Value: "dexamethasone 1.5 mg/d = 10 mg/d prednisolon-eq./prednisolone-eq.", Date: rkAgo(119), Source: "MedicationStatement/dexa"},
 	}
 	if diff := cmp.Diff(wantEv, f.Evidence); diff != "" {

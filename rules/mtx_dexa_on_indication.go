@@ -213,7 +213,7 @@ func mtxExposureEvidence(eps []Episode, exposureDays int) []Evidence {
 	months := FormatNumber(float64(exposureDays) / (365.25 / 12))
 	ev := []Evidence{
 		{Label: Text{NL: "Methotrexaat, start", EN: "Methotrexate, start"}, Value: first.Code, Date: eps[0].Start, Source: first.Source},
-		{Label: Text{NL: "Cumulatieve blootstelling methotrexaat", EN: "Cumulative methotrexate exposure"}, Value: months, Unit: "maanden/months"},
+		{Label: Text{NL: "Cumulatieve blootstelling methotrexaat", EN: "Cumulative methotrexate exposure"}, Value: months, UnitText: Text{NL: "maanden", EN: "months"}},
 	}
 	if last.Source != first.Source {
 		ev = append(ev, Evidence{Label: Text{NL: "Methotrexaat, laatste registratie (" + last.Status + ")", EN: "Methotrexate, latest record (" + last.Status + ")"},
@@ -273,7 +273,7 @@ func mtxPreDXAFinding(c *Context, t mtxTrigger, eps []Episode, exposureDays int,
 		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift methotrexaat", EN: "Draft methotrexate order"}, Value: d.Code, Source: d.Source})
 	}
 	ev = append(ev, mtxTriggerEvidence(t),
-		Evidence{Label: Text{NL: "DXA na dit voorval", EN: "DXA after this event"}, Value: "geen / none"})
+		Evidence{Label: Text{NL: "DXA na dit voorval", EN: "DXA after this event"}, ValueText: Text{NL: "geen", EN: "none"}})
 	status := Text{NL: "gebruikt methotrexaat", EN: "is taking methotrexate"}
 	if !active {
 		status = Text{NL: "gebruikte tot kort geleden methotrexaat", EN: "took methotrexate until recently"}

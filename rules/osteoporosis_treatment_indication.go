@@ -66,7 +66,7 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 	if c.ActiveOsteoporosisDrug() {
 		return nil
 	}
-	ev := []Evidence{{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), Unit: "jaar/years"}}
+	ev := []Evidence{{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}}}
 	byT := false
 	if exam, ok := newestDXAExam(c); ok {
 		if low, ok := lowestAtCentralSites(exam.TScores); ok && low.Value <= th.TScoreOsteoporosis {
@@ -81,7 +81,7 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 	for _, f := range vertebral {
 		ev = append(ev, fractureEvidenceOf(f))
 	}
-	ev = append(ev, Evidence{Label: Text{NL: "Actief osteoporosemiddel", EN: "Active osteoporosis drug"}, Value: "geen / none"})
+	ev = append(ev, Evidence{Label: Text{NL: "Actief osteoporosemiddel", EN: "Active osteoporosis drug"}, ValueText: Text{NL: "geen", EN: "none"}})
 
 	why := Text{NL: "T-score ≤ " + FormatNumber(th.TScoreOsteoporosis), EN: "T-score ≤ " + FormatNumber(th.TScoreOsteoporosis)}
 	switch {

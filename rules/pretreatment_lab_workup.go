@@ -108,7 +108,7 @@ func missingPreTreatmentLabs(c *Context, zoledronic bool) (order []Analyte, name
 		order = append(order, g.Order...)
 		names = append(names, g.Name)
 		short = append(short, g.Short)
-		none := Evidence{Label: g.Name, Value: "geen ≤ " + itoa(maxAge) + " d / none ≤ " + itoa(maxAge) + " d"}
+		none := Evidence{Label: g.Name, ValueText: Text{NL: "geen in de laatste " + itoa(maxAge) + " dagen", EN: "none in the last " + itoa(maxAge) + " days"}}
 		if l, ok := latestOfAnalytes(c, g.Accepts, 0); ok {
 			old := labEvidenceOf(Text{NL: g.Name.NL + " (te oud, > " + itoa(maxAge) + " d)", EN: g.Name.EN + " (too old, > " + itoa(maxAge) + " d)"}, l)
 			ev = append(ev, old)
@@ -321,7 +321,7 @@ func nivLabCriterion(c *Context) ([]Evidence, bool) {
 	if !ok || low.Value > th.TScoreOsteopeniaUpper {
 		return nil, false
 	}
-	ev := []Evidence{{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), Unit: "jaar/years"}}
+	ev := []Evidence{{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}}}
 	for _, f := range recent {
 		ev = append(ev, fractureEvidenceOf(f))
 	}

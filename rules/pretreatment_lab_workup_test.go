@@ -210,7 +210,7 @@ func TestPretreatmentLabWorkupCardContent(t *testing.T) {
 	if e := byLabel["TSH (too old, > 180 d)"]; e.Value != "1.1" || !e.Date.Equal(rkAgo(400)) {
 		t.Errorf("stale TSH evidence = %+v", e)
 	}
-	if e := byLabel["Albumin"]; e.Value == "" {
+	if e := byLabel["Albumin"]; e.ValueIn("en") == "" {
 		t.Errorf("missing albumin should be shown as none, got %+v", e)
 	}
 	for _, label := range []string{"Age", "Fracture", "T-score femoral neck"} {

@@ -135,7 +135,7 @@ func rkInvariants(t *testing.T, f Finding) {
 		}
 	}
 	for _, e := range f.Evidence {
-		if e.Label.NL == "" || e.Label.EN == "" || e.Value == "" {
+		if e.Label.NL == "" || e.Label.EN == "" || e.ValueIn("en") == "" {
 			t.Errorf("%s: incomplete evidence %+v", f.Topic, e)
 		}
 	}

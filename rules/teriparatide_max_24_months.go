@@ -91,7 +91,7 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 
 	ev := []Evidence{{
 		Label: Text{NL: "Cumulatieve blootstelling teriparatide", EN: "Cumulative teriparatide exposure"},
-		Value: tptdMonthsText(exposure), Unit: "maanden/months",
+		Value: tptdMonthsText(exposure), UnitText: Text{NL: "maanden", EN: "months"},
 	}}
 	for _, e := range episodes {
 		first := e.Records[0]
@@ -117,7 +117,7 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 		if exposure+days > projected {
 			projected = exposure + days
 		}
-		ev = append(ev, Evidence{Label: Text{NL: "Opdracht teriparatide (duur)", EN: "Teriparatide order (duration)"}, Value: itoa(days), Unit: "dagen/days", Source: d.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Opdracht teriparatide (duur)", EN: "Teriparatide order (duration)"}, Value: itoa(days), UnitText: Text{NL: "dagen", EN: "days"}, Source: d.Source})
 		suggestions = append(suggestions, SuggestDeleteDraft(d, Text{NL: "Opdracht teriparatide verwijderen", EN: "Remove the teriparatide order"}))
 	}
 	critical := false
