@@ -50,6 +50,14 @@ type Options struct {
 	// AllowServer, when set, must approve fhirServer (the base URL) before
 	// any request is sent to it; nil allows every server.
 	AllowServer func(base string) bool
+	// OnFetch, when set, is called as the FHIR-server fetch of a key
+	// starts (with the fetch's context, which carries the request's trace
+	// span, and the prefetch key), and the function it returns is called
+	// with the key's result (nil or the error) when that fetch ends. It
+	// lets cmd add metrics and trace spans without this package importing
+	// either. It is called from concurrent goroutines; it must never see
+	// the URL or the token, so it gets neither.
+	OnFetch func(ctx context.Context, key string) (done func(err error))
 }
 
 // Gatherer resolves the prefetch keys of a request, fetches what is missing
@@ -238,7 +246,12 @@ func (g *Gatherer) fetchAll(ctx context.Context, f *fetcher, patientID string, j
 			start = f.urlFor(fillTemplate(g.templates[j.key], patientID))
 		}
 		wg.Go(func() {
+			done := func(error) {}
+			if g.opts.OnFetch != nil {
+				done = g.opts.OnFetch(ctx, j.key)
+			}
 			r, err := f.fetchKey(ctx, j.key, start)
+			done(err)
 			if err != nil {
 				mu.Lock()
 				if first == nil {
