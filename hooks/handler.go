@@ -11,6 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
 	"github.com/fracturecds/fracturecds/fhir"
@@ -50,6 +52,12 @@ type Config struct {
 	NewUUID func() string
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready *atomic.Bool
+	// Metrics records request, latency and card metrics; nil records
+	// none.
+	Metrics *Metrics
+	// Tracer starts a server span per request (health probes excepted);
+	// nil means no tracing.
+	Tracer trace.Tracer
 }
 
 // NewHandler returns the HTTP handler with every route of the service.
@@ -69,7 +77,10 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 20
 	}
-	s := &server{cfg: cfg, services: services(cfg.Prefetch)}
+	s := &server{cfg: cfg, services: services(cfg.Prefetch), tracer: cfg.Tracer}
+	if s.tracer == nil {
+		s.tracer = noop.NewTracerProvider().Tracer("")
+	}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -78,7 +89,7 @@ func NewHandler(cfg Config) http.Handler {
 	// 404/405, not a redirect it may not follow with its body.
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(s.accessLog, s.recoverPanic)
+	r.Use(s.accessLog, s.instrument, s.recoverPanic)
 
 	// Every route of the service is here.
 	r.GET("/healthz", s.healthz)
@@ -96,6 +107,7 @@ func NewHandler(cfg Config) http.Handler {
 type server struct {
 	cfg      Config
 	services []Service
+	tracer   trace.Tracer
 }
 
 func (s *server) healthz(c *gin.Context) {
@@ -184,6 +196,7 @@ func (s *server) callService(c *gin.Context) {
 		topics = append(topics, f.Topic)
 	}
 	c.Set(logTopicsKey, topics)
+	c.Set(cardsKey, resp.Cards)
 	c.Header("Content-Language", b.lang)
 	c.JSON(http.StatusOK, resp)
 }
