@@ -52,6 +52,15 @@ type Config struct {
 	NewUUID func() string
 	// Ready reports readiness for /readyz; nil means always ready.
 	Ready *atomic.Bool
+	// CardLog remembers every issued card (uuid, service, topic, no
+	// patient data) so feedback can be tied to topics; nil remembers none.
+	CardLog CardLog
+	// Feedback stores what POST /cds-services/{id}/feedback receives; nil
+	// validates feedback and discards it.
+	Feedback FeedbackStore
+	// CardLogFailures counts failed card-log writes (a metric for the
+	// caller to expose); nil counts into a private counter.
+	CardLogFailures *atomic.Int64
 	// Metrics records request, latency and card metrics; nil records
 	// none.
 	Metrics *Metrics
@@ -77,6 +86,9 @@ func NewHandler(cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 16 << 20
 	}
+	if cfg.CardLogFailures == nil {
+		cfg.CardLogFailures = new(atomic.Int64)
+	}
 	s := &server{cfg: cfg, services: services(cfg.Prefetch), tracer: cfg.Tracer}
 	if s.tracer == nil {
 		s.tracer = noop.NewTracerProvider().Tracer("")
@@ -96,6 +108,7 @@ func NewHandler(cfg Config) http.Handler {
 	r.GET("/readyz", s.readyz)
 	r.GET("/cds-services", s.discovery)
 	r.POST("/cds-services/:id", s.callService)
+	r.POST("/cds-services/:id/feedback", s.feedback)
 
 	r.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound) })
 	r.NoMethod(func(c *gin.Context) {
@@ -191,6 +204,7 @@ func (s *server) callService(c *gin.Context) {
 		result:    result,
 	}
 	resp := Response{Cards: b.cards(findings)}
+	s.recordCards(c.Request.Context(), id, now, resp.Cards)
 	topics := make([]string, 0, len(findings))
 	for _, f := range findings {
 		topics = append(topics, f.Topic)
