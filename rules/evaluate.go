@@ -102,32 +102,104 @@ func runsOn(r Rule, h Hook) bool {
 	return false
 }
 
-// dedupeSuggestions keeps each suggestion key (e.g. "order-dxa") on the
-// first finding that offers it (the most urgent, then the earliest in the
-// catalog) and tells the other cards where to find it, so the clinician
-// sees one DXA order, not two.
+// dedupeSuggestions makes each suggestion key (e.g. "order-dxa") appear
+// once per response, on the most specific card (rules.md §0.3): the card
+// that offers the fewest suggestions, i.e. the one most specifically about
+// that order; ties go to the more urgent card, then catalog order. The kept
+// order absorbs what the others asked for (VFA when any card wanted it, the
+// union of lab analytes), and the other cards say where to find it, so the
+// clinician sees one DXA order, not two.
 func dedupeSuggestions(findings []Finding) []Finding {
-	owner := map[string]int{}
+	type offer struct{ finding, suggestion int }
+	offers := map[string][]offer{}
+	var keys []string
 	for i := range findings {
-		kept := findings[i].Suggestions[:0:0]
-		for _, s := range findings[i].Suggestions {
+		// Own the suggestion slices before editing them in place.
+		findings[i].Suggestions = append([]Suggestion(nil), findings[i].Suggestions...)
+	}
+	for i, f := range findings {
+		for j, s := range f.Suggestions {
 			if s.Key == "" {
+				continue
+			}
+			if _, seen := offers[s.Key]; !seen {
+				keys = append(keys, s.Key)
+			}
+			offers[s.Key] = append(offers[s.Key], offer{i, j})
+		}
+	}
+	drop := map[offer]bool{}
+	for _, key := range keys {
+		os := offers[key]
+		if len(os) < 2 {
+			continue
+		}
+		owner := os[0]
+		for _, o := range os[1:] {
+			if len(findings[o.finding].Suggestions) < len(findings[owner.finding].Suggestions) {
+				owner = o
+			}
+		}
+		kept := &findings[owner.finding].Suggestions[owner.suggestion]
+		for _, o := range os {
+			if o == owner {
+				continue
+			}
+			other := findings[o.finding].Suggestions[o.suggestion]
+			mergeOrders(kept, other)
+			drop[o] = true
+			findings[o.finding].Detail = appendParagraph(findings[o.finding].Detail, Text{
+				NL: "De suggestie \"" + other.Label.NL + "\" staat op de kaart \"" + findings[owner.finding].Summary.NL + "\".",
+				EN: "The suggestion \"" + other.Label.EN + "\" is on the card \"" + findings[owner.finding].Summary.EN + "\".",
+			})
+		}
+	}
+	for i := range findings {
+		var kept []Suggestion
+		for j, s := range findings[i].Suggestions {
+			if !drop[offer{i, j}] {
 				kept = append(kept, s)
-				continue
 			}
-			if o, seen := owner[s.Key]; seen {
-				findings[i].Detail = appendParagraph(findings[i].Detail, Text{
-					NL: "De suggestie \"" + s.Label.NL + "\" staat op de kaart \"" + findings[o].Summary.NL + "\".",
-					EN: "The suggestion \"" + s.Label.EN + "\" is on the card \"" + findings[o].Summary.EN + "\".",
-				})
-				continue
-			}
-			owner[s.Key] = i
-			kept = append(kept, s)
 		}
 		findings[i].Suggestions = kept
 	}
 	return findings
+}
+
+// mergeOrders widens the orders of kept with what other asks for: a DXA
+// with VFA when either wants VFA, and the union of lab analytes.
+func mergeOrders(kept *Suggestion, other Suggestion) {
+	// Copy before writing: suggestions may share backing arrays with
+	// package-level values or other findings.
+	kept.Actions = append([]Action(nil), kept.Actions...)
+	for _, oa := range other.Actions {
+		if oa.Order == nil {
+			continue
+		}
+		for i := range kept.Actions {
+			ko := kept.Actions[i].Order
+			if ko == nil || ko.Kind != oa.Order.Kind {
+				continue
+			}
+			merged := *ko
+			switch ko.Kind {
+			case OrderDXA:
+				if oa.Order.WithVFA && !ko.WithVFA {
+					merged.WithVFA = true
+					kept.Label = other.Label
+					kept.Actions[i].Description = oa.Description
+				}
+			case OrderLabPanel:
+				merged.Analytes = append([]Analyte(nil), ko.Analytes...)
+				for _, a := range oa.Order.Analytes {
+					if !containsAnalyte(merged.Analytes, a) {
+						merged.Analytes = append(merged.Analytes, a)
+					}
+				}
+			}
+			kept.Actions[i].Order = &merged
+		}
+	}
 }
 
 func appendParagraph(t, p Text) Text {

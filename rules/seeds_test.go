@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -348,21 +349,33 @@ func TestSeedCases(t *testing.T) {
 	}
 }
 
-// S1: the DXA is suggested once across the case-finding and MTX cards.
+// S1: the DXA is suggested once across the case-finding and MTX cards, on
+// the most specific card (rules.md §0.3: the MTX card offers only the DXA),
+// and it keeps the vertebral fracture assessment that case finding asks for.
 func TestSeedS1SuggestsOneDXA(t *testing.T) {
 	findings := Evaluate(seedFacts("S1"), DefaultThresholds())
 	var owners []string
+	var order *Order
 	for _, f := range findings {
 		for _, s := range f.Suggestions {
 			if s.Key == KeyOrderDXA {
 				owners = append(owners, f.Topic)
+				order = s.Actions[0].Order
 			}
 		}
 	}
 	if len(owners) != 1 {
 		t.Fatalf("DXA suggested on %v, want exactly one card", owners)
 	}
-	if fmt.Sprint(owners) != "["+TopicFractureCaseFinding+"]" {
-		t.Errorf("DXA suggestion on %v, want it on the case-finding card (warning, catalog order R01 < R04)", owners)
+	if fmt.Sprint(owners) != "[mtx-dexa-on-indication]" {
+		t.Errorf("DXA suggestion on %v, want it on the more specific MTX card", owners)
+	}
+	if order == nil || !order.WithVFA {
+		t.Errorf("merged DXA order %+v lost the VFA that case finding asks for", order)
+	}
+	for _, f := range findings {
+		if f.Topic == TopicFractureCaseFinding && !strings.Contains(f.Detail.EN, "is on the card") {
+			t.Errorf("case-finding card does not say where its DXA suggestion went:\n%s", f.Detail.EN)
+		}
 	}
 }
