@@ -41,6 +41,9 @@ type Config struct {
 	Thresholds map[string]any `yaml:"thresholds"`
 	// LocalCodes maps local codes to the concepts the rules use.
 	LocalCodes []fhir.LocalCode `yaml:"local_codes"`
+	// Tracing turns on OpenTelemetry tracing over OTLP/HTTP; off by
+	// default (see observability.go).
+	Tracing TracingConfig `yaml:"tracing"`
 }
 
 // FHIRConfig tunes the FHIR-server fallback.
@@ -105,6 +108,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		}
 		cfg.FHIR.Budget = d
 	}
+	if v := getenv("FRACTURECDS_TRACING_ENDPOINT"); v != "" {
+		cfg.Tracing.Endpoint = v
+	}
 	return nil
 }
 
@@ -139,6 +145,7 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 	if cfg.FHIR.MaxResponseBytes <= 0 {
 		problems = append(problems, "fhir.max_response_bytes must be positive")
 	}
+	problems = append(problems, cfg.Tracing.problems()...)
 	if cfg.MaxBodyBytes <= 0 {
 		problems = append(problems, "max_body_bytes must be positive")
 	}

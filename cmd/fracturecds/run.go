@@ -44,7 +44,7 @@ Eval flags:
   --config FILE        YAML configuration file
 
 Environment: FRACTURECDS_ADDR, FRACTURECDS_ADMIN_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
-FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET. See README.md.
+FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT. See README.md.
 `
 
 // run is the whole program; main only calls it. It returns when ctx is
@@ -109,6 +109,12 @@ func newLogger(level string, w io.Writer) *zap.Logger {
 
 // newHandler wires the service from a validated configuration.
 func newHandler(cfg Config, logger *zap.Logger, now func() time.Time, ready *atomic.Bool) (http.Handler, error) {
+	return newObservedHandler(cfg, logger, now, ready, nil)
+}
+
+// newObservedHandler is newHandler with the metrics and tracing of obs
+// (nil: none).
+func newObservedHandler(cfg Config, logger *zap.Logger, now func() time.Time, ready *atomic.Bool, obs *observability) (http.Handler, error) {
 	th, term, err := cfg.validate()
 	if err != nil {
 		return nil, err
@@ -119,6 +125,7 @@ func newHandler(cfg Config, logger *zap.Logger, now func() time.Time, ready *ato
 		MaxPages:         cfg.FHIR.MaxPages,
 		MaxResponseBytes: cfg.FHIR.MaxResponseBytes,
 		Terminology:      term,
+		OnFetch:          obs.fetchObserver(),
 	})
 	return hooks.NewHandler(hooks.Config{
 		Logger:          logger,
@@ -129,6 +136,8 @@ func newHandler(cfg Config, logger *zap.Logger, now func() time.Time, ready *ato
 		MaxBodyBytes:    cfg.MaxBodyBytes,
 		Now:             now,
 		Ready:           ready,
+		Metrics:         obs.hooksMetrics(),
+		Tracer:          obs.hooksTracer(),
 	}), nil
 }
 
@@ -162,8 +171,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	obs, stopObservability, err := startObservability(ctx, cfg.Tracing, logger)
+	if err != nil {
+		return err
+	}
+	defer stopObservability()
 	var ready atomic.Bool
-	h, err := newHandler(cfg, logger, time.Now, &ready)
+	h, err := newObservedHandler(cfg, logger, time.Now, &ready, obs)
 	if err != nil {
 		return err
 	}
@@ -187,7 +201,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("admin listen: %w", err)
 		}
 		adminSrv := &http.Server{
-			Handler:           admin.NewHandler(admin.Config{}),
+			Handler:           admin.NewHandler(admin.Config{Metrics: obs.metricsHandler()}),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,
