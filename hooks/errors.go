@@ -38,6 +38,9 @@ func statusOf(err error) (status int, clientMessage string) {
 		return http.StatusUnsupportedMediaType, err.Error()
 	case errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, err.Error()
+	case errors.As(err, new(*authError)):
+		// No detail: the reason is logged, never told to the caller.
+		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, fhir.ErrDataUnavailable):
 		// CDS Hooks 2.0.1 §Prefetch Template: SHALL respond 412 when required
 		// data can be neither prefetched nor fetched.
@@ -68,6 +71,8 @@ func newOutcome(status int, msg string) outcome {
 		code = "not-found"
 	case http.StatusPreconditionFailed:
 		code = "incomplete"
+	case http.StatusUnauthorized:
+		code = "login"
 	case http.StatusMethodNotAllowed:
 		code = "not-supported"
 	}

@@ -67,6 +67,15 @@ type Config struct {
 	// Tracer starts a server span per request (health probes excepted);
 	// nil means no tracing.
 	Tracer trace.Tracer
+	// Auth authenticates CDS clients on every /cds-services path
+	// (discovery, services, feedback); nil means no authentication
+	// (development on loopback only: see README "Authentication").
+	Auth *Authenticator
+	// CORSAllowedOrigins are the browser origins allowed by CORS; empty
+	// means CORS is off.
+	CORSAllowedOrigins []string
+	// HSTS adds Strict-Transport-Security (set when serving TLS).
+	HSTS bool
 }
 
 // NewHandler returns the HTTP handler with every route of the service.
@@ -101,7 +110,13 @@ func NewHandler(cfg Config) http.Handler {
 	// 404/405, not a redirect it may not follow with its body.
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false
-	r.Use(s.accessLog, s.instrument, s.recoverPanic)
+	r.Use(s.accessLog, s.instrument, s.recoverPanic, s.securityHeaders)
+	if len(cfg.CORSAllowedOrigins) > 0 {
+		// Before authentication: preflights carry no Authorization.
+		r.Use(corsMiddleware(cfg.CORSAllowedOrigins))
+	}
+	// Every /cds-services path, including unknown ones, needs a valid JWT.
+	r.Use(s.authenticate)
 
 	// Every route of the service is here.
 	r.GET("/healthz", s.healthz)
@@ -189,6 +204,12 @@ func (s *server) callService(c *gin.Context) {
 	}
 	if req.FHIRAuthorization != nil {
 		in.AccessToken = req.FHIRAuthorization.AccessToken
+	}
+	if in.FHIRServer != "" && !s.fhirServerAllowed(c, in.FHIRServer) {
+		// No request, and no token, ever goes to a server that is not
+		// allow-listed: the call proceeds on prefetch alone.
+		c.Set(logFHIRServerRefusedKey, true)
+		in.FHIRServer, in.AccessToken = "", ""
 	}
 	result, err := s.cfg.Facts.Facts(c.Request.Context(), in)
 	if err != nil {

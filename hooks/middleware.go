@@ -40,6 +40,10 @@ func (s *server) accessLog(c *gin.Context) {
 	if v, ok := c.Get(logTopicsKey); ok {
 		fields = append(fields, zap.Strings("topics", v.([]string)))
 	}
+	// Security fields (auth.go): the verified issuer and tenant, why a
+	// token was refused, and a fhirServer that was not contacted. Never
+	// the token itself.
+	fields = append(fields, s.securityLogFields(c)...)
 	if v, ok := c.Get(logErrorKey); ok && status >= 500 || ok && status == http.StatusPreconditionFailed {
 		fields = append(fields, zap.String("error", v.(error).Error()))
 	}
