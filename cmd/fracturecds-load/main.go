@@ -1,0 +1,159 @@
+// Command fracturecds-load is the load generator of fracturecds: it
+// replays a mix of CDS Hooks requests (the seed cases of testdata/seeds and
+// generated typical and heavy patients) against a running service on the
+// loopback interface, open-loop at a fixed rate, and prints throughput,
+// latency percentiles and status counts. Given the server's PID it also
+// reports the server's CPU time per request and its RSS and thread count
+// before and after; given the server's access log it reports server-side
+// latency percentiles from the logged request durations; given the admin
+// /metrics URL it reports the go_goroutines gauge before and after.
+//
+// Open loop means requests are sent on schedule whether or not earlier ones
+// have been answered (vegeta's constant pacer), so a slow server shows as
+// latency instead of silently lowering the offered rate.
+//
+// Usage:
+//
+//	fracturecds-load [-target http://127.0.0.1:8080] [-rate 500] [-duration 10s]
+//	    [-mix typical=1] [-pid PID] [-server-log FILE] [-metrics URL]
+//
+// See README "Performance".
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+)
+
+// Bounds keep every run finite and local whatever the flags say.
+const (
+	maxDuration = 15 * time.Minute
+	maxRate     = 50_000
+	maxWorkers  = 1024
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "fracturecds-load:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// options are the parsed flags.
+type options struct {
+	target    string
+	rate      int
+	duration  time.Duration
+	mix       string
+	seeds     string
+	pid       int
+	serverLog string
+	metrics   string
+	workers   uint64
+	timeout   time.Duration
+	lang      string
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("fracturecds-load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.target, "target", "http://127.0.0.1:8080", "service base URL (loopback only)")
+	fs.IntVar(&o.rate, "rate", 500, "requests per second, offered open-loop")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send (at most 15m)")
+	fs.StringVar(&o.mix, "mix", "typical=1", "request mix: comma-separated kind=weight, kinds typical, heavy, seeds")
+	fs.StringVar(&o.seeds, "seeds", "testdata/seeds", "directory with cases.json and the seed requests")
+	fs.IntVar(&o.pid, "pid", 0, "server process id: report its CPU per request, RSS and threads (Linux /proc)")
+	fs.StringVar(&o.serverLog, "server-log", "", "server access log (JSON lines) to read server-side durations from")
+	fs.StringVar(&o.metrics, "metrics", "", "admin /metrics URL (loopback) to read go_goroutines from before and after")
+	fs.Uint64Var(&o.workers, "workers", 16, "initial vegeta workers (more are added up to 1024 when the server is slow)")
+	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
+	fs.StringVar(&o.lang, "lang", "en", "Accept-Language sent with every request")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	switch {
+	case o.rate <= 0 || o.rate > maxRate:
+		return o, fmt.Errorf("-rate must be 1..%d", maxRate)
+	case o.duration <= 0 || o.duration > maxDuration:
+		return o, fmt.Errorf("-duration must be positive and at most %v", maxDuration)
+	case o.workers == 0 || o.workers > maxWorkers:
+		return o, fmt.Errorf("-workers must be 1..%d", maxWorkers)
+	}
+	if err := checkLoopback(o.target); err != nil {
+		return o, fmt.Errorf("-target: %w", err)
+	}
+	if o.metrics != "" {
+		if err := checkLoopback(o.metrics); err != nil {
+			return o, fmt.Errorf("-metrics: %w", err)
+		}
+	}
+	return o, nil
+}
+
+// checkLoopback refuses any URL whose host is not a loopback address: the
+// generator is for measuring a local service, never for loading someone
+// else's. Names other than localhost are refused rather than resolved, so
+// DNS cannot point the load elsewhere.
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address; the load generator only targets 127.0.0.0/8, ::1 or localhost", host)
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	reqs, err := buildMix(o.mix, o.seeds, time.Now())
+	if err != nil {
+		return err
+	}
+	base := strings.TrimRight(o.target, "/")
+
+	before := sample(o)
+	logOffset := fileSize(o.serverLog)
+	fmt.Fprintf(stdout, "fracturecds-load: %d/s for %v against %s, mix %s (%d distinct bodies)\n",
+		o.rate, o.duration, base, o.mix, len(reqs.bodies))
+	m, codes := attack(ctx, o, base, reqs)
+	after := sample(o)
+
+	report(stdout, o, m, codes, before, after)
+	if o.serverLog != "" {
+		if err := reportServerLog(stdout, o.serverLog, logOffset); err != nil {
+			fmt.Fprintf(stdout, "server log: %v\n", err)
+		}
+	}
+	return nil
+}
+
+// httpClient is the client of the /metrics scrape.
+var httpClient = &http.Client{Timeout: 5 * time.Second}

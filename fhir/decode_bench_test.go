@@ -1,0 +1,89 @@
+package fhir
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/fracturecds/fracturecds/fhir/fhirtest"
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// benchAsOf is the evaluation moment of every generated benchmark patient.
+var benchAsOf = time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+
+// benchProfiles are the sizes every benchmark runs at: the two request
+// profiles of the performance targets and the 30..30,000 ladder that shows
+// whether the cost per resource stays flat.
+var benchProfiles = []fhirtest.Profile{
+	fhirtest.Typical, fhirtest.Heavy,
+	fhirtest.Sized(30), fhirtest.Sized(300), fhirtest.Sized(3000), fhirtest.Sized(30000),
+}
+
+// benchInput returns the fhir.Input of a generated patient-view request.
+func benchInput(b *testing.B, p fhirtest.Profile) (Input, int) {
+	b.Helper()
+	body := fhirtest.Generate(p, 1, benchAsOf)
+	var req struct {
+		Context struct {
+			PatientID string `json:"patientId"`
+		} `json:"context"`
+		Prefetch map[string]json.RawMessage `json:"prefetch"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		b.Fatal(err)
+	}
+	return Input{
+		Hook:      rules.PatientView,
+		PatientID: req.Context.PatientID,
+		Prefetch:  req.Prefetch,
+		AsOf:      benchAsOf,
+	}, len(body)
+}
+
+// perResource reports the time per resource, the number that must stay
+// flat from 30 to 30,000 resources.
+func perResource(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/resource")
+}
+
+// BenchmarkDecodePrefetch measures decoding the eight prefetch values
+// (classify, Bundle walk, typed resource decoding, merge) without fact
+// extraction.
+func BenchmarkDecodePrefetch(b *testing.B) {
+	for _, p := range benchProfiles {
+		b.Run(p.Name, func(b *testing.B) {
+			in, size := benchInput(b, p)
+			g := NewGatherer(Options{})
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := g.gather(context.Background(), in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perResource(b, p.Resources())
+		})
+	}
+}
+
+// BenchmarkExtractFacts measures turning decoded resources into
+// rules.Facts.
+func BenchmarkExtractFacts(b *testing.B) {
+	for _, p := range benchProfiles {
+		b.Run(p.Name, func(b *testing.B) {
+			in, _ := benchInput(b, p)
+			g := NewGatherer(Options{})
+			res, err := g.gather(context.Background(), in)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				extract(res, in, g.terminology)
+			}
+			perResource(b, p.Resources())
+		})
+	}
+}
