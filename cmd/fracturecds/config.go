@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -44,6 +45,19 @@ type Config struct {
 	// Tracing turns on OpenTelemetry tracing over OTLP/HTTP; off by
 	// default (see observability.go).
 	Tracing TracingConfig `yaml:"tracing"`
+	// PublicBaseURL is the external base URL of the service (env
+	// FRACTURECDS_PUBLIC_BASE_URL); a JWT's aud must be it + the path.
+	PublicBaseURL string `yaml:"public_base_url"`
+	// Auth lists the trusted CDS clients (security.go).
+	Auth AuthConfig `yaml:"auth"`
+	// InsecureNoAuth allows serving on a non-loopback address without
+	// any issuer (flag --insecure-no-auth).
+	InsecureNoAuth bool `yaml:"insecure_no_auth"`
+	// TLSCertFile and TLSKeyFile serve HTTPS directly (flags --tls-cert,
+	// --tls-key).
+	TLSCertFile string     `yaml:"tls_cert_file"`
+	TLSKeyFile  string     `yaml:"tls_key_file"`
+	CORS        CORSConfig `yaml:"cors"`
 }
 
 // FHIRConfig tunes the FHIR-server fallback.
@@ -84,6 +98,7 @@ func loadConfigFile(cfg *Config, path string) error {
 	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("config %s: %w", path, err)
 	}
+	cfg.Auth.resolvePaths(filepath.Dir(path))
 	return nil
 }
 
@@ -94,6 +109,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	if v := getenv("FRACTURECDS_ADMIN_ADDR"); v != "" {
 		cfg.AdminAddr = v
+	}
+	if v := getenv("FRACTURECDS_PUBLIC_BASE_URL"); v != "" {
+		cfg.PublicBaseURL = v
 	}
 	if v := getenv("FRACTURECDS_LANGUAGE"); v != "" {
 		cfg.Language = v
@@ -149,6 +167,7 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		problems = append(problems, "max_body_bytes must be positive")
 	}
+	problems = append(problems, cfg.securityProblems()...)
 	th := rules.DefaultThresholds()
 	for k, v := range cfg.Thresholds {
 		if err := th.Set(k, v); err != nil {

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/fracturecds/fracturecds/hooks"
+)
+
+// AuthConfig is the `auth` section: the CDS clients (EHRs) trusted to call
+// the service, per CDS Hooks 2.0.1 §Trusting CDS Clients.
+type AuthConfig struct {
+	Issuers []IssuerConfig `yaml:"issuers"`
+	// ClockSkew is the leeway on exp and iat (default 1m).
+	ClockSkew time.Duration `yaml:"clock_skew"`
+	// MaxTokenLifetime caps exp - iat (default 1h).
+	MaxTokenLifetime time.Duration `yaml:"max_token_lifetime"`
+}
+
+// IssuerConfig is one trusted EHR.
+type IssuerConfig struct {
+	Iss string `yaml:"iss"`
+	// JWKSURL or JWKSFile (exactly one): where the issuer's public keys
+	// come from. A relative jwks_file is relative to the config file.
+	JWKSURL  string `yaml:"jwks_url"`
+	JWKSFile string `yaml:"jwks_file"`
+	// JKUURLs are further JWK Set URLs a token's jku may name.
+	JKUURLs []string `yaml:"jku_urls"`
+	// Tenants, when set, are the only tenant claims accepted.
+	Tenants []string `yaml:"tenants"`
+	// FHIRServers are the fhirServer base URLs this issuer may send.
+	FHIRServers []string `yaml:"fhir_servers"`
+}
+
+// CORSConfig is the `cors` section; no origins means CORS is off.
+type CORSConfig struct {
+	AllowedOrigins []string `yaml:"allowed_origins"`
+}
+
+// resolvePaths makes relative jwks_file paths relative to dir, the
+// directory of the configuration file that named them.
+func (a *AuthConfig) resolvePaths(dir string) {
+	for i, is := range a.Issuers {
+		if is.JWKSFile != "" && !filepath.IsAbs(is.JWKSFile) {
+			a.Issuers[i].JWKSFile = filepath.Join(dir, is.JWKSFile)
+		}
+	}
+}
+
+// hooksAuth converts the section for package hooks.
+func (cfg Config) hooksAuth() hooks.AuthConfig {
+	out := hooks.AuthConfig{
+		PublicBaseURL:    cfg.PublicBaseURL,
+		ClockSkew:        cfg.Auth.ClockSkew,
+		MaxTokenLifetime: cfg.Auth.MaxTokenLifetime,
+	}
+	for _, is := range cfg.Auth.Issuers {
+		out.Issuers = append(out.Issuers, hooks.Issuer{
+			Iss: is.Iss, JWKSURL: is.JWKSURL, JWKSFile: is.JWKSFile, JKUURLs: is.JKUURLs,
+			Tenants: is.Tenants, FHIRServers: is.FHIRServers,
+		})
+	}
+	return out
+}
+
+// securityProblems validates the security keys (config check and start).
+func (cfg Config) securityProblems() []string {
+	problems := hooks.CheckAuthConfig(cfg.hooksAuth())
+	if len(cfg.Auth.Issuers) == 0 && cfg.PublicBaseURL != "" {
+		if u, err := url.Parse(cfg.PublicBaseURL); err != nil || u.Host == "" {
+			problems = append(problems, fmt.Sprintf("public_base_url %q: not an absolute URL", cfg.PublicBaseURL))
+		}
+	}
+	if cfg.Auth.ClockSkew < 0 || cfg.Auth.ClockSkew > 5*time.Minute {
+		problems = append(problems, "auth.clock_skew must be between 0 and 5m")
+	}
+	if cfg.Auth.MaxTokenLifetime < 0 {
+		problems = append(problems, "auth.max_token_lifetime must not be negative")
+	}
+	problems = append(problems, hooks.CheckCORSOrigins(cfg.CORS.AllowedOrigins)...)
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		problems = append(problems, "tls_cert_file and tls_key_file go together")
+	} else if cfg.TLSCertFile != "" {
+		if _, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile); err != nil {
+			problems = append(problems, fmt.Sprintf("tls_cert_file/tls_key_file: %v", err))
+		}
+	}
+	return problems
+}
+
+// checkExposure enforces secure-by-default serving: without a trusted
+// issuer the service has no idea who calls it, so it listens on loopback
+// only unless the operator explicitly says --insecure-no-auth.
+func (cfg Config) checkExposure() error {
+	if len(cfg.Auth.Issuers) > 0 || cfg.InsecureNoAuth {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil // validate reports the address
+	}
+	if !hooks.IsLoopbackHost(host) {
+		return errors.New("refusing to serve on " + cfg.Addr + " without authentication: configure auth.issuers (README \"Authentication\"), " +
+			"listen on a loopback address, or pass --insecure-no-auth")
+	}
+	return nil
+}
+
+// fhirAllowServer is the Gatherer's last-line check on fhirServer (the
+// handler already decides per issuer): any allow-listed server, or
+// loopback only when no issuer is configured.
+func fhirAllowServer(auth *hooks.Authenticator) func(string) bool {
+	return func(base string) bool {
+		n, err := hooks.NormalizeFHIRBase(base)
+		if err != nil {
+			return false
+		}
+		if auth == nil {
+			u, _ := url.Parse(n)
+			return hooks.IsLoopbackHost(u.Hostname())
+		}
+		return auth.AllowedFHIRServers()[n]
+	}
+}
+
+// tlsConfig is the server TLS configuration: TLS 1.2 at least, Go's
+// default (modern, AEAD-only for 1.2) cipher suites.
+func tlsConfig() *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12}
+}
