@@ -122,6 +122,9 @@ func (s *server) feedback(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	for _, f := range items {
+		s.cfg.Metrics.FeedbackOutcome(f.Outcome)
+	}
 	if s.cfg.Feedback != nil && len(items) > 0 {
 		if _, err := s.cfg.Feedback.SaveFeedback(c.Request.Context(), items); err != nil {
 			s.fail(c, fmt.Errorf("save feedback: %w", err))
