@@ -24,13 +24,23 @@ var dateLayouts = []string{
 	"2006",
 }
 
+// dateOnlyLayouts is the tail of dateLayouts without a time part.
+var dateOnlyLayouts = dateLayouts[len(dateLayouts)-3:]
+
 // parseDate parses a FHIR date, dateTime or instant.
 func parseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, fmt.Errorf("empty date")
 	}
-	for _, layout := range dateLayouts {
+	layouts := dateLayouts
+	if !strings.Contains(s, "T") {
+		// Only the last three layouts can match a value without a time;
+		// skipping the others saves a failed parse (and its error
+		// allocation) per layout on the common date-only values.
+		layouts = dateOnlyLayouts
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}

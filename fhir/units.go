@@ -97,10 +97,15 @@ var bmdFactors = map[string]float64{
 	"mg/cm2": 0.001,
 }
 
+// unitKeyReplacer is built once: building a strings.Replacer per call
+// was most of fact extraction's allocations. A Replacer is safe for
+// concurrent use.
+var unitKeyReplacer = strings.NewReplacer(" ", "", "µ", "u", "μ", "u", "²", "2")
+
 // unitKey normalises a unit string for lookup.
 func unitKey(u string) string {
 	u = strings.ToLower(strings.TrimSpace(u))
-	u = strings.NewReplacer(" ", "", "µ", "u", "μ", "u", "²", "2").Replace(u)
+	u = unitKeyReplacer.Replace(u)
 	return u
 }
 
