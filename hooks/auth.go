@@ -102,6 +102,9 @@ type AuthConfig struct {
 	JWKSMinInterval  time.Duration
 	// Now is the clock (tests pin it); nil means time.Now.
 	Now func() time.Time
+	// OnJWKSFetch, when set, is told about every JWK Set download with
+	// the configured issuer it serves (Metrics.JWKSRefresh fits).
+	OnJWKSFetch func(issuer string, ok bool)
 }
 
 // ReplayStore remembers the jti of every accepted token until it expires.
@@ -232,12 +235,12 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	// A redirect could lead to keys the operator never allow-listed.
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	remote := map[string]*remoteKeys{}
-	remoteFor := func(u string) *remoteKeys {
+	remoteFor := func(u, iss string) *remoteKeys {
 		if r, ok := remote[u]; ok {
 			return r
 		}
 		r := &remoteKeys{
-			url: u, client: client, now: a.now, timeout: fetchTimeout,
+			url: u, issuer: iss, onFetch: cfg.OnJWKSFetch, client: client, now: a.now, timeout: fetchTimeout,
 			refresh:     orDefault(cfg.JWKSRefresh, DefaultJWKSRefresh),
 			minInterval: orDefault(cfg.JWKSMinInterval, DefaultJWKSMinInterval),
 			sem:         make(chan struct{}, 1),
@@ -254,12 +257,12 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 			}
 			iss.defaultKeys = staticKeys{set}
 		} else {
-			r := remoteFor(is.JWKSURL)
+			r := remoteFor(is.JWKSURL, is.Iss)
 			iss.defaultKeys = r
 			iss.jku[is.JWKSURL] = r
 		}
 		for _, u := range is.JKUURLs {
-			iss.jku[u] = remoteFor(u)
+			iss.jku[u] = remoteFor(u, is.Iss)
 		}
 		for _, s := range is.FHIRServers {
 			n, _ := normalizeFHIRBase(s)
@@ -576,6 +579,8 @@ func (s staticKeys) keys(context.Context, string) (jwk.Set, error) { return s.se
 // is down does not lock out an EHR whose keys are known.
 type remoteKeys struct {
 	url         string
+	issuer      string
+	onFetch     func(issuer string, ok bool)
 	client      *http.Client
 	now         func() time.Time
 	timeout     time.Duration
@@ -620,6 +625,9 @@ func (r *remoteKeys) keys(ctx context.Context, kid string) (jwk.Set, error) {
 		// Another request may have fetched while this one waited.
 		if r.needFetch(kid) {
 			set, err := r.fetch(ctx)
+			if r.onFetch != nil {
+				r.onFetch(r.issuer, err == nil)
+			}
 			r.mu.Lock()
 			r.lastAttempt = r.now()
 			if err == nil {

@@ -37,6 +37,10 @@ Serve flags:
   --admin-addr h:p|off admin listener: metrics, analytics, report
                        (default 127.0.0.1:9090; env FRACTURECDS_ADMIN_ADDR)
   --config FILE        YAML configuration file (env FRACTURECDS_CONFIG)
+  --tls-cert FILE      serve HTTPS with this certificate (with --tls-key)
+  --tls-key FILE       private key of --tls-cert
+  --insecure-no-auth   allow a non-loopback --addr with no auth.issuers
+                       (never in production: anyone could call the service)
 
 Eval flags:
   --as-of DATE         evaluation date T (YYYY-MM-DD or RFC 3339; default now)
@@ -44,7 +48,8 @@ Eval flags:
   --config FILE        YAML configuration file
 
 Environment: FRACTURECDS_ADDR, FRACTURECDS_ADMIN_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
-FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT. See README.md.
+FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT,
+FRACTURECDS_PUBLIC_BASE_URL. See README.md.
 `
 
 // run is the whole program; main only calls it. It returns when ctx is
@@ -119,7 +124,16 @@ func newObservedHandler(cfg Config, logger *zap.Logger, now func() time.Time, re
 	if err != nil {
 		return nil, err
 	}
+	var auth *hooks.Authenticator
+	if len(cfg.Auth.Issuers) > 0 {
+		ac := cfg.hooksAuth()
+		ac.OnJWKSFetch = obs.hooksMetrics().JWKSRefresh
+		if auth, err = hooks.NewAuthenticator(ac); err != nil {
+			return nil, err
+		}
+	}
 	g := fhir.NewGatherer(fhir.Options{
+		AllowServer:      fhirAllowServer(auth),
 		HTTPClient:       &http.Client{Timeout: cfg.FHIR.Budget},
 		Budget:           cfg.FHIR.Budget,
 		MaxPages:         cfg.FHIR.MaxPages,
@@ -128,16 +142,19 @@ func newObservedHandler(cfg Config, logger *zap.Logger, now func() time.Time, re
 		OnFetch:          obs.fetchObserver(),
 	})
 	return hooks.NewHandler(hooks.Config{
-		Logger:          logger,
-		Facts:           g,
-		Thresholds:      th,
-		Prefetch:        g.Templates(),
-		DefaultLanguage: cfg.Language,
-		MaxBodyBytes:    cfg.MaxBodyBytes,
-		Now:             now,
-		Ready:           ready,
-		Metrics:         obs.hooksMetrics(),
-		Tracer:          obs.hooksTracer(),
+		Logger:             logger,
+		Facts:              g,
+		Thresholds:         th,
+		Prefetch:           g.Templates(),
+		DefaultLanguage:    cfg.Language,
+		MaxBodyBytes:       cfg.MaxBodyBytes,
+		Now:                now,
+		Ready:              ready,
+		Metrics:            obs.hooksMetrics(),
+		Tracer:             obs.hooksTracer(),
+		Auth:               auth,
+		CORSAllowedOrigins: cfg.CORS.AllowedOrigins,
+		HSTS:               cfg.TLSCertFile != "",
 	}), nil
 }
 
@@ -148,6 +165,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fs.String("addr", "", "listen address host:port")
 	adminAddr := fs.String("admin-addr", "", "admin listener host:port (metrics, analytics, report), or off")
 	configPath := fs.String("config", "", "YAML configuration file")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate file")
+	tlsKey := fs.String("tls-key", "", "TLS private key file")
+	insecureNoAuth := fs.Bool("insecure-no-auth", false, "allow a non-loopback address without auth.issuers")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -162,11 +182,26 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *addr != "" {
 		cfg.Addr = *addr
 	}
+	if *tlsCert != "" || *tlsKey != "" {
+		cfg.TLSCertFile, cfg.TLSKeyFile = *tlsCert, *tlsKey
+	}
+	if *insecureNoAuth {
+		cfg.InsecureNoAuth = true
+	}
+	if err := cfg.checkExposure(); err != nil {
+		return err
+	}
 	if *adminAddr != "" {
 		cfg.AdminAddr = *adminAddr
 	}
 	logger := newLogger(cfg.LogLevel, stderr)
 	defer func() { _ = logger.Sync() }()
+	if len(cfg.Auth.Issuers) == 0 {
+		// Every start, so that it is in the log of every run.
+		logger.Warn("no auth.issuers configured: CDS clients are NOT authenticated and only loopback FHIR servers are used; "+
+			"configure auth.issuers before connecting an EHR (README \"Authentication\")",
+			zap.String("addr", cfg.Addr), zap.Bool("insecure_no_auth", cfg.InsecureNoAuth))
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -191,6 +226,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         tlsConfig(),
 	}
 	servers := []*http.Server{srv}
 	errc := make(chan error, 2)
@@ -213,8 +250,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// The listener already queues connections, so the service is ready
 	// before Serve starts accepting them.
 	ready.Store(true)
-	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("listening", zap.String("addr", ln.Addr().String()))
+	if cfg.TLSCertFile != "" {
+		go func() { errc <- srv.ServeTLS(ln, cfg.TLSCertFile, cfg.TLSKeyFile) }()
+	} else {
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	logger.Info("listening", zap.String("addr", ln.Addr().String()), zap.Bool("tls", cfg.TLSCertFile != ""))
 
 	var serveErr error
 	select {
