@@ -58,6 +58,12 @@ type Config struct {
 	TLSCertFile string     `yaml:"tls_cert_file"`
 	TLSKeyFile  string     `yaml:"tls_key_file"`
 	CORS        CORSConfig `yaml:"cors"`
+	// DataDir holds the embedded SQLite database of issued cards and
+	// feedback (env FRACTURECDS_DATA_DIR), relative to the working
+	// directory; default data.
+	DataDir string `yaml:"data_dir"`
+	// Storage selects the feedback store (storage.go).
+	Storage StorageConfig `yaml:"storage"`
 }
 
 // FHIRConfig tunes the FHIR-server fallback.
@@ -77,6 +83,8 @@ func defaultConfig() Config {
 		LogLevel:        "info",
 		MaxBodyBytes:    16 << 20,
 		ShutdownTimeout: 10 * time.Second,
+		DataDir:         defaultDataDir,
+		Storage:         defaultStorageConfig(),
 		FHIR: FHIRConfig{
 			Budget:           2 * time.Second,
 			MaxPages:         20,
@@ -129,6 +137,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("FRACTURECDS_TRACING_ENDPOINT"); v != "" {
 		cfg.Tracing.Endpoint = v
 	}
+	if err := applyStorageEnv(cfg, getenv); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -168,6 +179,7 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 		problems = append(problems, "max_body_bytes must be positive")
 	}
 	problems = append(problems, cfg.securityProblems()...)
+	problems = append(problems, cfg.storageProblems()...)
 	th := rules.DefaultThresholds()
 	for k, v := range cfg.Thresholds {
 		if err := th.Set(k, v); err != nil {
