@@ -26,7 +26,7 @@ func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) er
 		return fmt.Errorf("context.draftOrders: not a JSON object: %w", ErrInvalidInput)
 	}
 	var b bundleHeader
-	if err := json.Unmarshal(trimmed, &b); err != nil {
+	if err := unmarshal(trimmed, &b); err != nil {
 		return fmt.Errorf("context.draftOrders: malformed Bundle: %w", ErrInvalidInput)
 	}
 	if b.ResourceType != "Bundle" {
@@ -38,7 +38,7 @@ func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) er
 			continue
 		}
 		var h entryHeader
-		if err := json.Unmarshal(entry, &h); err != nil {
+		if err := unmarshal(entry, &h); err != nil {
 			res.gaps = append(res.gaps, unreadable("draft order", ""))
 			continue
 		}
@@ -51,7 +51,7 @@ func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) er
 		ref := refOf(h.ResourceType, h)
 		switch h.ResourceType {
 		case "MedicationRequest":
-			m, err := r4.UnmarshalMedicationRequest(entry)
+			m, err := decodeAs[r4.MedicationRequest](entry)
 			if err != nil {
 				res.gaps = append(res.gaps, unreadable("draft MedicationRequest", ref))
 				continue
@@ -59,7 +59,7 @@ func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) er
 			res.draftMedicationRequests = append(res.draftMedicationRequests, m)
 			keepRaw(res, ref, entry)
 		case "ServiceRequest":
-			s, err := r4.UnmarshalServiceRequest(entry)
+			s, err := decodeAs[r4.ServiceRequest](entry)
 			if err != nil {
 				res.gaps = append(res.gaps, unreadable("draft ServiceRequest", ref))
 				continue

@@ -175,7 +175,7 @@ func containedMedication(raw json.RawMessage, id string) (r4.Medication, bool) {
 	var owner struct {
 		Contained []json.RawMessage `json:"contained"`
 	}
-	if err := json.Unmarshal(raw, &owner); err != nil {
+	if err := unmarshal(raw, &owner); err != nil {
 		return r4.Medication{}, false
 	}
 	for _, c := range owner.Contained {
@@ -183,10 +183,10 @@ func containedMedication(raw json.RawMessage, id string) (r4.Medication, bool) {
 			ResourceType string `json:"resourceType"`
 			ID           string `json:"id"`
 		}
-		if json.Unmarshal(c, &hdr) != nil || hdr.ResourceType != "Medication" || hdr.ID != id {
+		if unmarshal(c, &hdr) != nil || hdr.ResourceType != "Medication" || hdr.ID != id {
 			continue
 		}
-		med, err := r4.UnmarshalMedication(c)
+		med, err := decodeAs[r4.Medication](c)
 		if err != nil {
 			return r4.Medication{}, false
 		}
@@ -203,7 +203,7 @@ func addContainedMedications(res *resources, owner rules.Ref, raw json.RawMessag
 	var o struct {
 		Contained []json.RawMessage `json:"contained"`
 	}
-	if json.Unmarshal(raw, &o) != nil {
+	if unmarshal(raw, &o) != nil {
 		return
 	}
 	for _, c := range o.Contained {
@@ -211,10 +211,10 @@ func addContainedMedications(res *resources, owner rules.Ref, raw json.RawMessag
 			ResourceType string `json:"resourceType"`
 			ID           string `json:"id"`
 		}
-		if json.Unmarshal(c, &hdr) != nil || hdr.ResourceType != "Medication" || hdr.ID == "" {
+		if unmarshal(c, &hdr) != nil || hdr.ResourceType != "Medication" || hdr.ID == "" {
 			continue
 		}
-		med, err := r4.UnmarshalMedication(c)
+		med, err := decodeAs[r4.Medication](c)
 		if err != nil {
 			continue
 		}

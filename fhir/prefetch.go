@@ -49,7 +49,7 @@ func classify(key string, raw json.RawMessage) (prefetchState, error) {
 		return 0, fmt.Errorf("prefetch key %s: not a JSON object: %w", key, ErrInvalidInput)
 	}
 	var h header
-	if err := json.Unmarshal(trimmed, &h); err != nil {
+	if err := unmarshal(trimmed, &h); err != nil {
 		return 0, fmt.Errorf("prefetch key %s: malformed resource: %w", key, ErrInvalidInput)
 	}
 	if h.ResourceType == "OperationOutcome" {
@@ -119,7 +119,7 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 		return "", fmt.Errorf("unknown prefetch key %s: %w", key, ErrInvalidInput)
 	}
 	var b bundleHeader
-	if err := json.Unmarshal(body, &b); err != nil {
+	if err := unmarshal(body, &b); err != nil {
 		return "", fmt.Errorf("prefetch key %s: malformed Bundle: %w", key, ErrInvalidInput)
 	}
 	if b.ResourceType != "Bundle" {
@@ -139,7 +139,7 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 // decodePatient decodes the patient key's Patient.
 func decodePatient(body []byte, patientID string, res *resources) error {
 	var h entryHeader
-	if err := json.Unmarshal(body, &h); err != nil {
+	if err := unmarshal(body, &h); err != nil {
 		return fmt.Errorf("prefetch key %s: malformed resource: %w", KeyPatient, ErrInvalidInput)
 	}
 	if h.ResourceType != "Patient" {
@@ -148,7 +148,7 @@ func decodePatient(body []byte, patientID string, res *resources) error {
 	if id, ok := idOf(h); ok && id != patientID {
 		return fmt.Errorf("prefetch key %s: %w", KeyPatient, errWrongPatient)
 	}
-	p, err := r4.UnmarshalPatient(body)
+	p, err := decodeAs[r4.Patient](body)
 	if err != nil {
 		res.gaps = append(res.gaps, unreadable("Patient", refOf("Patient", h)))
 		return nil
@@ -166,7 +166,7 @@ func decodeEntry(key string, raw json.RawMessage, allowed map[string]bool, patie
 		return nil // an entry without a resource (e.g. only a fullUrl)
 	}
 	var h entryHeader
-	if err := json.Unmarshal(raw, &h); err != nil {
+	if err := unmarshal(raw, &h); err != nil {
 		res.gaps = append(res.gaps, unreadable("resource in "+key, ""))
 		return nil
 	}
@@ -186,13 +186,13 @@ func decodeEntry(key string, raw json.RawMessage, allowed map[string]bool, patie
 	}
 	switch h.ResourceType {
 	case "Condition":
-		c, err := r4.UnmarshalCondition(raw)
+		c, err := decodeAs[r4.Condition](raw)
 		if err != nil {
 			return gap()
 		}
 		res.conditions = append(res.conditions, c)
 	case "Observation":
-		o, err := r4.UnmarshalObservation(raw)
+		o, err := decodeAs[r4.Observation](raw)
 		if err != nil {
 			return gap()
 		}
@@ -203,7 +203,7 @@ func decodeEntry(key string, raw json.RawMessage, allowed map[string]bool, patie
 			keepRaw(res, ref, raw)
 		}
 	case "MedicationStatement":
-		m, err := r4.UnmarshalMedicationStatement(raw)
+		m, err := decodeAs[r4.MedicationStatement](raw)
 		if err != nil {
 			return gap()
 		}
@@ -212,27 +212,27 @@ func decodeEntry(key string, raw json.RawMessage, allowed map[string]bool, patie
 		// recorded now or a "#id" reference could not be resolved.
 		addContainedMedications(res, ref, raw)
 	case "MedicationRequest":
-		m, err := r4.UnmarshalMedicationRequest(raw)
+		m, err := decodeAs[r4.MedicationRequest](raw)
 		if err != nil {
 			return gap()
 		}
 		res.medicationRequests = append(res.medicationRequests, m)
 		keepRaw(res, ref, raw)
 	case "MedicationAdministration":
-		m, err := r4.UnmarshalMedicationAdministration(raw)
+		m, err := decodeAs[r4.MedicationAdministration](raw)
 		if err != nil {
 			return gap()
 		}
 		res.medicationAdministrations = append(res.medicationAdministrations, m)
 		addContainedMedications(res, ref, raw)
 	case "ServiceRequest":
-		s, err := r4.UnmarshalServiceRequest(raw)
+		s, err := decodeAs[r4.ServiceRequest](raw)
 		if err != nil {
 			return gap()
 		}
 		res.serviceRequests = append(res.serviceRequests, s)
 	case "Medication":
-		m, err := r4.UnmarshalMedication(raw)
+		m, err := decodeAs[r4.Medication](raw)
 		if err != nil {
 			return gap()
 		}
@@ -274,7 +274,7 @@ func checkSubject(h entryHeader, patientID string) error {
 		var r struct {
 			Reference string `json:"reference"`
 		}
-		if err := json.Unmarshal(raw, &r); err != nil {
+		if err := unmarshal(raw, &r); err != nil {
 			return fmt.Errorf("malformed subject reference: %w", ErrInvalidInput)
 		}
 		typ, id, ok := parseReference(r.Reference)
@@ -313,7 +313,7 @@ func parseReference(ref string) (typ, id string, ok bool) {
 // idOf returns the resource id when it is a JSON string.
 func idOf(h entryHeader) (string, bool) {
 	var id string
-	if len(h.ID) == 0 || json.Unmarshal(h.ID, &id) != nil || id == "" {
+	if len(h.ID) == 0 || unmarshal(h.ID, &id) != nil || id == "" {
 		return "", false
 	}
 	return id, true
