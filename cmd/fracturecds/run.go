@@ -23,6 +23,7 @@ import (
 	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/hooks"
 	"github.com/fracturecds/fracturecds/hooks/admin"
+	"github.com/fracturecds/fracturecds/hooks/store"
 )
 
 const usageText = `fracturecds: CDS Hooks 2.0.1 fracture-prevention service
@@ -49,7 +50,8 @@ Eval flags:
 
 Environment: FRACTURECDS_ADDR, FRACTURECDS_ADMIN_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
 FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT,
-FRACTURECDS_PUBLIC_BASE_URL. See README.md.
+FRACTURECDS_PUBLIC_BASE_URL, FRACTURECDS_DATA_DIR, FRACTURECDS_STORAGE_DRIVER,
+FRACTURECDS_POSTGRES_URL, FRACTURECDS_RETENTION. See README.md.
 `
 
 // run is the whole program; main only calls it. It returns when ctx is
@@ -120,6 +122,12 @@ func newHandler(cfg Config, logger *zap.Logger, now func() time.Time, ready *ato
 // newObservedHandler is newHandler with the metrics and tracing of obs
 // (nil: none).
 func newObservedHandler(cfg Config, logger *zap.Logger, now func() time.Time, ready *atomic.Bool, obs *observability) (http.Handler, error) {
+	return newStoredHandler(cfg, logger, now, ready, obs, nil)
+}
+
+// newStoredHandler is newObservedHandler that also records issued cards
+// and stores feedback in st (nil: neither).
+func newStoredHandler(cfg Config, logger *zap.Logger, now func() time.Time, ready *atomic.Bool, obs *observability, st *store.Store) (http.Handler, error) {
 	th, term, err := cfg.validate()
 	if err != nil {
 		return nil, err
@@ -155,6 +163,8 @@ func newObservedHandler(cfg Config, logger *zap.Logger, now func() time.Time, re
 		Auth:               auth,
 		CORSAllowedOrigins: cfg.CORS.AllowedOrigins,
 		HSTS:               cfg.TLSCertFile != "",
+		CardLog:            cardLog(st),
+		Feedback:           feedbackStore(st),
 	}), nil
 }
 
@@ -211,8 +221,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer stopObservability()
+	// Closed after the servers have shut down (defers run in reverse).
+	st, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	var ready atomic.Bool
-	h, err := newObservedHandler(cfg, logger, time.Now, &ready, obs)
+	h, err := newStoredHandler(cfg, logger, time.Now, &ready, obs, st)
 	if err != nil {
 		return err
 	}
@@ -238,7 +254,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("admin listen: %w", err)
 		}
 		adminSrv := &http.Server{
-			Handler:           admin.NewHandler(admin.Config{Metrics: obs.metricsHandler()}),
+			Handler:           admin.NewHandler(withAnalytics(admin.Config{Metrics: obs.metricsHandler()}, st)),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,

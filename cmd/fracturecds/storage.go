@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/fracturecds/fracturecds/hooks"
 	"github.com/fracturecds/fracturecds/hooks/admin"
 	"github.com/fracturecds/fracturecds/hooks/store"
 )
@@ -85,6 +87,9 @@ func (cfg Config) storageProblems() []string {
 
 // openStore opens the configured store and runs its migrations.
 func openStore(ctx context.Context, cfg Config, logger *zap.Logger) (*store.Store, error) {
+	if p := cfg.storageProblems(); len(p) > 0 {
+		return nil, fmt.Errorf("invalid configuration:\n  - %s", strings.Join(p, "\n  - "))
+	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	st, err := store.Open(ctx, store.Config{
@@ -112,4 +117,27 @@ func adminAnalytics(st *store.Store) (analytics, report http.Handler) {
 		return nil, nil
 	}
 	return admin.AnalyticsHandler(st, time.Now), admin.ReportHandler(st, time.Now)
+}
+
+// cardLog and feedbackStore return st as the hooks interfaces, or nil
+// interfaces without a store (a nil *Store in an interface is not nil).
+func cardLog(st *store.Store) hooks.CardLog {
+	if st == nil {
+		return nil
+	}
+	return st
+}
+
+func feedbackStore(st *store.Store) hooks.FeedbackStore {
+	if st == nil {
+		return nil
+	}
+	return st
+}
+
+// withAnalytics adds /analytics and /report over st to an admin
+// configuration.
+func withAnalytics(cfg admin.Config, st *store.Store) admin.Config {
+	cfg.Analytics, cfg.Report = adminAnalytics(st)
+	return cfg
 }
