@@ -15,7 +15,9 @@ RUN CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -tags nomsgpack \
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/fracturecds /fracturecds
 USER nonroot:nonroot
-EXPOSE 8080
+# 8080: CDS Hooks. 9090: the admin listener (metrics), loopback-only unless
+# admin_addr says otherwise (deploy/kubernetes sets 0.0.0.0:9090).
+EXPOSE 8080 9090
 # Inside a container the service must listen on all interfaces; put it
 # behind TLS termination and EHR authentication (see README "Deploying").
 ENTRYPOINT ["/fracturecds", "--addr", "0.0.0.0:8080"]
