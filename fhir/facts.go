@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"regexp"
 	"time"
 
 	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -150,11 +151,19 @@ func hasAnyCode(cc *r4.CodeableConcept, codes ...string) bool {
 
 // ref builds "Type/id".
 func ref(resourceType string, id *string) rules.Ref {
-	if id == nil {
+	if id == nil || !validID(*id) {
 		return rules.Ref(resourceType + "/")
 	}
 	return rules.Ref(resourceType + "/" + *id)
 }
+
+// fhirIDPattern is the FHIR R4 id datatype: [A-Za-z0-9\-\.]{1,64}.
+var fhirIDPattern = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
+
+// validID reports whether id is a valid FHIR id. Ids come from the request
+// and end up in card evidence and in delete/update actions, so an invalid
+// one ("../Patient/x", markup) is treated as no id at all.
+func validID(id string) bool { return fhirIDPattern.MatchString(id) }
 
 // observationUsable decides whether an Observation's status allows reading
 // its value. final, amended, corrected and preliminary are usable;

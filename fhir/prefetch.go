@@ -313,7 +313,7 @@ func parseReference(ref string) (typ, id string, ok bool) {
 // idOf returns the resource id when it is a JSON string.
 func idOf(h entryHeader) (string, bool) {
 	var id string
-	if len(h.ID) == 0 || unmarshal(h.ID, &id) != nil || id == "" {
+	if len(h.ID) == 0 || unmarshal(h.ID, &id) != nil || !validID(id) {
 		return "", false
 	}
 	return id, true

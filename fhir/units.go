@@ -1,7 +1,9 @@
 package fhir
 
 import (
+	"math"
 	"strings"
+	"unicode"
 
 	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
 
@@ -152,7 +154,14 @@ func convertLab(a rules.Analyte, q *r4.Quantity) (value float64, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	return round(v*f, 4), true
+	v = round(v*f, 4)
+	// A negative, infinite or absurdly large concentration is a data error,
+	// not a result: it must never drive a card (an eGFR of -1 would read
+	// as "< 30"). It becomes a gap like an unconvertible unit.
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 1e6 {
+		return 0, false
+	}
+	return v, true
 }
 
 // convertBMD converts a BMD quantity to g/cm2.
@@ -218,14 +227,8 @@ func convertRange(a rules.Analyte, bound, result *r4.Quantity) *float64 {
 // round rounds v to n decimals, so conversions such as 12 × 2.496 read
 // 29.952 and not 29.951999999999998.
 func round(v float64, n int) float64 {
-	p := 1.0
-	for range n {
-		p *= 10
-	}
-	if v < 0 {
-		return -float64(int64(-v*p+0.5)) / p
-	}
-	return float64(int64(v*p+0.5)) / p
+	p := math.Pow(10, float64(n))
+	return math.Round(v*p) / p
 }
 
 // analyteNames are the analyte names used in Gap texts.
@@ -257,8 +260,32 @@ func analyteName(a rules.Analyte) rules.Text {
 // unitGapText names an analyte whose unit could not be converted, e.g.
 // "25-OH vitamin D (unit µg/dL)". It names the unit but never the value.
 func unitGapText(name rules.Text, unit string) rules.Text {
+	unit = safeUnit(unit)
 	if unit == "" {
 		return rules.Text{NL: name.NL + " (geen eenheid)", EN: name.EN + " (no unit)"}
 	}
 	return rules.Text{NL: name.NL + " (eenheid " + unit + ")", EN: name.EN + " (unit " + unit + ")"}
+}
+
+// safeUnit keeps a unit string from the request fit to quote on a card:
+// letters, digits and the characters UCUM and lab feeds use, at most 24
+// runes. Anything else (markup, links) becomes "?", so free text from a
+// lab feed can never inject HTML or Markdown into a card.
+func safeUnit(unit string) string {
+	var sb strings.Builder
+	n := 0
+	for _, r := range strings.TrimSpace(unit) {
+		if n == 24 {
+			sb.WriteString("…")
+			break
+		}
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r), strings.ContainsRune(" /.%{}^-µ²³'", r):
+			sb.WriteRune(r)
+		default:
+			sb.WriteRune('?')
+		}
+		n++
+	}
+	return sb.String()
 }

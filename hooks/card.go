@@ -156,11 +156,16 @@ func (b cardBuilder) suggestion(s rules.Suggestion) (Suggestion, bool) {
 		}
 		switch a.Type {
 		case rules.Delete:
-			if a.ResourceID == "" {
+			// The id came from the request: only a well-formed Type/id may
+			// reach an action the EHR executes.
+			if !refPattern.MatchString(string(a.ResourceID)) {
 				continue
 			}
 			out.Actions = append(out.Actions, Action{Type: "delete", Description: desc, ResourceID: string(a.ResourceID)})
 		case rules.Update:
+			if !refPattern.MatchString(string(a.ResourceID)) {
+				continue
+			}
 			raw, ok := b.result.Resource(a.ResourceID)
 			if !ok {
 				continue
@@ -208,7 +213,7 @@ func (b cardBuilder) detail(f rules.Finding) string {
 			if unit := e.UnitIn(b.lang); unit != "" {
 				value += " " + unit
 			}
-			sb.WriteString("| " + e.Label.In(b.lang) + " | " + escapeMarkdown(value) + " | " +
+			sb.WriteString("| " + escapeMarkdown(e.Label.In(b.lang)) + " | " + escapeMarkdown(value) + " | " +
 				escapeMarkdown(rules.FormatDate(e.Date)) + " | " + escapeMarkdown(string(e.Source)) + " |\n")
 		}
 	}
