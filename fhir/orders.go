@@ -481,26 +481,53 @@ func StopResource(raw json.RawMessage, now time.Time) (json.RawMessage, error) {
 		return nil, fmt.Errorf("stop medication: MedicationRequest without id: %w", errOrder)
 	}
 	res["status"] = "stopped"
-	dropNulls(res)
+	// The narrative described the active order; a stale "active" text next
+	// to status stopped would mislead whoever reads it, so it goes. The EHR
+	// regenerates narrative on write.
+	delete(res, "text")
+	prune(res)
 	return marshalResource(res)
 }
 
-// dropNulls removes object members whose value is null, at any depth.
+// prune returns v without null, "", [] and {} members at any depth (CDS
+// Hooks and FHIR JSON both forbid them), repeating upwards so an object
+// emptied by the pruning goes too; empty reports whether nothing is left.
 // Nulls inside arrays are kept: FHIR JSON uses them to align a primitive
 // array with its "_element" extensions.
-func dropNulls(v any) {
+func prune(v any) (out any, empty bool) {
 	switch x := v.(type) {
+	case nil:
+		return nil, true
+	case string:
+		return x, x == ""
 	case map[string]any:
 		for k, e := range x {
-			if e == nil {
+			pe, isEmpty := prune(e)
+			if isEmpty {
 				delete(x, k)
 				continue
 			}
-			dropNulls(e)
+			x[k] = pe
 		}
+		return x, len(x) == 0
 	case []any:
+		kept := make([]any, 0, len(x))
 		for _, e := range x {
-			dropNulls(e)
+			if e == nil {
+				kept = append(kept, nil)
+				continue
+			}
+			if pe, isEmpty := prune(e); !isEmpty {
+				kept = append(kept, pe)
+			}
 		}
+		allNull := true
+		for _, e := range kept {
+			if e != nil {
+				allNull = false
+			}
+		}
+		return kept, allNull
 	}
+	return v, false
 }

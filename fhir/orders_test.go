@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -384,5 +385,32 @@ func TestStopResourceRejects(t *testing.T) {
 				t.Errorf("StopResource = %s, want an error", out)
 			}
 		})
+	}
+}
+
+// A MedicationRequest as some EHRs store it (empty extension array, empty
+// strings, a narrative saying "active") must become a clean, spec-valid
+// update resource: no empty values, no stale narrative.
+func TestStopResourcePrunesEmptyValuesAndStaleNarrative(t *testing.T) {
+	raw := []byte(`{"resourceType":"MedicationRequest","id":"m1","status":"active","intent":"order",
+		"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">active alendronate</div>"},
+		"extension":[],"note":[{"text":""}],"meta":{},"category":[{"coding":[]}],
+		"subject":{"reference":"Patient/p"},"medicationCodeableConcept":{"coding":[{"system":"http://www.whocc.no/atc","code":"M05BA04"}]},
+		"dosageInstruction":[{"text":"70 mg weekly","timing":{"repeat":{"frequency":1,"period":1,"periodUnit":"wk"}}}],
+		"_status":{"extension":[{"url":"http://example.org/x","valueString":"kept"}]}}`)
+	out, err := StopResource(raw, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	for _, bad := range []string{`"extension":[]`, `"text":{`, `"meta"`, `"note"`, `"category"`, `""`, `null`} {
+		if strings.Contains(s, bad) {
+			t.Errorf("stopped resource still has %s: %s", bad, s)
+		}
+	}
+	for _, want := range []string{`"status":"stopped"`, `"70 mg weekly"`, `"valueString":"kept"`, `"id":"m1"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("stopped resource lost %s: %s", want, s)
+		}
 	}
 }
