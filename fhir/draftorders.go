@@ -42,6 +42,25 @@ func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) er
 			res.gaps = append(res.gaps, unreadable("draft order", ""))
 			continue
 		}
+		if h.ResourceType == "Medication" {
+			// A draft order may reference a Medication in the same Bundle,
+			// by "Medication/id" or by the entry's fullUrl (urn:uuid:...).
+			m, err := decodeAs[r4.Medication](entry)
+			if err != nil {
+				res.gaps = append(res.gaps, unreadable("draft Medication", refOf("Medication", h)))
+				continue
+			}
+			if res.medications == nil {
+				res.medications = map[string]r4.Medication{}
+			}
+			if ref := refOf("Medication", h); ref != "" {
+				res.medications[string(ref)] = m
+			}
+			if e.FullURL != "" {
+				res.medications[e.FullURL] = m
+			}
+			continue
+		}
 		if h.ResourceType != "MedicationRequest" && h.ResourceType != "ServiceRequest" {
 			continue
 		}

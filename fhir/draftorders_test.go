@@ -57,3 +57,29 @@ func TestDecodeDraftOrders(t *testing.T) {
 		})
 	}
 }
+
+// EHRs often send a draft order with medicationReference to a Medication in
+// the same draftOrders Bundle (by id or by a urn:uuid fullUrl); the drug
+// must still be recognised (a denosumab stop order must not go unnoticed).
+func TestDraftOrderMedicationReferenceResolvesInTheBundle(t *testing.T) {
+	for _, ref := range []string{"Medication/m1", "urn:uuid:0b6c3d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e"} {
+		t.Run(ref, func(t *testing.T) {
+			raw := []byte(`{"resourceType":"Bundle","entry":[
+			  {"fullUrl":"urn:uuid:0b6c3d1e-2f3a-4b5c-8d9e-0f1a2b3c4d5e","resource":{"resourceType":"Medication","id":"m1",
+			    "code":{"coding":[{"system":"http://www.whocc.no/atc","code":"M05BX04"}]}}},
+			  {"resource":{"resourceType":"MedicationRequest","id":"stop1","status":"stopped","intent":"order",
+			    "subject":{"reference":"Patient/p1"},"medicationReference":{"reference":"` + ref + `"}}}]}`)
+			var res resources
+			if err := decodeDraftOrders(raw, "p1", &res); err != nil {
+				t.Fatal(err)
+			}
+			recs, gaps := medicationRecords(&res, Input{PatientID: "p1"}, DefaultTerminology())
+			if len(gaps) > 0 {
+				t.Errorf("gaps: %v", gaps)
+			}
+			if len(recs) != 1 || !recs[0].Is(rules.DrugDenosumab) {
+				t.Fatalf("records %+v, want one denosumab draft order", recs)
+			}
+		})
+	}
+}

@@ -81,6 +81,7 @@ type bundleHeader struct {
 		URL      string `json:"url"`
 	} `json:"link"`
 	Entry []struct {
+		FullURL  string          `json:"fullUrl"`
 		Resource json.RawMessage `json:"resource"`
 		Search   *struct {
 			Mode string `json:"mode"`
