@@ -46,7 +46,7 @@ func init() { register(BisphosphonateEGFRContraindication) }
 func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 	th := c.Thresholds
 	orderHook := c.Facts.Hook != PatientView
-	targets := bpTargets(c, DrugBisphosphonate)
+	targets := bpTargets(c)
 	if len(targets) == 0 {
 		return nil
 	}
@@ -191,14 +191,15 @@ func latestRenal(c *Context) (Lab, bool) {
 	return Lab{}, false
 }
 
-// bpTargets returns the records a medication-safety rule checks: at the
-// order hooks the active draft orders of class cl (activeDrafts), at
-// patient-view the records of class cl in use at T.
-func bpTargets(c *Context, cl DrugClass) []MedicationRecord {
+// bpTargets returns the bisphosphonate records a medication-safety rule
+// checks: at the order hooks the active draft orders (activeDrafts), at
+// patient-view the bisphosphonates in use at T, including an intravenous
+// infusion given in the past year (Context.BisphosphonateInUse).
+func bpTargets(c *Context) []MedicationRecord {
 	if c.Facts.Hook == PatientView {
-		return activeRecords(c, cl)
+		return c.BisphosphonateInUse()
 	}
-	return activeDrafts(c, cl)
+	return activeDrafts(c, DrugBisphosphonate)
 }
 
 // activeRecords returns the (non-draft) records of class cl in use at T,

@@ -169,3 +169,41 @@ func TestBisphosphonateEGFRContraindicationCardText(t *testing.T) {
 		}
 	})
 }
+
+// sfZolInfusion is a zoledronic acid 5 mg infusion (a single dose, as a
+// MedicationAdministration records it) daysAgo days before T.
+func sfZolInfusion(daysAgo int) MedicationRecord {
+	return MedicationRecord{Source: "MedicationAdministration/zol", Kind: KindAdministration,
+		Classes: []DrugClass{DrugBisphosphonate, DrugBisphosphonateIV, DrugZoledronicAcid},
+		Code:    "ATC M05BA08", Name: "zoledronic acid", Status: "completed", Start: sfT.AddDate(0, 0, -daysAgo), SingleDose: true, StrengthMg: 5}
+}
+
+// A yearly zoledronic acid infusion is treatment for 365 days
+// (ActiveOsteoporosisDrug); the patient-view safety checks must see it.
+func TestBisphosphonateSafetyAtPatientViewCountsZoledronicInfusion(t *testing.T) {
+	zol4 := sfZolInfusion(100)
+	zol4.StrengthMg = 4
+	tests := []struct {
+		name string
+		rule Rule
+		f    Facts
+		want []fxOutcome
+	}{
+		{"zoledronic acid infusion 100 days ago and eGFR 25 -> critical renal card",
+			BisphosphonateEGFRContraindication, sfFacts(PatientView, sfEGFR(25), sfZolInfusion(100)), []fxOutcome{{Critical, nil}}},
+		{"zoledronic acid infusion 100 days ago and ALP 30 -> low-ALP warning",
+			BisphosphonateLowALP, sfFacts(PatientView, []Lab{{Source: "Observation/alp", Analyte: AnalyteALP, Value: 30, Date: sfT.AddDate(0, 0, -10)}}, sfZolInfusion(100)),
+			[]fxOutcome{{Warning, []string{KeyRepeatALP}}}},
+		{"zoledronic acid infusion 400 days ago (no longer covering) and eGFR 25 -> silent",
+			BisphosphonateEGFRContraindication, sfFacts(PatientView, sfEGFR(25), sfZolInfusion(400)), nil},
+		{"zoledronic acid 4 mg (oncology) 100 days ago and eGFR 25 -> silent",
+			BisphosphonateEGFRContraindication, sfFacts(PatientView, sfEGFR(25), zol4), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, fxRun(tc.rule, tc.f)); diff != "" {
+				t.Errorf("outcome (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -46,7 +46,7 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 	th := c.Thresholds
 	orderHook := c.Facts.Hook != PatientView
 	var bps, others []MedicationRecord
-	bps = bpTargets(c, DrugBisphosphonate)
+	bps = bpTargets(c)
 	if orderHook {
 		others = append(activeDrafts(c, DrugDenosumab), activeDrafts(c, DrugRomosozumab)...)
 	}

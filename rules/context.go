@@ -250,12 +250,38 @@ func (c *Context) ActiveOsteoporosisDrug() bool {
 		}
 	}
 	for _, m := range c.Records(DrugBisphosphonateIV, false) {
-		if m.SingleDose && !(m.Is(DrugZoledronicAcid) && m.StrengthMg > 0 && m.StrengthMg != c.Thresholds.ZolOPStrengthMg) &&
-			c.coversAsOf(m.Start, 365) {
+		if c.ivBisphosphonateCovers(m) {
 			return true
 		}
 	}
 	return false
+}
+
+// ivBisphosphonateCovers reports whether m is an intravenous
+// bisphosphonate infusion (a single dose; zoledronic acid 4 mg, oncology,
+// excluded) that still covers T: yearly dosing, rules.md §0.3.
+func (c *Context) ivBisphosphonateCovers(m MedicationRecord) bool {
+	return m.Is(DrugBisphosphonateIV) && m.SingleDose &&
+		!(m.Is(DrugZoledronicAcid) && m.StrengthMg > 0 && m.StrengthMg != c.Thresholds.ZolOPStrengthMg) &&
+		c.coversAsOf(m.Start, 365)
+}
+
+// BisphosphonateInUse returns the bisphosphonate records in use at T, in
+// the sense of ActiveOsteoporosisDrug: a record with an active status or an
+// end at or after T (Context.Active, record by record), or an intravenous
+// infusion that still covers T (a zoledronic acid 5 mg infusion counts for
+// 365 days). The medication-safety rules (R08, R09) check these at
+// patient-view, so a yearly infusion is checked between infusions too.
+func (c *Context) BisphosphonateInUse() []MedicationRecord {
+	var out []MedicationRecord
+	for _, m := range c.Records(DrugBisphosphonate, false) {
+		if c.StatusActive(m) ||
+			(!m.End.IsZero() && !m.End.Before(c.Facts.AsOf) && !m.SingleDose && m.Status != "stopped" && m.Status != "cancelled") ||
+			c.ivBisphosphonateCovers(m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // coversAsOf reports whether a dose given on dose still covers T, given
