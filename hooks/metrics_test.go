@@ -231,7 +231,7 @@ func TestServerSpanPerRequestWithHookInstanceAndNoPatientData(t *testing.T) {
 	}
 	got := map[string]string{}
 	for _, a := range server.Attributes() {
-		got[string(a.Key)] = a.Value.Emit()
+		got[string(a.Key)] = a.Value.String()
 	}
 	want := map[string]string{
 		"http.request.method":       "POST",
@@ -245,7 +245,7 @@ func TestServerSpanPerRequestWithHookInstanceAndNoPatientData(t *testing.T) {
 	}
 	for _, s := range spans {
 		for _, a := range s.Attributes() {
-			if v := a.Value.Emit(); strings.Contains(v, "pieterse") || strings.Contains(v, "SECRET") || strings.Contains(v, "ehr.example") {
+			if v := a.Value.String(); strings.Contains(v, "pieterse") || strings.Contains(v, "SECRET") || strings.Contains(v, "ehr.example") {
 				t.Errorf("span %s attribute %s = %q carries request data", s.Name(), a.Key, v)
 			}
 		}
