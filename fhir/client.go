@@ -80,7 +80,14 @@ func (f *fetcher) fetchKey(ctx context.Context, key, start string) (*resources, 
 		res.gaps = append(res.gaps, incomplete(key))
 		return res, nil
 	}
+	visited := map[string]bool{}
 	for page := 1; ; page++ {
+		// A server whose next link points back at a page already read would
+		// otherwise be fetched until MaxPages.
+		if visited[cur.String()] {
+			return res, nil
+		}
+		visited[cur.String()] = true
 		if !f.onServer(cur) {
 			res.gaps = append(res.gaps, incomplete(key))
 			return res, nil

@@ -3,6 +3,7 @@ package fhir
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/http"
@@ -166,6 +167,10 @@ func (g *Gatherer) gather(ctx context.Context, in Input) (*resources, error) {
 		case statePresent:
 			r := &resources{}
 			next, err := decodeValue(key, raw, in.PatientID, r)
+			if errors.Is(err, errSearchFailed) {
+				jobs = append(jobs, job{key: key, outcome: true})
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}

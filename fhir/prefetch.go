@@ -127,6 +127,12 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 		return "", fmt.Errorf("prefetch key %s: holds %s, want a Bundle: %w", key, quoteType(b.ResourceType), ErrInvalidInput)
 	}
 	for _, e := range b.Entry {
+		if failedSearch(e.Resource) {
+			// Some servers answer "insufficient scope" or a timeout with a
+			// searchset holding an error OperationOutcome: the search
+			// failed, it did not find nothing.
+			return "", fmt.Errorf("prefetch key %s: the search reported an error: %w", key, errSearchFailed)
+		}
 		if e.Search != nil && e.Search.Mode == "outcome" {
 			continue // a server note about the search, not data
 		}
@@ -135,6 +141,31 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 		}
 	}
 	return b.next(), nil
+}
+
+// errSearchFailed marks a searchset that carries an error or fatal
+// OperationOutcome: the key is treated like an OperationOutcome prefetch
+// value (fetched again, else 412), never as an empty result.
+var errSearchFailed = errors.New("search reported an error")
+
+// failedSearch reports whether raw is an OperationOutcome with an issue of
+// severity error or fatal.
+func failedSearch(raw json.RawMessage) bool {
+	var oo struct {
+		ResourceType string `json:"resourceType"`
+		Issue        []struct {
+			Severity string `json:"severity"`
+		} `json:"issue"`
+	}
+	if unmarshal(raw, &oo) != nil || oo.ResourceType != "OperationOutcome" {
+		return false
+	}
+	for _, i := range oo.Issue {
+		if i.Severity == "error" || i.Severity == "fatal" {
+			return true
+		}
+	}
+	return false
 }
 
 // decodePatient decodes the patient key's Patient.
