@@ -3,6 +3,7 @@ package hooks
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,5 +124,24 @@ func TestCORSPreflightNeedsNoToken(t *testing.T) {
 	}
 	if rec := do(h, http.MethodPost, "/cds-services/"+ServicePatientView, validPatientView, ""); rec.Code != http.StatusUnauthorized {
 		t.Errorf("call without a token: status %d, want 401", rec.Code)
+	}
+}
+
+// TestRequestTextInEvidenceLabelsIsEscaped: rules put request-derived text
+// (a draft order's medication name, a lab code) into evidence labels; an
+// EHR rendering raw HTML inside the Markdown detail must see it as text.
+func TestRequestTextInEvidenceLabelsIsEscaped(t *testing.T) {
+	const hostile = `<img src=x onerror=alert(1)> [click](javascript:alert(1)) | **x**`
+	b := cardBuilder{lang: "en", now: testNow, newUUID: seqUUID()}
+	c := b.card(rules.Finding{
+		Topic: "t", Indicator: rules.Warning,
+		Summary:  rules.Text{NL: "s", EN: "s"},
+		Detail:   rules.Text{NL: "d", EN: "d"},
+		Evidence: []rules.Evidence{{Label: rules.Text{NL: "Stop " + hostile, EN: "Stop " + hostile}, Value: hostile, Source: rules.Ref(hostile)}},
+	})
+	for _, bad := range []string{"<img", "[click](", "| **x**"} {
+		if strings.Contains(c.Detail, bad) || strings.Contains(c.Summary, bad) {
+			t.Errorf("card text contains %q unescaped:\n%s", bad, c.Detail)
+		}
 	}
 }
