@@ -120,7 +120,6 @@ func TestFeedbackSurvivesARestartOfTheService(t *testing.T) {
 			svc := startService(t, env)
 
 			var want admin.Counts
-			var feedback []map[string]any
 			now := time.Now().UTC().Format(time.RFC3339)
 			for _, ex := range []struct{ file, service string }{
 				{"patient-view.json", hooks.ServicePatientView},
@@ -152,7 +151,6 @@ func TestFeedbackSurvivesARestartOfTheService(t *testing.T) {
 				postJSON(t, svc.base+"/cds-services/"+ex.service+"/feedback", fb)
 				// The EHR retries: stored once.
 				postJSON(t, svc.base+"/cds-services/"+ex.service+"/feedback", fb)
-				feedback = append(feedback, items...)
 			}
 			unknown, _ := json.Marshal(map[string]any{"feedback": []map[string]any{{"card": "never-issued", "outcome": "overridden", "outcomeTimestamp": now}}})
 			postJSON(t, svc.base+"/cds-services/"+hooks.ServicePatientView+"/feedback", unknown)

@@ -102,7 +102,7 @@ func openStore(ctx context.Context, cfg Config, logger *zap.Logger) (*store.Stor
 	if err != nil {
 		return nil, err
 	}
-	fields := []zap.Field{zap.String("driver", st.Driver()), zap.Duration("retention", cfg.Storage.Retention)}
+	fields := []zap.Field{zap.String("driver", st.Driver()), zap.String("retention", cfg.Storage.Retention.String())}
 	if st.Driver() == store.SQLite {
 		fields = append(fields, zap.String("data_dir", cfg.DataDir))
 	}
