@@ -17,8 +17,9 @@ import (
 // hypocalcaemia risk at eGFR < 30), UNVERIFIED for Dutch practice.
 //
 // Thresholds: EGFR_BP_CONTRAINDICATED (< 30, every bisphosphonate →
-// critical), EGFR_ALN_ZOL_NOT_RECOMMENDED (< 35, alendronate and zoledronic
-// acid only → warning; D4: the seed/NHG use 30, the SmPCs 35),
+// critical), EGFR_ALN_ZOL_NOT_RECOMMENDED (< 35: zoledronic acid →
+// critical, "contraindicated" per the Aclasta SmPC; alendronate → warning,
+// "not recommended" per its SmPC; D4: the seed/NHG use 30, the SmPCs 35),
 // EGFR_MAX_AGE_DAYS (365: older results are ignored).
 //
 // The renal value is the newest eGFR (any formula, mL/min/1.73m2) or
@@ -61,13 +62,18 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 		case renal.Below(th.EGFRBPContraindicated):
 			ind = Critical
 			hits = append(hits, m)
-		case (m.Is(DrugAlendronate) || m.Is(DrugZoledronicAcid)) && renal.Below(th.EGFRAlnZolNotRecommended):
+		case m.Is(DrugZoledronicAcid) && renal.Below(th.EGFRAlnZolNotRecommended):
+			// Aclasta SmPC: contraindicated below 35 (D4).
+			ind = Critical
+			hits = append(hits, m)
+		case m.Is(DrugAlendronate) && renal.Below(th.EGFRAlnZolNotRecommended):
 			if ind != Critical {
 				ind = Warning
 			}
 			hits = append(hits, m)
 		}
 	}
+	below30 := renal.Below(th.EGFRBPContraindicated)
 	if len(hits) == 0 {
 		return nil
 	}
@@ -99,7 +105,8 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 		EN: measure.EN + " < " + FormatNumber(th.EGFRBPContraindicated) + ": no bisphosphonates (SEED-GP/NHG; risedronate SmPC)",
 	}}
 	citations := []Citation{CiteNHG, CiteRisedronateSmPC}
-	if ind == Critical {
+	switch {
+	case below30:
 		summary = Text{
 			NL: measure.NL + " " + value + " < " + FormatNumber(th.EGFRBPContraindicated) + ": bisfosfonaten gecontra-indiceerd (" + names.NL + ")",
 			EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRBPContraindicated) + ": bisphosphonates contraindicated (" + names.EN + ")",
@@ -108,25 +115,33 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 			NL: "Bij een nierfunctie onder " + FormatNumber(th.EGFRBPContraindicated) + " ml/min zijn bisfosfonaten gecontra-indiceerd (geen bisfosfonaten bij klaring < 30 ml/min). ",
 			EN: "With renal function below " + FormatNumber(th.EGFRBPContraindicated) + " mL/min bisphosphonates are contraindicated (no bisphosphonates at a clearance < 30 mL/min). ",
 		}
-	} else {
+	default:
 		summary = Text{
 			NL: measure.NL + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": " + names.NL + " volgens SmPC niet aanbevolen",
 			EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": " + names.EN + " not recommended per SmPC",
 		}
+		if ind == Critical {
+			// Zoledronic acid at 30 ≤ eGFR < 35: the Aclasta SmPC says
+			// contraindicated, not "not recommended".
+			summary = Text{
+				NL: measure.NL + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur volgens SmPC gecontra-indiceerd",
+				EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated per SmPC",
+			}
+		}
 		detail = Text{
 			NL: "De bronnen verschillen: de NHG-drempel (zoals geciteerd in de nascholing) is < 30 ml/min voor alle bisfosfonaten, " +
 				"maar de SmPC van alendroninezuur (niet aanbevolen bij GFR < 35 ml/min) en van Aclasta/zoledroninezuur (gecontra-indiceerd bij kreatinineklaring < 35 ml/min) hanteren 35. " +
-				"Deze kaart volgt voor deze middelen de SmPC; risedroninezuur blijft tot 30 ml/min toegestaan. ",
+				"Deze kaart volgt voor deze middelen de SmPC: zoledroninezuur is gecontra-indiceerd, alendroninezuur niet aanbevolen; risedroninezuur blijft tot 30 ml/min toegestaan. ",
 			EN: "Sources disagree: the NHG threshold (as quoted in the GP deck) is < 30 mL/min for all bisphosphonates, " +
 				"but the SmPCs of alendronic acid (not recommended at GFR < 35 mL/min) and Aclasta/zoledronic acid (contraindicated at creatinine clearance < 35 mL/min) use 35. " +
-				"This card follows the SmPC for these drugs; risedronic acid remains allowed down to 30 mL/min. ",
+				"This card follows the SmPC for these drugs: zoledronic acid is contraindicated, alendronic acid not recommended; risedronic acid remains allowed down to 30 mL/min. ",
 		}
 	}
 	for _, m := range hits {
 		if m.Is(DrugAlendronate) || m.Is(DrugZoledronicAcid) {
 			thresholds = append(thresholds, Text{
-				NL: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.NL + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + " bij alendroninezuur/zoledroninezuur: SmPC-waarde 35 gekozen boven de NHG-waarde 30 (D4)",
-				EN: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.EN + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + " for alendronic/zoledronic acid: SmPC value 35 chosen over the NHG value 30 (D4)",
+				NL: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.NL + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur gecontra-indiceerd (Aclasta-SmPC, kritiek), alendroninezuur niet aanbevolen (SmPC, waarschuwing); SmPC-waarde 35 gekozen boven de NHG-waarde 30 (D4)",
+				EN: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.EN + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated (Aclasta SmPC, critical), alendronic acid not recommended (SmPC, warning); SmPC value 35 chosen over the NHG value 30 (D4)",
 			})
 			citations = append(citations, CiteAlendronateSmPC, CiteAclastaSmPC)
 			break

@@ -60,8 +60,8 @@ func TestBisphosphonateEGFRContraindicationFires(t *testing.T) {
 			sfFacts(OrderSign, sfEGFR(29.9), sfDraftRIS), []fxOutcome{{Critical, del("ris")}}},
 		{"eGFR exactly 30 + alendronate draft -> warning (SmPC 35, D4)",
 			sfFacts(OrderSign, sfEGFR(30), sfDraftALN), []fxOutcome{{Warning, del("aln")}}},
-		{"eGFR 34.9 + zoledronic acid draft at order-select -> warning",
-			sfFacts(OrderSelect, sfEGFR(34.9), sfDraftZOL), []fxOutcome{{Warning, del("zol")}}},
+		{"eGFR 34.9 + zoledronic acid draft at order-select -> critical (Aclasta SmPC: contraindicated < 35)",
+			sfFacts(OrderSelect, sfEGFR(34.9), sfDraftZOL), []fxOutcome{{Critical, del("zol")}}},
 		{"Cockcroft-Gault CrCl 28 mL/min + risedronate draft -> critical",
 			sfFacts(OrderSign, sfRenal(AnalyteCrClCockcroftGault, Exact, 28, 5), sfDraftRIS), []fxOutcome{{Critical, del("ris")}}},
 		{"eGFR reported as <30 + risedronate draft -> critical",
@@ -206,4 +206,36 @@ func TestBisphosphonateSafetyAtPatientViewCountsZoledronicInfusion(t *testing.T)
 			}
 		})
 	}
+}
+
+// Aclasta SmPC: zoledronic acid is contraindicated at creatinine clearance
+// < 35 mL/min; the alendronate SmPC only says "not recommended" below 35.
+func TestZoledronicAcidContraindicatedBelow35AlendronateNotRecommended(t *testing.T) {
+	t.Run("eGFR 32 + zoledronic acid draft at order-sign -> critical, 'gecontra-indiceerd'", func(t *testing.T) {
+		fd := fxFinding(t, BisphosphonateEGFRContraindication, sfFacts(OrderSign, sfEGFR(32), sfDraftZOL))
+		if fd.Indicator != Critical {
+			t.Errorf("indicator %s, want critical", fd.Indicator)
+		}
+		if !strings.Contains(fd.Summary.NL, "gecontra-indiceerd") || !strings.Contains(fd.Summary.EN, "contraindicated") || strings.Contains(fd.Summary.NL, "niet aanbevolen") {
+			t.Errorf("summary %q / %q", fd.Summary.NL, fd.Summary.EN)
+		}
+		var th []string
+		for _, x := range fd.Thresholds {
+			th = append(th, x.NL)
+		}
+		if j := strings.Join(th, "|"); !strings.Contains(j, "zoledroninezuur gecontra-indiceerd") || !strings.Contains(j, "D4") {
+			t.Errorf("thresholds do not state the D4 choice for zoledronic acid: %v", th)
+		}
+	})
+	t.Run("eGFR 32 + active zoledronic acid infusion at patient-view -> critical", func(t *testing.T) {
+		if diff := cmp.Diff([]fxOutcome{{Critical, nil}}, fxRun(BisphosphonateEGFRContraindication, sfFacts(PatientView, sfEGFR(32), sfZolInfusion(100)))); diff != "" {
+			t.Errorf("outcome (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("eGFR 32 + alendronate draft -> still warning, 'niet aanbevolen'", func(t *testing.T) {
+		fd := fxFinding(t, BisphosphonateEGFRContraindication, sfFacts(OrderSign, sfEGFR(32), sfDraftALN))
+		if fd.Indicator != Warning || !strings.Contains(fd.Summary.NL, "niet aanbevolen") {
+			t.Errorf("got %s %q", fd.Indicator, fd.Summary.NL)
+		}
+	})
 }

@@ -72,8 +72,9 @@ type Thresholds struct {
 	// SEED-GP "Bij klaring <30 ml/min geen bisfosfonaten"; risedronate SmPC.
 	EGFRBPContraindicated float64 `key:"EGFR_BP_CONTRAINDICATED"`
 	// EGFRAlnZolNotRecommended: eGFR < 35 for alendronate and zoledronic
-	// acid. Alendronate SmPC "GFR < 35 not recommended"; Aclasta SmPC "CrCl
-	// < 35 contraindicated" (D4).
+	// acid. Alendronate SmPC "GFR < 35 not recommended" (warning); Aclasta
+	// SmPC "CrCl < 35 contraindicated" (critical for zoledronic acid). D4:
+	// the seed/NHG use 30 for every bisphosphonate.
 	EGFRAlnZolNotRecommended float64 `key:"EGFR_ALN_ZOL_NOT_RECOMMENDED"`
 	// ALPLow: alkaline phosphatase < 40 U/L. SEED-GP "AF < 40 geen
 	// bisfosfonaten" (D6; Ng 2023 used < 30).
