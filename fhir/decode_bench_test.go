@@ -54,6 +54,7 @@ func perResource(b *testing.B, n int) {
 func BenchmarkDecodePrefetch(b *testing.B) {
 	for _, p := range benchProfiles {
 		b.Run(p.Name, func(b *testing.B) {
+			skipLargeInShort(b, p.Resources())
 			in, size := benchInput(b, p)
 			g := NewGatherer(Options{})
 			b.SetBytes(int64(size))
@@ -73,6 +74,7 @@ func BenchmarkDecodePrefetch(b *testing.B) {
 func BenchmarkExtractFacts(b *testing.B) {
 	for _, p := range benchProfiles {
 		b.Run(p.Name, func(b *testing.B) {
+			skipLargeInShort(b, p.Resources())
 			in, _ := benchInput(b, p)
 			g := NewGatherer(Options{})
 			res, err := g.gather(context.Background(), in)
@@ -85,5 +87,13 @@ func BenchmarkExtractFacts(b *testing.B) {
 			}
 			perResource(b, p.Resources())
 		})
+	}
+}
+
+// skipLargeInShort skips sizes above 3,000 resources under -short, so the
+// scripts/test.sh smoke run (-benchtime=1x -short) stays fast.
+func skipLargeInShort(b *testing.B, n int) {
+	if testing.Short() && n > 3000 {
+		b.Skip("-short: sizes above 3,000 resources skipped")
 	}
 }

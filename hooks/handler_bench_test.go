@@ -45,6 +45,7 @@ func BenchmarkHandler(b *testing.B) {
 	h := benchHandler()
 	for _, p := range benchProfiles {
 		b.Run(p.Name, func(b *testing.B) {
+			skipLargeInShort(b, p.Resources())
 			body := fhirtest.Generate(p, 1, benchAsOf)
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
@@ -142,6 +143,7 @@ func (d *smallDosages) UnmarshalJSON(b []byte) error {
 func BenchmarkDecodeSmallStructs(b *testing.B) {
 	for _, p := range benchProfiles {
 		b.Run(p.Name, func(b *testing.B) {
+			skipLargeInShort(b, p.Resources())
 			body := fhirtest.Generate(p, 1, benchAsOf)
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
@@ -153,5 +155,13 @@ func BenchmarkDecodeSmallStructs(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(p.Resources()), "ns/resource")
 		})
+	}
+}
+
+// skipLargeInShort skips sizes above 3,000 resources under -short, so the
+// scripts/test.sh smoke run (-benchtime=1x -short) stays fast.
+func skipLargeInShort(b *testing.B, n int) {
+	if testing.Short() && n > 3000 {
+		b.Skip("-short: sizes above 3,000 resources skipped")
 	}
 }

@@ -24,6 +24,7 @@ func BenchmarkEvaluate(b *testing.B) {
 		fhirtest.Sized(30), fhirtest.Sized(300), fhirtest.Sized(3000), fhirtest.Sized(30000),
 	} {
 		b.Run(p.Name, func(b *testing.B) {
+			skipLargeInShort(b, p.Resources())
 			var req struct {
 				Context struct {
 					PatientID string `json:"patientId"`
@@ -49,5 +50,13 @@ func BenchmarkEvaluate(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(p.Resources()), "ns/resource")
 		})
+	}
+}
+
+// skipLargeInShort skips sizes above 3,000 resources under -short, so the
+// scripts/test.sh smoke run (-benchtime=1x -short) stays fast.
+func skipLargeInShort(b *testing.B, n int) {
+	if testing.Short() && n > 3000 {
+		b.Skip("-short: sizes above 3,000 resources skipped")
 	}
 }

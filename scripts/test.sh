@@ -18,6 +18,11 @@ export FRACTURECDS_REQUIRE_MEDPLUM=1
 
 go test -count=1 ./...
 
+# Benchmarks keep compiling and running: one iteration each, and -short
+# skips the sizes above 3,000 resources (README "Performance"). Speed is
+# measured with the benchmarks and the load generator, never here.
+go test -run='^$' -bench=. -benchtime=1x -short ./...
+
 fuzztime="${FUZZTIME:-10s}"
 if [[ "$fuzztime" != "0" ]]; then
   # Every Fuzz* target, each for a short budget; crashers found are kept in
