@@ -86,7 +86,7 @@ func evalAnabolicFollowupAntiresorptive(c *Context) []Finding {
 		{Label: Text{NL: "Botresorptieremmer sinds start kuur", EN: "Antiresorptive since the start of the course"}, ValueText: Text{NL: "geen", EN: "none"}},
 	}
 	reason := Text{NL: "vervolg na anabole behandeling (" + nameNL + ")", EN: "follow-on after anabolic treatment (" + nameEN + ")"}
-	return []Finding{{
+	f := Finding{
 		Topic:     TopicAnabolicFollowupAntiresorptive,
 		Indicator: Warning,
 		Summary: Text{
@@ -114,7 +114,11 @@ func evalAnabolicFollowupAntiresorptive(c *Context) []Finding {
 		},
 		SelectionAny:    false,
 		OverrideReasons: StandardOverrideReasons,
-	}}
+	}
+	// Contraindications and missing safety labs before zoledronic acid
+	// (bisphosphonate_safety.go).
+	applyBPSafety(c, &f, false)
+	return []Finding{f}
 }
 
 // antiresorptiveSince reports whether an antiresorptive was started, given

@@ -178,7 +178,7 @@ func evalDenosumab5yReview(c *Context) []Finding {
 	if renewal != nil {
 		ev = append(ev, Evidence{Label: Text{NL: "Herhaalopdracht denosumab", EN: "Denosumab renewal order"}, Value: dmabLabel(*renewal), Source: renewal.Source})
 	}
-	return []Finding{{
+	f := Finding{
 		Topic:     TopicDenosumab5yReview,
 		Indicator: Warning,
 		Summary: Text{
@@ -197,7 +197,11 @@ func evalDenosumab5yReview(c *Context) []Finding {
 		Suggestions:     suggestions,
 		SelectionAny:    false,
 		OverrideReasons: StandardOverrideReasons,
-	}}
+	}
+	// Contraindications and missing safety labs before zoledronic acid
+	// (bisphosphonate_safety.go).
+	applyBPSafety(c, &f, false)
+	return []Finding{f}
 }
 
 // dmabYearsMonths returns the whole years and remaining whole months from a to b.

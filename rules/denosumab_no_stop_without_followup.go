@@ -153,7 +153,7 @@ func noStopFinding(c *Context, stop MedicationRecord, last dmabDose, hasLast boo
 			ResourceID:  stop.Source,
 		}}, k.Actions...)
 	}
-	return Finding{
+	f := Finding{
 		Topic:     TopicDenosumabNoStopWithoutFollowup,
 		Indicator: Critical,
 		Summary: Text{
@@ -169,6 +169,21 @@ func noStopFinding(c *Context, stop MedicationRecord, last dmabDose, hasLast boo
 		OverrideReasons: append(append([]OverrideReason(nil), StandardOverrideReasons...),
 			OverrideReason{Code: "followup-elsewhere", Display: Text{NL: "Vervolgbehandeling elders gepland", EN: "Follow-on treatment planned elsewhere"}}),
 	}
+	// Zoledronic acid stays suggested even when contraindicated (stopping
+	// denosumab without follow-up is worse), but then not recommended, the
+	// contraindication first in the text and keeping denosumab recommended.
+	if res := applyBPSafety(c, &f, true); res.AllBlocked {
+		f.Summary = Text{
+			NL: "Denosumab niet stoppen zonder vervolg: zoledroninezuur gecontra-indiceerd (" + res.FirstReason.NL + "), overleg specialist",
+			EN: "Do not stop denosumab without follow-up: zoledronic acid contraindicated (" + res.FirstReason.EN + "), consult a specialist",
+		}
+		for i := range f.Suggestions {
+			if f.Suggestions[i].Key == KeyOrderDenosumab60mg {
+				f.Suggestions[i].Recommended = true
+			}
+		}
+	}
+	return f
 }
 
 // zolTooEarlyFindings checks zoledronic acid orders in the order session

@@ -212,7 +212,7 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 			EN: "A DXA of " + FormatDate(dxa.Date) + " is on record; no new DXA is suggested.",
 		})
 	}
-	return Finding{
+	f := Finding{
 		Topic:     TopicGlucocorticoidBoneRisk,
 		Indicator: Warning,
 		Summary: Text{
@@ -230,6 +230,9 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 		SelectionAny:    true,
 		OverrideReasons: StandardOverrideReasons,
 	}
+	// Contraindications and missing safety labs (bisphosphonate_safety.go).
+	applyBPSafety(c, &f, false)
+	return f
 }
 
 func gcTierA(c *Context, long gcCourse, hasLong bool, bursts []gcCourse, age int) Finding {

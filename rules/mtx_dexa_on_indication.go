@@ -62,31 +62,51 @@ type mtxTrigger struct {
 }
 
 func evalMTXDexaOnIndication(c *Context) []Finding {
+	if f, _, ok := mtxAssess(c); ok {
+		return []Finding{f}
+	}
+	return nil
+}
+
+// mtxOsteopathyTrigger reports whether the MTX osteopathy card (R04) fires
+// at patient-view, with the trigger it fires on: the bisphosphonate
+// safety check (bisphosphonate_safety.go) then suggests no bisphosphonate
+// ("do not start a bisphosphonate automatically"). It leaves c untouched.
+func mtxOsteopathyTrigger(c *Context) (Condition, bool) {
+	scratch := &Context{Facts: c.Facts, Thresholds: c.Thresholds}
+	scratch.Facts.Hook = PatientView
+	_, t, ok := mtxAssess(scratch)
+	return t.cond, ok
+}
+
+// mtxAssess evaluates R04 and returns its finding and the trigger it is
+// about.
+func mtxAssess(c *Context) (Finding, mtxTrigger, bool) {
 	th := c.Thresholds
 	orderHook := c.Facts.Hook == OrderSelect || c.Facts.Hook == OrderSign
 	var drafts []MedicationRecord
 	if orderHook {
 		drafts = activeDrafts(c, DrugMethotrexate)
 		if len(drafts) == 0 {
-			return nil
+			return Finding{}, mtxTrigger{}, false
 		}
 	}
 	eps := c.Episodes(DrugMethotrexate, orderHook)
 	if len(eps) == 0 {
-		return nil
+		return Finding{}, mtxTrigger{}, false
 	}
 	active := c.Active(DrugMethotrexate) || len(drafts) > 0
 	last := eps[len(eps)-1]
 	windowStart := MonthsBefore(c.Facts.AsOf, th.MTXFractureWindowAfterStopMonths)
 	if !active && last.End.Before(windowStart) {
-		return nil
+		return Finding{}, mtxTrigger{}, false
 	}
 	exposureDays := 0
 	for _, e := range eps {
 		exposureDays += e.Days(c.Facts.AsOf)
 	}
 	if float64(exposureDays) < monthsAsDays(th.MTXLongTermMonths) {
-		return nil
+		return Finding{}, mtxTrigger{}, false
 	}
 
 	// Triggers during exposure (or within the window after an episode) that
@@ -116,7 +136,7 @@ func evalMTXDexaOnIndication(c *Context) []Finding {
 		triggers = append(triggers, mtxTrigger{cond: cond, fracture: fracture})
 	}
 	if len(triggers) == 0 {
-		return nil
+		return Finding{}, mtxTrigger{}, false
 	}
 
 	// Pre-DXA: the most relevant trigger without a DXA after it (a fracture
@@ -133,12 +153,12 @@ func evalMTXDexaOnIndication(c *Context) []Finding {
 		}
 	}
 	if pre != nil {
-		return []Finding{mtxPreDXAFinding(c, *pre, eps, exposureDays, drafts, active)}
+		return mtxPreDXAFinding(c, *pre, eps, exposureDays, drafts, active), *pre, true
 	}
 
 	// Post-DXA: every trigger has a DXA after it. Only while MTX is active.
 	if !active {
-		return nil
+		return Finding{}, mtxTrigger{}, false
 	}
 	earliest := triggers[0]
 	for _, t := range triggers[1:] {
@@ -148,9 +168,9 @@ func evalMTXDexaOnIndication(c *Context) []Finding {
 	}
 	low, ok := mtxLowDXA(c, earliest.cond.Onset)
 	if !ok {
-		return nil
+		return Finding{}, mtxTrigger{}, false
 	}
-	return []Finding{mtxPostDXAFinding(c, earliest, eps, exposureDays, low)}
+	return mtxPostDXAFinding(c, earliest, eps, exposureDays, low), earliest, true
 }
 
 // monthsAsDays converts months to days with the mean Gregorian month

@@ -48,15 +48,12 @@ var CiteSeedGPCasus4 = Citation{
 	Label: "SEED-GP nascholing 'Fractuurpreventie verdieping', Casus 4 (hernia diafragmatica, gebruik maagzuurremmer) en behandelplan 'Maagklachten'",
 }
 
-// KeyOrderZoledronicAcid is the suggestion to switch to IV zoledronic acid.
-const KeyOrderZoledronicAcid = "order-zoledronic-acid-5mg"
-
-func evalOralBisphosphonateGICaution(c *Context) []Finding {
-	drafts := activeDrafts(c, DrugBisphosphonateOral)
-	if len(drafts) == 0 {
-		return nil
-	}
-	var oesophageal, hernia []Condition
+// oesophagealRisk returns the active oesophageal disorders, the active
+// hiatal hernia/reflux conditions and the active proton-pump inhibitors,
+// and whether they make an oral bisphosphonate unsuitable: an oesophageal
+// disorder, or a hiatal hernia together with a PPI (R25 trigger; the
+// bisphosphonate safety check uses the same test).
+func oesophagealRisk(c *Context) (oesophageal, hernia []Condition, ppis []MedicationRecord, ok bool) {
 	for _, cond := range c.Facts.Conditions {
 		if !cond.Active {
 			continue
@@ -67,8 +64,20 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 			hernia = append(hernia, cond)
 		}
 	}
-	ppis := activeRecords(c, DrugPPI)
-	if len(oesophageal) == 0 && (len(hernia) == 0 || len(ppis) == 0) {
+	ppis = activeRecords(c, DrugPPI)
+	return oesophageal, hernia, ppis, len(oesophageal) > 0 || (len(hernia) > 0 && len(ppis) > 0)
+}
+
+// KeyOrderZoledronicAcid is the suggestion to switch to IV zoledronic acid.
+const KeyOrderZoledronicAcid = "order-zoledronic-acid-5mg"
+
+func evalOralBisphosphonateGICaution(c *Context) []Finding {
+	drafts := activeDrafts(c, DrugBisphosphonateOral)
+	if len(drafts) == 0 {
+		return nil
+	}
+	oesophageal, hernia, ppis, ok := oesophagealRisk(c)
+	if !ok {
 		return nil
 	}
 
@@ -125,7 +134,7 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 		sugg[0].Actions = append(sugg[0].Actions, del.Actions...)
 		sugg = append(sugg, del)
 	}
-	return []Finding{{
+	f := Finding{
 		Topic:     TopicOralBisphosphonateGICaution,
 		Indicator: Warning,
 		Summary:   summary,
@@ -138,5 +147,9 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 		Citations:       []Citation{CiteRisedronateOesophageal, CiteSeedGPCasus4, CiteAclastaSmPC},
 		Suggestions:     sugg,
 		OverrideReasons: StandardOverrideReasons,
-	}}
+	}
+	// Contraindications and missing safety labs before the zoledronic acid
+	// alternative (bisphosphonate_safety.go).
+	applyBPSafety(c, &f, false)
+	return []Finding{f}
 }

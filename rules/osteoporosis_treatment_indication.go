@@ -95,7 +95,7 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 		grade1 = Text{NL: "Genant graad 1 telt mee (VFA_GRADE1_COUNTS), ONGEVERIFIEERD", EN: "Genant grade 1 counted (VFA_GRADE1_COUNTS), UNVERIFIED"}
 	}
 	reason := Text{NL: "fractuurpreventie (" + why.NL + ")", EN: "fracture prevention (" + why.EN + ")"}
-	return []Finding{{
+	f := Finding{
 		Topic:     TopicOsteoporosisTreatmentIndication,
 		Indicator: Warning,
 		Summary: Text{
@@ -125,5 +125,13 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 				Text{NL: "Risedroninezuur 35 mg eenmaal per week (alternatief)", EN: "Risedronic acid 35 mg once weekly (alternative)"}, reason),
 		},
 		OverrideReasons: StandardOverrideReasons,
-	}}
+	}
+	// Contraindications and missing safety labs (bisphosphonate_safety.go).
+	if res := applyBPSafety(c, &f, false); res.AllBlocked {
+		f.Summary = bpBlockedSummary(Text{
+			NL: "Indicatie voor fractuurpreventieve medicatie (" + why.NL + ")",
+			EN: "Indication for fracture-prevention medication (" + why.EN + ")",
+		}, res.FirstReason)
+	}
+	return []Finding{f}
 }

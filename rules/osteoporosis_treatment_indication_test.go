@@ -80,7 +80,9 @@ func TestOsteoporosisTreatmentIndicationGrade1Configurable(t *testing.T) {
 }
 
 func TestOsteoporosisTreatmentIndicationCardContent(t *testing.T) {
-	f := rkOne(t, OsteoporosisTreatmentIndication, r06Facts(72, r06Spine(-2.6), []Condition{rkVertebral("l1", rkAgo(50), 0)}))
+	facts := r06Facts(72, r06Spine(-2.6), []Condition{rkVertebral("l1", rkAgo(50), 0)})
+	facts.Labs = rkFullLabs(30) // safety labs fresh: alendronate may be recommended
+	f := rkOne(t, OsteoporosisTreatmentIndication, facts)
 	if f.SelectionAny {
 		t.Error("two bisphosphonates are alternatives: selectionBehavior must be at-most-one")
 	}
