@@ -13,6 +13,7 @@ var (
 	errNotFound         = errors.New("unknown CDS service")
 	errUnsupportedMedia = errors.New("content type must be application/json")
 	errBodyTooLarge     = errors.New("request body too large")
+	errOverloaded       = errors.New("service busy, retry shortly")
 )
 
 // requestError is a malformed or invalid request (400) with a short,
@@ -41,6 +42,8 @@ func statusOf(err error) (status int, clientMessage string) {
 	case errors.As(err, new(*authError)):
 		// No detail: the reason is logged, never told to the caller.
 		return http.StatusUnauthorized, "unauthorized"
+	case errors.Is(err, errOverloaded):
+		return http.StatusServiceUnavailable, err.Error()
 	case errors.Is(err, fhir.ErrDataUnavailable):
 		// CDS Hooks 2.0.1 §Prefetch Template: SHALL respond 412 when required
 		// data can be neither prefetched nor fetched.
@@ -75,6 +78,8 @@ func newOutcome(status int, msg string) outcome {
 		code = "login"
 	case http.StatusMethodNotAllowed:
 		code = "not-supported"
+	case http.StatusServiceUnavailable:
+		code = "transient"
 	}
 	return outcome{ResourceType: "OperationOutcome", Issue: []outcomeIssue{{Severity: "error", Code: code, Diagnostics: msg}}}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -47,6 +48,11 @@ type Config struct {
 	DefaultLanguage string
 	// MaxBodyBytes caps request bodies (413 above it).
 	MaxBodyBytes int64
+	// MaxInFlight caps concurrent service calls; a call that cannot start
+	// within a short wait gets 503 with Retry-After instead of queueing
+	// without bound (EHRs call hooks synchronously: a fast "busy" beats a
+	// slow answer). 0 means the default, 4 × GOMAXPROCS × 8.
+	MaxInFlight int
 	// Now and NewUUID are injected so tests get stable ages and goldens.
 	Now     func() time.Time
 	NewUUID func() string
@@ -93,12 +99,15 @@ func NewHandler(cfg Config) http.Handler {
 		cfg.DefaultLanguage = "nl"
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 16 << 20
+		cfg.MaxBodyBytes = 4 << 20
+	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = 32 * runtime.GOMAXPROCS(0)
 	}
 	if cfg.CardLogFailures == nil {
 		cfg.CardLogFailures = new(atomic.Int64)
 	}
-	s := &server{cfg: cfg, services: services(cfg.Prefetch), tracer: cfg.Tracer}
+	s := &server{cfg: cfg, services: services(cfg.Prefetch), tracer: cfg.Tracer, inFlight: make(chan struct{}, cfg.MaxInFlight)}
 	if s.tracer == nil {
 		s.tracer = noop.NewTracerProvider().Tracer("")
 	}
@@ -136,6 +145,30 @@ type server struct {
 	cfg      Config
 	services []Service
 	tracer   trace.Tracer
+	// inFlight is a semaphore of MaxInFlight service calls.
+	inFlight chan struct{}
+}
+
+// admissionWait is how long a service call may wait for a free slot.
+const admissionWait = 100 * time.Millisecond
+
+// admit takes a service-call slot, waiting at most admissionWait; release
+// must be called when ok.
+func (s *server) admit(ctx context.Context) (release func(), ok bool) {
+	select {
+	case s.inFlight <- struct{}{}:
+		return func() { <-s.inFlight }, true
+	default:
+	}
+	t := time.NewTimer(admissionWait)
+	defer t.Stop()
+	select {
+	case s.inFlight <- struct{}{}:
+		return func() { <-s.inFlight }, true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return nil, false
 }
 
 func (s *server) healthz(c *gin.Context) {
@@ -170,6 +203,13 @@ func (s *server) callService(c *gin.Context) {
 		s.fail(c, errNotFound)
 		return
 	}
+	release, admitted := s.admit(c.Request.Context())
+	if !admitted {
+		c.Header("Retry-After", "1")
+		s.fail(c, errOverloaded)
+		return
+	}
+	defer release()
 	c.Set(logServiceKey, id)
 	if ct := c.GetHeader("Content-Type"); ct != "" && !isJSONContentType(ct) {
 		s.fail(c, errUnsupportedMedia)

@@ -34,6 +34,9 @@ type Config struct {
 	LogLevel string `yaml:"log_level"`
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxInFlight caps concurrent service calls (0 = 32 × CPUs); above it
+	// the service answers 503 with Retry-After.
+	MaxInFlight int `yaml:"max_in_flight"`
 	// ShutdownTimeout bounds graceful shutdown on SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	FHIR            FHIRConfig    `yaml:"fhir"`
@@ -81,7 +84,7 @@ func defaultConfig() Config {
 		AdminAddr:       "127.0.0.1:9090",
 		Language:        "nl",
 		LogLevel:        "info",
-		MaxBodyBytes:    16 << 20,
+		MaxBodyBytes:    4 << 20,
 		ShutdownTimeout: 10 * time.Second,
 		DataDir:         defaultDataDir,
 		Storage:         defaultStorageConfig(),
@@ -175,6 +178,9 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 		problems = append(problems, "fhir.max_response_bytes must be positive")
 	}
 	problems = append(problems, cfg.Tracing.problems()...)
+	if cfg.MaxInFlight < 0 {
+		problems = append(problems, "max_in_flight must be 0 (automatic) or positive")
+	}
 	if cfg.MaxBodyBytes <= 0 {
 		problems = append(problems, "max_body_bytes must be positive")
 	}

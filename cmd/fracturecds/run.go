@@ -156,6 +156,7 @@ func newStoredHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 		Prefetch:           g.Templates(),
 		DefaultLanguage:    cfg.Language,
 		MaxBodyBytes:       cfg.MaxBodyBytes,
+		MaxInFlight:        cfg.MaxInFlight,
 		Now:                now,
 		Ready:              ready,
 		Metrics:            obs.hooksMetrics(),
