@@ -239,7 +239,7 @@ func (c *Context) ActiveOsteoporosisDrug() bool {
 				if c.StatusActive(m) || (!m.End.IsZero() && !m.End.Before(c.Facts.AsOf)) {
 					return true
 				}
-				if m.SingleDose && c.coversAsOf(m.Start, c.Thresholds.DmabLateCriticalDays) {
+				if (m.SingleDose || isDmabDispense(c, m)) && c.coversAsOf(m.Start, c.Thresholds.DmabLateCriticalDays) {
 					return true
 				}
 			}

@@ -14,7 +14,11 @@ import (
 // Dose dates follow rules.md §0.3 (injectables): a MedicationAdministration
 // is the strongest evidence of a dose, then a MedicationStatement, then a
 // MedicationRequest.authoredOn (weakest: a prescription date, flagged on the
-// card). A therapy-level statement (effectivePeriod) dates no injection.
+// card). A therapy-level statement (effectivePeriod) dates no injection,
+// except a dispense statement: a period of at most
+// DMAB_DISPENSE_PERIOD_MAX_DAYS (one 6-month interval, as GP systems send
+// one statement per dispense, often with status completed) dates one
+// injection at its start.
 // Only the osteoporosis product counts: denosumab 120 mg (Xgeva,
 // oncology; IsOncologyDenosumab) is excluded everywhere.
 //
@@ -25,7 +29,8 @@ import (
 //
 // An explicit stop (rules.md R19) is a therapy-level statement or request
 // with status stopped, cancelled or not-taken (or doNotPerform), or a
-// completed statement whose effectivePeriod has ended; at order-sign also a
+// completed statement whose effectivePeriod has ended and is longer than one
+// dispense (a completed dispense statement is a dose); at order-sign also a
 // draft (re-signed) denosumab request with status stopped, cancelled or
 // completed, or doNotPerform. A single-dose record is a dose, never a stop.
 
@@ -95,12 +100,26 @@ func isDmabDoseRecord(c *Context, m MedicationRecord) bool {
 		case "not-taken", "intended", "entered-in-error":
 			return false
 		}
-		return m.SingleDose
+		return m.SingleDose || isDmabDispense(c, m)
 	case KindRequest:
 		// A stopped or cancelled request is the stop itself, not a dose.
 		return m.Status == "active" || m.Status == "completed"
 	}
 	return false
+}
+
+// isDmabDispense reports whether a denosumab statement with an
+// effectivePeriod records one dispense rather than the therapy: status
+// active or completed and a period of at most DMAB_DISPENSE_PERIOD_MAX_DAYS.
+// Its start is the dose date; when it is completed it is not a stop.
+func isDmabDispense(c *Context, m MedicationRecord) bool {
+	if m.Kind != KindStatement || m.SingleDose || m.Start.IsZero() || m.End.IsZero() || !m.Is(DrugDenosumab) {
+		return false
+	}
+	if m.Status != "completed" && m.Status != "active" {
+		return false
+	}
+	return DaysBetween(m.Start, m.End) <= c.Thresholds.DmabDispensePeriodMaxDays
 }
 
 // denosumabDoses returns the denosumab 60 mg injections up to T, oldest
@@ -182,7 +201,7 @@ func isTherapyStop(c *Context, m MedicationRecord) bool {
 		case "stopped", "not-taken":
 			return true
 		case "completed":
-			return !m.End.IsZero() && !m.End.After(c.Facts.AsOf)
+			return !m.End.IsZero() && !m.End.After(c.Facts.AsOf) && !isDmabDispense(c, m)
 		}
 	case KindRequest:
 		return m.DoNotPerform || m.Status == "stopped" || m.Status == "cancelled"

@@ -78,9 +78,9 @@ func TestDenosumabNoStopWithoutFollowupFires(t *testing.T) {
 			}}},
 		},
 		{
-			name: "patient-view: therapy statement completed with an ended effectivePeriod -> critical",
+			name: "patient-view: therapy statement (2.5 years, longer than one dispense) completed with an ended effectivePeriod -> critical",
 			hook: PatientView,
-			meds: append(history[:2:2], dmabTherapy("s1", "completed", rbDay("2024-07-05"), rbDay("2025-01-05"))),
+			meds: append(history[:2:2], dmabTherapy("s1", "completed", rbDay("2022-07-05"), rbDay("2025-01-05"))),
 			want: []rbOutcome{{Topic: TopicDenosumabNoStopWithoutFollowup, Indicator: Critical, Suggestions: map[string][]string{
 				KeyOrderZolAfterDenosumab: {"create zoledronic-acid-5mg-iv 2025-07-07"},
 				KeyOrderDenosumab60mg:     {"create denosumab-60mg-sc 2025-07-07"},
@@ -307,6 +307,66 @@ func TestDenosumabNoStopWithoutFollowupText(t *testing.T) {
 		got := rbOutcomes(rbEval(t, f, th, DenosumabNoStopWithoutFollowup))
 		if len(got) != 1 || got[0].Suggestions[KeyOrderZolAfterDenosumab][0] != "create zoledronic-acid-5mg-iv 2025-08-03" {
 			t.Errorf("want ZOL on 2025-08-03, got %+v", got)
+		}
+	})
+}
+
+// GP systems send one MedicationStatement per dispense, effectivePeriod of
+// about 183 days, status completed (rules.md §0.3): each is an injection,
+// not a stop. A patient 8 days past the last period is simply due.
+func TestDenosumabCompletedDispenseStatementsAreDosesNotStops(t *testing.T) {
+	dispense := func(id string, startDaysAgo int) MedicationRecord {
+		start := rbDaysAgo(startDaysAgo)
+		return dmabTherapy(id, "completed", start, start.AddDate(0, 0, 183))
+	}
+	// Periods: 557–374, 374–191, 191–8 days ago.
+	meds := []MedicationRecord{dispense("p1", 557), dispense("p2", 374), dispense("p3", 191)}
+	rules := []Rule{DenosumabDoseOverdue, DenosumabNoStopWithoutFollowup, FractureCaseFinding}
+	t.Run("8 days after the last dispense period: due (info), no stop card, no unknown-date note", func(t *testing.T) {
+		f := rbFacts(PatientView, meds...)
+		f.Conditions = []Condition{{Source: "Condition/wrist", Concepts: []Concept{ConceptFracture}, Code: "wrist", Onset: rbDaysAgo(60), Active: true}}
+		all := EvaluateRules(rules, f, DefaultThresholds())
+		var got []rbOutcome
+		for _, o := range rbOutcomes(all) {
+			if o.Topic != TopicInsufficientData {
+				got = append(got, rbOutcome{Topic: o.Topic, Indicator: o.Indicator})
+			}
+		}
+		want := []rbOutcome{{Topic: TopicDenosumabDoseOverdue, Indicator: Info}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+		for _, fd := range all {
+			if strings.Contains(fd.Detail.NL, "laatste injectie is onbekend") || strings.Contains(fd.Summary.NL, "niet stoppen") {
+				t.Errorf("dispense read as a stop: %s", fd.Summary.NL)
+			}
+			if fd.Topic == TopicInsufficientData && strings.Contains(fd.Detail.EN, "last denosumab injection") {
+				t.Errorf("unknown last-injection date reported: %s", fd.Detail.EN)
+			}
+		}
+	})
+	t.Run("completed dispense statement 250 days after its start: warning overdue, not a stop", func(t *testing.T) {
+		f := rbFacts(PatientView, dispense("p1", 433), dispense("p2", 250))
+		var got []rbOutcome
+		for _, o := range rbOutcomes(EvaluateRules(rules, f, DefaultThresholds())) {
+			if o.Topic != TopicInsufficientData {
+				got = append(got, rbOutcome{Topic: o.Topic, Indicator: o.Indicator})
+			}
+		}
+		if diff := cmp.Diff([]rbOutcome{{Topic: TopicDenosumabDoseOverdue, Indicator: Warning}}, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+	t.Run("stopped dispense statement is still an explicit stop", func(t *testing.T) {
+		stopped := dispense("p3", 191)
+		stopped.Status = "stopped"
+		f := rbFacts(PatientView, dispense("p1", 557), dispense("p2", 374), stopped)
+		found := false
+		for _, fd := range EvaluateRules([]Rule{DenosumabNoStopWithoutFollowup}, f, DefaultThresholds()) {
+			found = found || fd.Topic == TopicDenosumabNoStopWithoutFollowup && fd.Indicator == Critical
+		}
+		if !found {
+			t.Error("a stopped statement must still raise the stop card")
 		}
 	})
 }

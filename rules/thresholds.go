@@ -123,6 +123,14 @@ type Thresholds struct {
 	// DmabLateCriticalDays: > 295 days (6 months + 16 weeks). Lyu 2020
 	// vertebral fracture HR 3.91.
 	DmabLateCriticalDays int `key:"DMAB_LATE_CRITICAL_DAYS"`
+	// DmabDispensePeriodMaxDays: a denosumab MedicationStatement whose
+	// effectivePeriod is at most 200 days long records one dispense (one
+	// injection, dated by the period's start), also when its status is
+	// completed: GP systems send one statement per dispense covering the
+	// 6-month interval (rules.md §0.3). A longer completed period is a
+	// therapy-level record whose end is a stop (R19). [DESIGN]: one interval
+	// (183 days) plus a margin for late dispensing.
+	DmabDispensePeriodMaxDays int `key:"DMAB_DISPENSE_PERIOD_MAX_DAYS"`
 	// DmabReviewYears: review denosumab after 5 years. ECTS 2017 (D7: NIV 3).
 	DmabReviewYears int `key:"DMAB_REVIEW_YEARS"`
 	// DmabMaxYears: denosumab up to 10 years. ECTS 2017.
@@ -257,6 +265,7 @@ func DefaultThresholds() Thresholds {
 		DmabIntervalDays:                 183,
 		DmabLateWarningDays:              211,
 		DmabLateCriticalDays:             295,
+		DmabDispensePeriodMaxDays:        200,
 		DmabReviewYears:                  5,
 		DmabMaxYears:                     10,
 		ZolAfterDmabDays:                 183,
