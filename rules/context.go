@@ -294,9 +294,55 @@ func (c *Context) coversAsOf(dose time.Time, days int) bool {
 }
 
 // IsOncologyDenosumab reports whether a denosumab record is the 120 mg
-// oncology product (Xgeva), which the osteoporosis rules exclude.
+// oncology product (Xgeva), which the osteoporosis rules exclude: by its
+// strength, or, when the strength is unknown, by a dosing pattern with
+// injections less than DMAB_ONCOLOGY_MAX_INTERVAL_DAYS apart (Xgeva is given
+// every 4 weeks, Prolia every 6 months). The unknown product is then
+// reported as insufficient data.
 func (c *Context) IsOncologyDenosumab(m MedicationRecord) bool {
-	return m.Is(DrugDenosumab) && m.StrengthMg > 0 && m.StrengthMg != c.Thresholds.DmabOPStrengthMg
+	if !m.Is(DrugDenosumab) {
+		return false
+	}
+	if m.StrengthMg > 0 {
+		return m.StrengthMg != c.Thresholds.DmabOPStrengthMg
+	}
+	if c.unknownDenosumabShortIntervals() {
+		c.Missing(Text{
+			NL: "denosumab product (60 of 120 mg) onbekend; injecties < " + itoa(c.Thresholds.DmabOncologyMaxIntervalDays) + " dagen uit elkaar passen bij 120 mg (oncologie) en tellen niet als osteoporosebehandeling",
+			EN: "denosumab product (60 or 120 mg) unknown; injections < " + itoa(c.Thresholds.DmabOncologyMaxIntervalDays) + " days apart fit 120 mg (oncology) and do not count as osteoporosis treatment",
+		})
+		return true
+	}
+	return false
+}
+
+// unknownDenosumabShortIntervals reports whether the denosumab injections
+// of unknown strength include an interval shorter than
+// DMAB_ONCOLOGY_MAX_INTERVAL_DAYS between two records of the same kind
+// (two administrations, or two single-dose statements) on different days;
+// an administration and a statement a few days apart can be one injection.
+func (c *Context) unknownDenosumabShortIntervals() bool {
+	days := map[RecordKind][]time.Time{}
+	for _, m := range c.Records(DrugDenosumab, false) {
+		if m.StrengthMg > 0 || m.DoNotPerform || m.Start.After(c.Facts.AsOf) {
+			continue
+		}
+		if m.Kind != KindAdministration && !(m.Kind == KindStatement && m.SingleDose) {
+			continue
+		}
+		if m.Status == "not-done" || m.Status == "not-taken" {
+			continue
+		}
+		days[m.Kind] = append(days[m.Kind], m.Start.Truncate(day))
+	}
+	for _, ds := range days {
+		for i := 1; i < len(ds); i++ {
+			if gap := DaysBetween(ds[i-1], ds[i]); gap > 0 && gap < c.Thresholds.DmabOncologyMaxIntervalDays {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // DraftOrders returns the draft orders (context.draftOrders) in class cl.

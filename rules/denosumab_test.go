@@ -285,3 +285,52 @@ func TestDenosumabDoses(t *testing.T) {
 		})
 	}
 }
+
+// Denosumab of unknown strength given every 4 weeks is the Xgeva 120 mg
+// (oncology) pattern: no osteoporosis denosumab cards, and the unknown
+// product is reported as insufficient data.
+func TestDenosumabUnknownStrengthFourWeeklyIsOncology(t *testing.T) {
+	unknown := func(id string, daysAgo int) MedicationRecord {
+		m := dmabAdmin(id, rbDaysAgo(daysAgo))
+		m.StrengthMg = 0
+		return m
+	}
+	rules := []Rule{DenosumabDoseOverdue, DenosumabNoStopWithoutFollowup, Denosumab5yReview}
+	t.Run("unknown strength every 28 days, last 320 days ago -> no overdue card, product unknown noted", func(t *testing.T) {
+		f := rbFacts(PatientView, unknown("x1", 376), unknown("x2", 348), unknown("x3", 320))
+		var topics []string
+		note := false
+		for _, fd := range EvaluateRules(rules, f, DefaultThresholds()) {
+			topics = append(topics, fd.Topic)
+			note = note || fd.Topic == TopicInsufficientData && strings.Contains(fd.Detail.NL, "denosumab product (60 of 120 mg) onbekend")
+		}
+		if len(topics) != 1 || !note {
+			t.Errorf("got %v (note %v), want only the insufficient-data note", topics, note)
+		}
+	})
+	t.Run("unknown strength every 6 months, last 320 days ago -> still Prolia: critical overdue", func(t *testing.T) {
+		f := rbFacts(PatientView, unknown("p1", 686), unknown("p2", 503), unknown("p3", 320))
+		found := false
+		for _, fd := range EvaluateRules(rules, f, DefaultThresholds()) {
+			found = found || fd.Topic == TopicDenosumabDoseOverdue && fd.Indicator == Critical
+			if fd.Topic == TopicInsufficientData && strings.Contains(fd.Detail.NL, "60 of 120 mg") {
+				t.Errorf("6-monthly pattern reported as unknown product")
+			}
+		}
+		if !found {
+			t.Error("6-monthly unknown-strength denosumab must be treated as Prolia")
+		}
+	})
+	t.Run("administration and statement of one injection 3 days apart are not a 4-weekly pattern", func(t *testing.T) {
+		st := dmabDoseStatement("s1", "completed", rbDaysAgo(317))
+		st.StrengthMg = 0
+		f := rbFacts(PatientView, unknown("p1", 503), unknown("p2", 320), st)
+		found := false
+		for _, fd := range EvaluateRules(rules, f, DefaultThresholds()) {
+			found = found || fd.Topic == TopicDenosumabDoseOverdue
+		}
+		if !found {
+			t.Error("one injection recorded twice must not turn Prolia into oncology")
+		}
+	})
+}

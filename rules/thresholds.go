@@ -131,6 +131,11 @@ type Thresholds struct {
 	// therapy-level record whose end is a stop (R19). [DESIGN]: one interval
 	// (183 days) plus a margin for late dispensing.
 	DmabDispensePeriodMaxDays int `key:"DMAB_DISPENSE_PERIOD_MAX_DAYS"`
+	// DmabOncologyMaxIntervalDays: denosumab injections of unknown strength
+	// given less than 90 days apart follow the 4-weekly Xgeva 120 mg
+	// (oncology) schedule, not the 6-monthly Prolia 60 mg one (Prolia/Xgeva
+	// labels); they are excluded from the osteoporosis rules. [DESIGN]
+	DmabOncologyMaxIntervalDays int `key:"DMAB_ONCOLOGY_MAX_INTERVAL_DAYS"`
 	// DmabReviewYears: review denosumab after 5 years. ECTS 2017 (D7: NIV 3).
 	DmabReviewYears int `key:"DMAB_REVIEW_YEARS"`
 	// DmabMaxYears: denosumab up to 10 years. ECTS 2017.
@@ -266,6 +271,7 @@ func DefaultThresholds() Thresholds {
 		DmabLateWarningDays:              211,
 		DmabLateCriticalDays:             295,
 		DmabDispensePeriodMaxDays:        200,
+		DmabOncologyMaxIntervalDays:      90,
 		DmabReviewYears:                  5,
 		DmabMaxYears:                     10,
 		ZolAfterDmabDays:                 183,
