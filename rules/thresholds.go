@@ -213,8 +213,12 @@ type Thresholds struct {
 	// GCRecentEndDays: a long glucocorticoid course counts while active or
 	// ended ≤ 90 days ago. [DESIGN] rules.md R02.
 	GCRecentEndDays int `key:"GC_RECENT_END_DAYS"`
-	// GCContinuousGapDays: glucocorticoid records ≤ 7 days apart form one
-	// continuous course (prescription renewals). [DESIGN]
+	// GCContinuousGapDays: glucocorticoid records ≤ 30 days apart form one
+	// continuous course (prescription renewals). [DESIGN]: GP refill
+	// patterns leave gaps of one to several weeks between 30-day
+	// prescriptions (late collection, tablets left over from a higher
+	// starting dose); a 7-day limit split three months of prednisolone with
+	// 10-day gaps into short courses and gave no card.
 	GCContinuousGapDays int `key:"GC_CONTINUOUS_GAP_DAYS"`
 	// MonitoringWindowDays: a treatment-monitoring reminder (R27) shows
 	// from 30 days before to 30 days after each due date (1 month, years
@@ -296,7 +300,7 @@ func DefaultThresholds() Thresholds {
 		TestosteroneUnderAge:             70,
 		GCDXARecentMonths:                24,
 		GCRecentEndDays:                  90,
-		GCContinuousGapDays:              7,
+		GCContinuousGapDays:              30,
 		MonitoringWindowDays:             30,
 	}
 }
