@@ -114,6 +114,27 @@ func evalBisphosphonateHolidayReevaluation(c *Context) []Finding {
 	return []Finding{finding}
 }
 
+// bpHolidayOwnsFracture reports whether fracture f falls to this rule's
+// "new fracture during drug holiday" trigger: a bisphosphonate episode
+// ended before the fracture date, no bisphosphonate or other osteoporosis
+// drug is active or started since. Case finding (R01) then stays silent
+// for f, so that one fracture gets one DXA+VFA/lab card.
+func (c *Context) bpHolidayOwnsFracture(f Condition) bool {
+	T := c.Facts.AsOf
+	if f.Onset.IsZero() || f.Onset.After(T) {
+		return false
+	}
+	e := c.bisphosphonateExposure()
+	if !e.Any() || c.bisphosphonateActive(e) || c.ActiveOsteoporosisDrug() {
+		return false
+	}
+	stop := e.End(T)
+	if stop.After(T) || c.otherOsteoporosisDrugSince(stop) {
+		return false
+	}
+	return f.Onset.After(stop)
+}
+
 // otherOsteoporosisDrugSince reports whether a non-bisphosphonate
 // osteoporosis drug was given or started on or after t (a switch, not a
 // holiday). Denosumab 120 mg (oncology) does not count.

@@ -55,6 +55,11 @@ func evalFractureCaseFinding(c *Context) []Finding {
 		if refusedAfter(c, f) {
 			continue
 		}
+		if c.bpHolidayOwnsFracture(f) {
+			// bisphosphonate-holiday-reevaluation (R16) asks for the same
+			// DXA+VFA and labs for this fracture.
+			continue
+		}
 		f := f
 		if index == nil || f.Onset.After(index.Onset) {
 			index = &f

@@ -165,3 +165,39 @@ func TestFractureCaseFindingCard(t *testing.T) {
 		t.Errorf("low-confidence site not flagged:\n%s", fd.Detail.EN)
 	}
 }
+
+// A new fracture during a bisphosphonate drug holiday belongs to
+// bisphosphonate-holiday-reevaluation (R16), which asks for DXA+VFA and labs;
+// case finding (R01) must not ask for the same again.
+func TestFractureCaseFindingSilentForFractureDuringBisphosphonateHoliday(t *testing.T) {
+	wrist := Condition{Source: "Condition/wrist", Concepts: []Concept{ConceptFracture}, Code: "SNOMED 263199001", Onset: rdDay("2021-01-15"), Active: true}
+	facts := func(meds ...MedicationRecord) Facts {
+		return Facts{AsOf: rdDay("2021-03-01"), Hook: PatientView, Patient: Patient{ID: "p", BirthDate: rdDay("1950-01-01"), Gender: "female"},
+			Conditions: []Condition{wrist}, Medications: meds}
+	}
+	tests := []struct {
+		name string
+		f    Facts
+		want []string
+	}{
+		{"alendronate stopped 2020-01-01, wrist fracture 2021-01-15 -> only the holiday card",
+			facts(rdStoppedAlendronate("2015-01-01", "2020-01-01")), []string{TopicBisphosphonateHolidayReevaluation}},
+		{"no bisphosphonate history -> case finding",
+			facts(), []string{TopicFractureCaseFinding}},
+		{"alendronate stopped after the fracture (2021-02-01) -> case finding (not a holiday fracture)",
+			facts(rdStoppedAlendronate("2015-01-01", "2021-02-01")), []string{TopicFractureCaseFinding}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, fd := range EvaluateRules([]Rule{FractureCaseFinding, BisphosphonateHolidayReevaluation}, tc.f, DefaultThresholds()) {
+				if fd.Topic != TopicInsufficientData {
+					got = append(got, fd.Topic)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("cards %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
