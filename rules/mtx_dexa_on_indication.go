@@ -197,16 +197,21 @@ func duringExposure(c *Context, eps []Episode, t time.Time) bool {
 }
 
 // mtxLowDXA returns the DXA measurement after since that makes the post-DXA
-// variant fire: the lowest T-score ≤ TSCORE_OSTEOPENIA_UPPER, or, in a man
-// younger than 50, the lowest Z-score ≤ MTX_POST_DXA_ZSCORE.
+// variant fire: in a man younger than ZSCORE_UNDER_AGE the lowest Z-score
+// ≤ MTX_POST_DXA_ZSCORE (WHO/ISCD, D15: T-scores do not apply to him; the
+// T-score is used only when the report has no Z-score), otherwise the
+// lowest T-score ≤ TSCORE_OSTEOPENIA_UPPER.
 func mtxLowDXA(c *Context, since time.Time) (DXAMeasurement, bool) {
 	since = since.Truncate(day)
-	if t, ok := c.LowestTScore(since); ok && t.Value <= c.Thresholds.TScoreOsteopeniaUpper {
-		return t, true
+	lowT := func() (DXAMeasurement, bool) {
+		if t, ok := c.LowestTScore(since); ok && t.Value <= c.Thresholds.TScoreOsteopeniaUpper {
+			return t, true
+		}
+		return DXAMeasurement{}, false
 	}
 	age, ok := c.Facts.Patient.AgeAt(c.Facts.AsOf)
-	if !ok || age >= 50 || c.Facts.Patient.Gender != "male" {
-		return DXAMeasurement{}, false
+	if !ok || age >= c.Thresholds.ZScoreUnderAge || c.Facts.Patient.Gender != "male" {
+		return lowT()
 	}
 	var best DXAMeasurement
 	found := false
@@ -221,7 +226,10 @@ func mtxLowDXA(c *Context, since time.Time) (DXAMeasurement, bool) {
 			best, found = d, true
 		}
 	}
-	if found && best.Value <= c.Thresholds.MTXPostDXAZScore {
+	if !found {
+		return lowT()
+	}
+	if best.Value <= c.Thresholds.MTXPostDXAZScore {
 		return best, true
 	}
 	return DXAMeasurement{}, false

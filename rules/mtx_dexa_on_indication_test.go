@@ -253,3 +253,64 @@ func TestMTXDexaOnIndicationCardContent(t *testing.T) {
 		t.Errorf("exposure evidence %q months, want 48", fd.Evidence[1].Value)
 	}
 }
+
+// Men younger than ZSCORE_UNDER_AGE are read by Z-score (WHO/ISCD, D15),
+// as the WHO classification card does; older patients by T-score.
+func TestMTXPostDXAUsesZScoreForMenUnder50(t *testing.T) {
+	man := func(age int, th Thresholds, dxa ...DXAMeasurement) (Facts, Thresholds) {
+		f := withDXA(mtxFacts(1500, mtxFracture(60, ConceptMTXTypicalSite)), dxa...)
+		f.Patient.BirthDate = mtxT.AddDate(-age, 0, -1)
+		return f, th
+	}
+	dxa := func(site Site, m Measure, v float64) DXAMeasurement {
+		return DXAMeasurement{Source: Ref("Observation/" + string(site) + string(m)), Site: site, Measure: m, Value: v, Date: mtxT.AddDate(0, 0, -20)}
+	}
+	under40 := DefaultThresholds()
+	under40.ZScoreUnderAge = 40
+	tests := []struct {
+		name      string
+		f         Facts
+		th        Thresholds
+		wantScore string // "" = silent
+	}{
+		{"man 48 (S2b values: neck T -1.9 / Z -1.2) -> fires on the Z-score",
+			func() Facts {
+				f, _ := man(48, DefaultThresholds(), dxa(SiteLumbarSpine, TScore, -1.4), dxa(SiteLumbarSpine, ZScore, -1.1), dxa(SiteFemoralNeck, TScore, -1.9), dxa(SiteFemoralNeck, ZScore, -1.2))
+				return f
+			}(), DefaultThresholds(), "Z-score -1.2"},
+		{"man 48 with T -1.5 but Z -0.5 -> silent (Z-score within range)",
+			func() Facts {
+				f, _ := man(48, DefaultThresholds(), dxa(SiteLumbarSpine, TScore, -1.5), dxa(SiteLumbarSpine, ZScore, -0.5))
+				return f
+			}(), DefaultThresholds(), ""},
+		{"man 55 with T -0.5 and Z -1.5 -> silent (T-score applies from 50)",
+			func() Facts {
+				f, _ := man(55, DefaultThresholds(), dxa(SiteLumbarSpine, TScore, -0.5), dxa(SiteLumbarSpine, ZScore, -1.5))
+				return f
+			}(), DefaultThresholds(), ""},
+		{"man 48 with ZSCORE_UNDER_AGE 40 -> T-score -1.5 used",
+			func() Facts {
+				f, _ := man(48, under40, dxa(SiteLumbarSpine, TScore, -1.5), dxa(SiteLumbarSpine, ZScore, -0.5))
+				return f
+			}(), under40, "T-score -1.5"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []Finding
+			for _, fd := range EvaluateRules([]Rule{MTXDexaOnIndication}, tc.f, tc.th) {
+				if fd.Topic == TopicMTXDexaOnIndication {
+					got = append(got, fd)
+				}
+			}
+			if tc.wantScore == "" {
+				if len(got) != 0 {
+					t.Errorf("want silence, got %q", got[0].Detail.EN)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0].Detail.EN, tc.wantScore) {
+				t.Errorf("want one card reading %q, got %+v", tc.wantScore, got)
+			}
+		})
+	}
+}
