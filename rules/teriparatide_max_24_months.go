@@ -131,11 +131,19 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 		reasonsNL = append(reasonsNL, "de totale blootstelling is "+tptdMonthsText(exposure)+" maanden (maximum "+itoa(th.TptdMaxMonths)+")")
 		reasonsEN = append(reasonsEN, "total exposure is "+tptdMonthsText(exposure)+" months (maximum "+itoa(th.TptdMaxMonths)+")")
 	}
+	// A new course after a completed one is critical only when lifetime
+	// exposure would exceed the maximum (Forsteo SmPC: "maximum total
+	// duration … 24 months"); otherwise only the remainder may be given.
 	newCourse := completed != nil && (active || len(drafts) > 0)
+	repeatWithinMax := false
 	if newCourse {
-		critical = true
-		reasonsNL = append(reasonsNL, "een eerdere kuur is als voltooid vastgelegd (gestopt "+FormatDate(completed.End)+"); de kuur wordt niet herhaald")
-		reasonsEN = append(reasonsEN, "an earlier course was recorded as completed (ended "+FormatDate(completed.End)+"); the course is not repeated")
+		if tptdMonths(projected) > maxM {
+			critical = true
+			reasonsNL = append(reasonsNL, "een eerdere kuur is als voltooid vastgelegd (gestopt "+FormatDate(completed.End)+"); de kuur wordt niet herhaald")
+			reasonsEN = append(reasonsEN, "an earlier course was recorded as completed (ended "+FormatDate(completed.End)+"); the course is not repeated")
+		} else {
+			repeatWithinMax = true
+		}
 	}
 
 	thresholds := []Text{
@@ -192,6 +200,41 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 			SelectionAny: true,
 			OverrideReasons: append(append([]OverrideReason(nil), StandardOverrideReasons...),
 				OverrideReason{Code: "previous-course-incomplete", Display: Text{NL: "Eerdere kuur was korter; resterende duur", EN: "Earlier course was shorter; remaining duration"}}),
+		}}
+	}
+
+	if repeatWithinMax {
+		// Exposure before the current course: the episodes that ended.
+		prior := 0
+		for _, e := range episodes {
+			if !e.Open && e.End.Before(c.Facts.AsOf) {
+				prior += e.Days(c.Facts.AsOf)
+			}
+		}
+		remaining := int(math.Round(maxM*365.25/12)) - prior
+		if remaining < 0 {
+			remaining = 0
+		}
+		left := tptdMonthsText(remaining)
+		return []Finding{{
+			Topic:     TopicTeriparatideMax24Months,
+			Indicator: Warning,
+			Summary: Text{
+				NL: "Eerdere teriparatidekuur voltooid: alleen de resterende " + left + " maanden mogen nog worden gegeven",
+				EN: "Earlier teriparatide course completed: only the remaining " + left + " months may be given",
+			},
+			Detail: Text{
+				NL: "Een eerdere kuur teriparatide is als voltooid vastgelegd (gestopt " + FormatDate(completed.End) + "). Volgens de Europese productinformatie is de totale behandelduur maximaal " + itoa(th.TptdMaxMonths) +
+					" maanden per leven; er resteren " + left + " maanden (totaal tot nu toe inclusief deze opdracht: " + tptdMonthsText(projected) + " maanden). Geef alleen de resterende duur en plan aansluitend een botresorptieremmer.",
+				EN: "An earlier teriparatide course was recorded as completed (ended " + FormatDate(completed.End) + "). Per the EU product information, total treatment is at most " + itoa(th.TptdMaxMonths) +
+					" months per lifetime; " + left + " months remain (total so far including this order: " + tptdMonthsText(projected) + " months). Give only the remaining duration and plan an antiresorptive to follow.",
+			},
+			Evidence:        ev,
+			Thresholds:      thresholds,
+			Citations:       citations,
+			Suggestions:     suggestions,
+			SelectionAny:    true,
+			OverrideReasons: StandardOverrideReasons,
 		}}
 	}
 

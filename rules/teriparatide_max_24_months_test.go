@@ -71,9 +71,9 @@ func TestTeriparatideMax24Months(t *testing.T) {
 			[]rbOutcome{{Topic: TopicTeriparatideMax24Months, Indicator: Critical}}},
 		{"course of 24 months ended (not active) -> silent here (follow-on is R22)", PatientView, false, []MedicationRecord{
 			tptdStatement("t0", "completed", rbDay("2022-01-01"), rbDay("2023-12-31"))}, nil},
-		{"new course after one recorded as completed -> critical", PatientView, false, []MedicationRecord{
+		{"new course after one recorded as completed, lifetime 8 months (within 24) -> warning, remainder only", PatientView, false, []MedicationRecord{
 			tptdStatement("t0", "completed", rbDay("2020-01-01"), rbDay("2020-06-30")), tptdActiveFor(2, 0)},
-			[]rbOutcome{{Topic: TopicTeriparatideMax24Months, Indicator: Critical}}},
+			[]rbOutcome{{Topic: TopicTeriparatideMax24Months, Indicator: Warning}}},
 		{"new course after a stopped (interrupted) 6-month course, total 8 months -> silent", PatientView, false, []MedicationRecord{
 			tptdStatement("t0", "stopped", rbDay("2020-01-01"), rbDay("2020-06-30")), tptdActiveFor(2, 0)}, nil},
 		{"entered-in-error record does not count", PatientView, false, []MedicationRecord{
@@ -128,5 +128,38 @@ func TestTeriparatideMax24MonthsText(t *testing.T) {
 	}
 	if got[0].Evidence[0].Value != "25" && !strings.HasPrefix(got[0].Evidence[0].Value, "25.") {
 		t.Errorf("exposure evidence = %q months, want 25.x", got[0].Evidence[0].Value)
+	}
+}
+
+// Forsteo SmPC: "maximum total duration … 24 months". A new course after a
+// completed one is critical only when lifetime exposure would exceed it.
+func TestTeriparatideRepeatCourseCriticalOnlyBeyondLifetimeMax(t *testing.T) {
+	twelve := tptdStatement("t0", "completed", rbDay("2022-01-01"), rbDay("2022-12-31")) // 365 days
+	twenty := tptdStatement("t0", "completed", rbDay("2021-01-01"), rbDay("2022-08-31")) // 20 months
+	tests := []struct {
+		name    string
+		hook    Hook
+		meds    []MedicationRecord
+		want    Indicator
+		wantTxt string
+	}{
+		{"order-sign: completed 12-month course, new 180-day order (18 months lifetime) -> warning, 12 months remain",
+			OrderSign, []MedicationRecord{twelve, tptdDraft("d1", 180, false)}, Warning, "alleen de resterende 12 maanden"},
+		{"patient-view: completed 12-month course, new course active 3 months -> warning",
+			PatientView, []MedicationRecord{twelve, tptdActiveFor(3, 0)}, Warning, "resterende 12 maanden"},
+		{"order-sign: completed 20-month course, new 180-day order (26 months lifetime) -> critical",
+			OrderSign, []MedicationRecord{twenty, tptdDraft("d1", 180, false)}, Critical, "niet verlengen of herhalen"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := rbEval(t, rbFacts(tc.hook, tc.meds...), DefaultThresholds(), TeriparatideMax24Months)
+			if len(fs) != 1 || fs[0].Indicator != tc.want || !strings.Contains(fs[0].Summary.NL, tc.wantTxt) {
+				var got []string
+				for _, f := range fs {
+					got = append(got, string(f.Indicator)+" "+f.Summary.NL)
+				}
+				t.Errorf("got %v, want %s containing %q", got, tc.want, tc.wantTxt)
+			}
+		})
 	}
 }
