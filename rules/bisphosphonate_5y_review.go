@@ -112,7 +112,16 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 		asbmr = append(asbmr, Text{NL: "leeftijd " + itoa(age) + " jaar", EN: "age " + itoa(age) + " years"})
 	}
 
-	reason := Text{NL: "herbeoordeling na " + itoa(th.OralBPReviewYears) + " jaar bisfosfonaat", EN: "review after " + itoa(th.OralBPReviewYears) + " years of bisphosphonate"}
+	// Name the exposure by drug: 3 zoledronic acid infusions are not
+	// "5 years of bisphosphonate".
+	dur := Text{NL: itoa(th.OralBPReviewYears) + " jaar bisfosfonaat", EN: itoa(th.OralBPReviewYears) + " years of bisphosphonate"}
+	switch {
+	case e.OralDays >= yearsInDays(th.OralBPReviewYears):
+		dur = Text{NL: itoa(th.OralBPReviewYears) + " jaar oraal bisfosfonaat", EN: itoa(th.OralBPReviewYears) + " years of oral bisphosphonate"}
+	case len(e.Infusions) >= th.ZolReviewYears:
+		dur = Text{NL: itoa(th.ZolReviewYears) + " jaar zoledroninezuur", EN: itoa(th.ZolReviewYears) + " years of zoledronic acid"}
+	}
+	reason := Text{NL: "herbeoordeling na " + dur.NL, EN: "review after " + dur.EN}
 	maxYears, maxDate := c.bpMaxDate(e)
 	continueSug := Suggestion{
 		Key: keyBPContinue,
@@ -199,8 +208,8 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 		Topic:     TopicBisphosphonate5yReview,
 		Indicator: Warning,
 		Summary: Text{
-			NL: "≥" + itoa(th.OralBPReviewYears) + " jaar bisfosfonaat: herbeoordelen; stoppen tenzij nieuwe fractuur, heup-T ≤ " + FormatNumber(th.BPContinueHipT) + " of risicofactor",
-			EN: "≥" + itoa(th.OralBPReviewYears) + " years of bisphosphonate: re-evaluate; stop unless new fracture, hip T ≤ " + FormatNumber(th.BPContinueHipT) + " or risk factor",
+			NL: "≥" + dur.NL + ": herbeoordelen; stoppen tenzij nieuwe fractuur, heup-T ≤ " + FormatNumber(th.BPContinueHipT) + " of risicofactor",
+			EN: "≥" + dur.EN + ": re-evaluate; stop unless new fracture, hip T ≤ " + FormatNumber(th.BPContinueHipT) + " or risk factor",
 		},
 		Detail:   Text{NL: detailNL, EN: detailEN},
 		Evidence: ev,

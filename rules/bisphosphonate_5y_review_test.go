@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -227,5 +228,45 @@ func rdCheckText(t *testing.T, f Finding) {
 		if c.URL == "" {
 			t.Errorf("%s: citation %q has no URL", f.Topic, c.Label)
 		}
+	}
+}
+
+// The review card names the exposure by drug: three zoledronic acid
+// infusions are "≥3 jaar zoledroninezuur", not "≥5 jaar bisfosfonaat".
+func TestBisphosphonate5yReviewSummaryNamesTheDrug(t *testing.T) {
+	T := rdDay("2025-06-01")
+	facts := func(meds ...MedicationRecord) Facts {
+		return Facts{AsOf: T, Hook: PatientView, Medications: meds, DXA: []DXAMeasurement{rdHipT(-2.0, rdDay("2025-05-20"))},
+			Labs: []Lab{{Analyte: AnalyteALP, Value: 70, Date: rdDay("2025-05-20")}, {Analyte: AnalyteEGFR, Value: 78, Date: rdDay("2025-05-20")}}}
+	}
+	tests := []struct {
+		name    string
+		f       Facts
+		wantNL  string
+		wantEN  string
+		notInNL string
+	}{
+		{"3 zoledronic acid infusions -> '≥3 jaar zoledroninezuur'",
+			facts(rdZOL("z1", rdDay("2022-09-01")), rdZOL("z2", rdDay("2023-09-01")), rdZOL("z3", rdDay("2024-09-01"))),
+			"≥3 jaar zoledroninezuur", "≥3 years of zoledronic acid", "5 jaar"},
+		{"5 years of alendronate -> '≥5 jaar oraal bisfosfonaat'",
+			facts(rdActiveForDays(T, 1830)), "≥5 jaar oraal bisfosfonaat", "≥5 years of oral bisphosphonate", "zoledroninezuur:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var fd *Finding
+			for _, f := range rdEval(tc.f, DefaultThresholds(), rdBPRules...) {
+				if f.Topic == TopicBisphosphonate5yReview {
+					f := f
+					fd = &f
+				}
+			}
+			if fd == nil {
+				t.Fatal("no review card")
+			}
+			if !strings.Contains(fd.Summary.NL, tc.wantNL) || !strings.Contains(fd.Summary.EN, tc.wantEN) || strings.Contains(fd.Summary.NL, tc.notInNL) {
+				t.Errorf("summary %q / %q", fd.Summary.NL, fd.Summary.EN)
+			}
+		})
 	}
 }
