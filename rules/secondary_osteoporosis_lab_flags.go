@@ -89,7 +89,24 @@ func evalSecondaryOsteoporosisLabFlags(c *Context) []Finding {
 			}}})
 		}
 	}
-	sugs = append(sugs, referralSuggestion(reason, false))
+	// Thyroid flags: the GP evaluates thyroid function first and refers to
+	// the internist only if needed; the osteoporosis-clinic referral is for
+	// the other flags (ESR/M-protein, minerals, ALP).
+	otherFlags := false
+	for _, n := range names {
+		if n == flagThyroid {
+			label := Text{NL: "Schildklierfunctie nader evalueren; zo nodig verwijzen naar internist", EN: "Evaluate thyroid function further; refer to internal medicine if needed"}
+			sugs = append(sugs, Suggestion{Key: "evaluate-thyroid-function", Label: label, Actions: []Action{{
+				Type: Create, Description: label, Order: &Order{Kind: OrderLabPanel, Analytes: []Analyte{AnalyteTSH, AnalyteFT4},
+					Reason: Text{NL: "afwijkende schildklierfunctie: secundaire oorzaak osteoporose?", EN: "abnormal thyroid function: secondary cause of osteoporosis?"}},
+			}}})
+			continue
+		}
+		otherFlags = true
+	}
+	if otherFlags {
+		sugs = append(sugs, referralSuggestion(reason, false))
+	}
 	return []Finding{{
 		Topic:     TopicSecondaryOsteoporosisLabFlags,
 		Indicator: Warning,

@@ -87,3 +87,36 @@ func TestSecondaryOsteoporosisLabFlagsSilent(t *testing.T) {
 		})
 	}
 }
+
+// A Dutch GP evaluates an abnormal thyroid function first; the
+// osteoporosis-clinic referral stays for the ESR/M-protein and mineral flags.
+func TestSecondaryLabFlagsThyroidSuggestsThyroidEvaluationNotOsteoporosisClinic(t *testing.T) {
+	keys := func(f Facts) []string {
+		var out []string
+		for _, fd := range EvaluateRules([]Rule{SecondaryOsteoporosisLabFlags}, f, DefaultThresholds()) {
+			for _, s := range fd.Suggestions {
+				out = append(out, s.Key)
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		f    Facts
+		want []string
+	}{
+		{"TSH 0.23 / FT4 27 (SEED-GP Casus 1) -> evaluate thyroid function, no osteoporosis-clinic referral",
+			rdWorkup(rdLab(AnalyteTSH, 0.23, "2024-04-10"), rdLab(AnalyteFT4, 27, "2024-04-10")), []string{"evaluate-thyroid-function"}},
+		{"ESR 40 -> M-protein and osteoporosis-clinic referral",
+			rdWorkup(rdLab(AnalyteESR, 40, "2024-04-10")), []string{"order-m-protein", keyReferralOsteoporosis}},
+		{"TSH 0.23 and ESR 40 -> all three",
+			rdWorkup(rdLab(AnalyteTSH, 0.23, "2024-04-10"), rdLab(AnalyteESR, 40, "2024-04-10")), []string{"order-m-protein", "evaluate-thyroid-function", keyReferralOsteoporosis}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, keys(tc.f)); diff != "" {
+				t.Errorf("suggestions (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
