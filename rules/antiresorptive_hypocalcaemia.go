@@ -47,19 +47,32 @@ var (
 	}
 )
 
-func evalAntiresorptiveHypocalcaemia(c *Context) []Finding {
-	th := c.Thresholds
-	targets := activeDrafts(c, DrugBisphosphonate)
+// hypocalcaemiaTargets returns the draft orders R10 checks and the calcium
+// it fires on; ok is false when R10 does not fire.
+func hypocalcaemiaTargets(c *Context) (targets []MedicationRecord, ca Lab, ok bool) {
+	if c.Facts.Hook != OrderSelect && c.Facts.Hook != OrderSign {
+		return nil, Lab{}, false
+	}
+	targets = activeDrafts(c, DrugBisphosphonate)
 	for _, m := range activeDrafts(c, DrugDenosumab) {
 		if !c.IsOncologyDenosumab(m) && !m.Is(DrugBisphosphonate) {
 			targets = append(targets, m)
 		}
 	}
 	if len(targets) == 0 {
-		return nil
+		return nil, Lab{}, false
 	}
-	ca, ok := calciumForSafety(c)
-	if !ok || !ca.Below(th.CalciumLow) {
+	ca, ok = calciumForSafety(c)
+	if !ok || !ca.Below(c.Thresholds.CalciumLow) {
+		return nil, Lab{}, false
+	}
+	return targets, ca, true
+}
+
+func evalAntiresorptiveHypocalcaemia(c *Context) []Finding {
+	th := c.Thresholds
+	targets, ca, ok := hypocalcaemiaTargets(c)
+	if !ok {
 		return nil
 	}
 	value := ca.Display()

@@ -226,9 +226,14 @@ func (c *Context) secondaryLabFlags() []labFlag {
 	if l, ok := fresh(AnalyteAlbumin); ok {
 		mineral = append(mineral, mineralCheck{flagAlbumin, Text{NL: "Albumine", EN: "Albumin"}, l, th.AlbuminLow, th.AlbuminHigh, "g/L"})
 	}
+	_, _, hypocalcaemiaCard := hypocalcaemiaTargets(c)
 	for _, m := range mineral {
 		lo, hi, own := labRange(m.lab, m.lo, m.hi)
 		if !m.lab.Below(lo) && !m.lab.Above(hi) {
+			continue
+		}
+		if m.name == flagCalcium && m.lab.Below(lo) && hypocalcaemiaCard {
+			// antiresorptive-hypocalcaemia (R10) shows it, as critical.
 			continue
 		}
 		out = append(out, labFlag{Name: m.name, Evidence: []Evidence{labEvidence(m.label, m.lab)},

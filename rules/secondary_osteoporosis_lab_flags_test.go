@@ -120,3 +120,36 @@ func TestSecondaryLabFlagsThyroidSuggestsThyroidEvaluationNotOsteoporosisClinic(
 		})
 	}
 }
+
+// Calcium 2.09 at order-sign of a bisphosphonate: the critical
+// hypocalcaemia card (R10) shows it; R12 must not add a warning for the
+// same value.
+func TestLowCalciumAtOrderSignOnlyOnHypocalcaemiaCard(t *testing.T) {
+	draft := MedicationRecord{Source: "MedicationRequest/aln-draft", Kind: KindDraftOrder, Classes: []DrugClass{DrugBisphosphonate, DrugBisphosphonateOral, DrugAlendronate},
+		Name: "alendronic acid", Status: "draft"}
+	rules := []Rule{AntiresorptiveHypocalcaemia, SecondaryOsteoporosisLabFlags}
+	run := func(labs ...Lab) []string {
+		f := rdWorkup(labs...)
+		f.Hook = OrderSign
+		f.Medications = []MedicationRecord{draft}
+		var out []string
+		for _, fd := range EvaluateRules(rules, f, DefaultThresholds()) {
+			if fd.Topic != TopicInsufficientData {
+				out = append(out, fd.Topic+":"+string(fd.Indicator))
+			}
+		}
+		return out
+	}
+	if diff := cmp.Diff([]string{TopicAntiresorptiveHypocalcaemia + ":critical"}, run(rdLab(AnalyteCalcium, 2.09, "2024-04-10"))); diff != "" {
+		t.Errorf("calcium 2.09 (-want +got):\n%s", diff)
+	}
+	// Other flags still show on R12 next to the hypocalcaemia card.
+	if diff := cmp.Diff([]string{TopicAntiresorptiveHypocalcaemia + ":critical", TopicSecondaryOsteoporosisLabFlags + ":warning"},
+		run(rdLab(AnalyteCalcium, 2.09, "2024-04-10"), rdLab(AnalytePhosphate, 1.7, "2024-04-10"))); diff != "" {
+		t.Errorf("calcium 2.09 + phosphate 1.7 (-want +got):\n%s", diff)
+	}
+	// High calcium is R12's (R10 does not fire).
+	if diff := cmp.Diff([]string{TopicSecondaryOsteoporosisLabFlags + ":warning"}, run(rdLab(AnalyteCalcium, 2.7, "2024-04-10"))); diff != "" {
+		t.Errorf("calcium 2.7 (-want +got):\n%s", diff)
+	}
+}
