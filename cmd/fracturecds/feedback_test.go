@@ -98,6 +98,20 @@ func getAnalytics(t *testing.T, adminBase string) admin.Analytics {
 	return a
 }
 
+// waitForIssued reads /analytics until it counts issued cards (the card
+// log is written in batches), failing after a few seconds.
+func waitForIssued(t *testing.T, adminBase string, issued int64) admin.Analytics {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a := getAnalytics(t, adminBase)
+		if a.Totals.Issued >= issued || time.Now().After(deadline) {
+			return a
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestFeedbackSurvivesARestartOfTheService posts the README's example
 // requests, sends feedback on every card (plus a retry and a card that
 // was never issued), stops the service, starts it again on the same
@@ -158,7 +172,9 @@ func TestFeedbackSurvivesARestartOfTheService(t *testing.T) {
 				t.Fatalf("the examples gave too few cards for the test: %+v", want)
 			}
 			want.SetRate()
-			before := getAnalytics(t, svc.admin)
+			// Cards are recorded in batches off the request path (at most
+			// 200 ms later): wait for them before taking the reference.
+			before := waitForIssued(t, svc.admin, want.Issued)
 			svc.stop(t)
 
 			svc = startService(t, env)
