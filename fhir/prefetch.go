@@ -182,11 +182,36 @@ func decodePatient(body []byte, patientID string, res *resources) error {
 	}
 	p, err := decodeAs[r4.Patient](body)
 	if err != nil {
-		res.gaps = append(res.gaps, unreadable("Patient", refOf("Patient", h)))
-		return nil
+		// samply rejects the whole Patient for one unknown enum code (a
+		// gender "F" from an older interface). The rules need only the id,
+		// birth date and gender, so read those leniently rather than lose
+		// the birth date and with it every age-gated rule.
+		var lenient struct {
+			ID        *string `json:"id"`
+			BirthDate *string `json:"birthDate"`
+			Gender    string  `json:"gender"`
+		}
+		if unmarshal(body, &lenient) != nil {
+			res.gaps = append(res.gaps, unreadable("Patient", refOf("Patient", h)))
+			return nil
+		}
+		p = r4.Patient{Id: lenient.ID, BirthDate: lenient.BirthDate}
+		if g, gerr := decodeGender(lenient.Gender); gerr == nil {
+			p.Gender = &g
+		} else if lenient.Gender != "" {
+			res.gaps = append(res.gaps, rules.Gap{Source: refOf("Patient", h), What: rules.Text{
+				NL: "geslacht van de patiënt (geen FHIR-code)", EN: "patient gender (not a FHIR code)"}})
+		}
 	}
 	res.patient = &p
 	return nil
+}
+
+// decodeGender reads a FHIR administrative gender code.
+func decodeGender(code string) (r4.AdministrativeGender, error) {
+	var g r4.AdministrativeGender
+	err := g.UnmarshalJSON([]byte(`"` + code + `"`))
+	return g, err
 }
 
 // decodeEntry decodes one Bundle entry resource into res. A type the key

@@ -81,3 +81,21 @@ func TestLoopingNextLinkIsReadOnce(t *testing.T) {
 		t.Errorf("the self-referencing page was fetched %d times, want 1", n)
 	}
 }
+
+// An unknown gender code must not cost the birth date (and with it every
+// age-gated rule such as case finding).
+func TestPatientWithAnUnknownGenderCodeKeepsItsBirthDate(t *testing.T) {
+	p := nullPrefetchExcept(KeyConditions, "null")
+	p[KeyPatient] = json.RawMessage(`{"resourceType":"Patient","id":"p1","birthDate":"1950-03-04","gender":"F"}`)
+	res, err := NewGatherer(Options{Terminology: DefaultTerminology()}).Facts(context.Background(),
+		Input{Hook: rules.PatientView, PatientID: "p1", AsOf: time.Now(), Prefetch: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Facts.Patient.BirthDate.Format("2006-01-02"); got != "1950-03-04" {
+		t.Errorf("birth date = %s, want 1950-03-04", got)
+	}
+	if len(res.Facts.Gaps) != 1 || !strings.Contains(res.Facts.Gaps[0].What.EN, "gender") {
+		t.Errorf("gaps = %+v, want one naming the gender", res.Facts.Gaps)
+	}
+}
