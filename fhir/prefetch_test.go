@@ -219,9 +219,16 @@ func TestPrefetchTolerance(t *testing.T) {
 			},
 		},
 		{
-			name:  "undecodable Patient becomes a gap",
+			name:  "Patient with an unknown gender code is kept, the gender becomes a gap",
 			key:   KeyPatient,
 			value: json.RawMessage(`{"resourceType":"Patient","id":"p1","gender":"F"}`),
+			want: summary{Patient: "p1", Gaps: []rules.Gap{{Source: "Patient/p1", What: rules.Text{
+				NL: "geslacht van de patiënt (geen FHIR-code)", EN: "patient gender (not a FHIR code)"}}}},
+		},
+		{
+			name:  "Patient that is not even leniently readable becomes a gap",
+			key:   KeyPatient,
+			value: json.RawMessage(`{"resourceType":"Patient","id":"p1","birthDate":1950}`),
 			want:  summary{Gaps: []rules.Gap{unreadable("Patient", "Patient/p1")}},
 		},
 		{
