@@ -14,6 +14,10 @@ var (
 	errUnsupportedMedia = errors.New("content type must be application/json")
 	errBodyTooLarge     = errors.New("request body too large")
 	errOverloaded       = errors.New("service busy, retry shortly")
+	// errClientClosed is a request the client abandoned; it is answered
+	// (to nobody) and logged as 499, nginx's "client closed request", so
+	// dashboards do not count it as a failing FHIR server.
+	errClientClosed = errors.New("client closed the request")
 )
 
 // requestError is a malformed or invalid request (400) with a short,
@@ -29,6 +33,8 @@ func badRequest(msg string) error { return &requestError{msg: msg} }
 func statusOf(err error) (status int, clientMessage string) {
 	var re *requestError
 	switch {
+	case errors.Is(err, errClientClosed):
+		return statusClientClosed, "client closed the request"
 	case errors.As(err, &re):
 		return http.StatusBadRequest, re.msg
 	case errors.Is(err, fhir.ErrInvalidInput):
@@ -51,6 +57,9 @@ func statusOf(err error) (status int, clientMessage string) {
 	}
 	return http.StatusInternalServerError, "internal error"
 }
+
+// statusClientClosed is nginx's non-standard "client closed request".
+const statusClientClosed = 499
 
 // outcome is a minimal FHIR OperationOutcome, the error body CDS Hooks 3.0
 // recommends and EHR integration engineers can read.

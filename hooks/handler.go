@@ -3,6 +3,7 @@ package hooks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
@@ -253,6 +254,10 @@ func (s *server) callService(c *gin.Context) {
 	}
 	result, err := s.cfg.Facts.Facts(c.Request.Context(), in)
 	if err != nil {
+		if c.Request.Context().Err() != nil {
+			// The EHR hung up while we fetched: not a 412 of the FHIR server.
+			err = fmt.Errorf("%w: %w", errClientClosed, err)
+		}
 		s.fail(c, err)
 		return
 	}
