@@ -99,7 +99,10 @@ func (f *fetcher) fetchKey(ctx context.Context, key, start string) (*resources, 
 		next, err := decodeValue(key, body, f.patientID, res)
 		if err != nil {
 			if isWrongPatient(err) {
-				return nil, err
+				// The request was right; the EHR's server answered with
+				// another patient's data. None of it is used, and the
+				// message says so (412, not a 400 blaming the request).
+				return nil, fmt.Errorf("FHIR server, key %s: returned data about another patient: %w", key, ErrDataUnavailable)
 			}
 			// Anything else the server sent that we cannot use is the
 			// server's failure, not the request's.

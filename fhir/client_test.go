@@ -536,13 +536,15 @@ func TestFetchRunsKeysInParallel(t *testing.T) {
 	}
 }
 
-func TestFetchServerReturningOtherPatientIsInvalidInput(t *testing.T) {
+// Another patient's data from the EHR's server is never used; the request
+// itself was right, so it is the data that is unavailable (412).
+func TestFetchServerReturningOtherPatientIsDataUnavailable(t *testing.T) {
 	g := NewGatherer(Options{})
 	f := newFakeFHIR(t, g)
 	f.set(KeyConditions, string(readTestdata(t, "conditions-wrong-patient.json")))
 	_, err := g.gather(context.Background(), f.input(nil))
-	if !errors.Is(err, ErrInvalidInput) {
-		t.Fatalf("error = %v, want ErrInvalidInput", err)
+	if !errors.Is(err, ErrDataUnavailable) || errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), "another patient") {
+		t.Fatalf("error = %v, want ErrDataUnavailable naming another patient", err)
 	}
 }
 
