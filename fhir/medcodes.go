@@ -46,6 +46,9 @@ type drugEntry struct {
 	classes []rules.DrugClass
 	// name is the English ingredient (or group) name shown on cards.
 	name string
+	// nameNL is the Dutch name (dutchDrugNames[name]; a local code's
+	// configured Name), set by matchDrug.
+	nameNL string
 	// strengthMg is the strength a product code implies (RxNorm SCD), 0 for
 	// ingredient and group codes.
 	strengthMg float64
@@ -167,6 +170,92 @@ var atcPrefixes = []atcPrefix{
 	{"A12AX", drugEntry{classes: classes(dCa, dVitD), name: "calcium and colecalciferol"}},
 }
 
+// dutchDrugNames gives the Dutch name (Dutch INN spelling, as in the
+// G-Standaard and the Farmacotherapeutisch Kompas) of every name in the
+// tables above; TestDutchDrugNames keeps it complete.
+var dutchDrugNames = map[string]string{
+	"etidronic acid":  "etidroninezuur",
+	"clodronic acid":  "clodroninezuur",
+	"pamidronic acid": "pamidroninezuur",
+	"alendronic acid": "alendroninezuur",
+	"tiludronic acid": "tiludroninezuur",
+	"ibandronic acid": "ibandroninezuur",
+	"risedronic acid": "risedroninezuur",
+	"zoledronic acid": "zoledroninezuur",
+
+	"etidronic acid and calcium":                  "etidroninezuur en calcium",
+	"risedronic acid and calcium":                 "risedroninezuur en calcium",
+	"alendronic acid and colecalciferol":          "alendroninezuur en colecalciferol",
+	"risedronic acid, calcium and colecalciferol": "risedroninezuur, calcium en colecalciferol",
+	"alendronic acid, calcium and colecalciferol": "alendroninezuur, calcium en colecalciferol",
+	"alendronic acid and alfacalcidol":            "alendroninezuur en alfacalcidol",
+	"risedronic acid and colecalciferol":          "risedroninezuur en colecalciferol",
+	"zoledronic acid, calcium and colecalciferol": "zoledroninezuur, calcium en colecalciferol",
+	"ibandronic acid and colecalciferol":          "ibandroninezuur en colecalciferol",
+
+	"strontium ranelate": "strontiumranelaat",
+	"denosumab":          "denosumab",
+	"romosozumab":        "romosozumab",
+	"teriparatide":       "teriparatide",
+	"raloxifene":         "raloxifeen",
+	"bazedoxifene":       "bazedoxifeen",
+	"methotrexate":       "methotrexaat",
+
+	"betamethasone":      "betamethason",
+	"dexamethasone":      "dexamethason",
+	"methylprednisolone": "methylprednisolon",
+	"prednisolone":       "prednisolon",
+	"prednisone":         "prednison",
+	"triamcinolone":      "triamcinolon",
+	"hydrocortisone":     "hydrocortison",
+	"cortisone":          "cortison",
+	"deflazacort":        "deflazacort",
+	"beclometasone":      "beclometason",
+	"budesonide":         "budesonide",
+	"fluticasone":        "fluticason",
+
+	"anastrozole":   "anastrozol",
+	"letrozole":     "letrozol",
+	"exemestane":    "exemestaan",
+	"rosiglitazone": "rosiglitazon",
+	"pioglitazone":  "pioglitazon",
+	"phenobarbital": "fenobarbital",
+	"carbamazepine": "carbamazepine",
+	"phenytoin":     "fenytoïne",
+	"valproate":     "valproïnezuur",
+	"diazepam":      "diazepam",
+	"lorazepam":     "lorazepam",
+	"oxazepam":      "oxazepam",
+	"omeprazole":    "omeprazol",
+	"pantoprazole":  "pantoprazol",
+	"esomeprazole":  "esomeprazol",
+	"levothyroxine": "levothyroxine",
+
+	"colecalciferol":             "colecalciferol",
+	"alfacalcidol":               "alfacalcidol",
+	"calcium":                    "calcium",
+	"calcium carbonate":          "calciumcarbonaat",
+	"calcium and colecalciferol": "calcium en colecalciferol",
+
+	"bisphosphonate":                             "bisfosfonaat",
+	"bisphosphonate combination":                 "bisfosfonaat-combinatiepreparaat",
+	"systemic glucocorticoid":                    "systemisch glucocorticoïd",
+	"inhaled glucocorticoid":                     "inhalatiecorticosteroïd",
+	"inhaled glucocorticoid with bronchodilator": "inhalatiecorticosteroïd met luchtwegverwijder",
+	"nasal glucocorticoid":                       "neuscorticosteroïd",
+	"intestinal glucocorticoid":                  "intestinaal werkend corticosteroïd",
+	"dermal glucocorticoid":                      "dermaal corticosteroïd",
+	"ophthalmic glucocorticoid":                  "corticosteroïd-oogdruppels",
+	"ophthalmic glucocorticoid with mydriatic":   "corticosteroïd-oogdruppels met mydriaticum",
+	"otic glucocorticoid":                        "corticosteroïd-oordruppels",
+	"ophthalmic/otic glucocorticoid":             "corticosteroïd-oog-/oordruppels",
+	"haemorrhoidal glucocorticoid":               "corticosteroïd bij aambeien",
+	"barbiturate":                                "barbituraat",
+	"benzodiazepine":                             "benzodiazepine",
+	"antiepileptic":                              "anti-epilepticum",
+	"proton pump inhibitor":                      "protonpompremmer",
+}
+
 // rxnormCodes holds RxNorm ingredient (IN) codes marked ✓ or ~ in
 // terminology.md §4.2, and the oral SCD examples of the VSAC value sets
 // "Glucocorticoids (oral only)" and "Aromatase Inhibitors" (§4.2). The
@@ -275,7 +364,7 @@ func (t *Terminology) matchDrug(cc *r4.CodeableConcept) (drugMatch, bool) {
 		system, value := strings.TrimSpace(*c.System), strings.TrimSpace(*c.Code)
 		if lc, ok := t.lookupLocal(system, value); ok && len(lc.DrugClasses) > 0 && bestRank < 3 {
 			best = drugMatch{
-				drugEntry: drugEntry{classes: lc.DrugClasses, name: lc.Name, strengthMg: lc.StrengthMg},
+				drugEntry: drugEntry{classes: lc.DrugClasses, name: lc.Name, nameNL: lc.Name, strengthMg: lc.StrengthMg},
 				code:      drugCodeDisplay(system, value),
 			}
 			bestRank = 3
@@ -294,6 +383,9 @@ func (t *Terminology) matchDrug(cc *r4.CodeableConcept) (drugMatch, bool) {
 	}
 	if bestRank == 0 {
 		return drugMatch{}, false
+	}
+	if bestRank < 3 {
+		best.nameNL = dutchDrugNames[best.name]
 	}
 	if displayMg == 0 && cc.Text != nil {
 		displayMg = parseDisplayMg(*cc.Text)

@@ -225,3 +225,27 @@ func TestRouteOfAndApplyRoute(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// TestDutchDrugNames: every drug name in the code tables has a Dutch name,
+// and a matched record carries it.
+func TestDutchDrugNames(t *testing.T) {
+	check := func(where, name string) {
+		if dutchDrugNames[name] == "" {
+			t.Errorf("%s: no Dutch name for %q", where, name)
+		}
+	}
+	for code, e := range atcExact {
+		check("ATC "+code, e.name)
+	}
+	for _, p := range atcPrefixes {
+		check("ATC "+p.prefix, p.entry.name)
+	}
+	for code, e := range rxnormCodes {
+		check("RxNorm "+code, e.name)
+	}
+	sys, code := SystemATC, "M05BA04"
+	m, ok := (&Terminology{}).matchDrug(&r4.CodeableConcept{Coding: []r4.Coding{{System: &sys, Code: &code}}})
+	if !ok || m.nameNL != "alendroninezuur" || m.name != "alendronic acid" {
+		t.Errorf("M05BA04: got %q / %q, %v", m.name, m.nameNL, ok)
+	}
+}

@@ -245,6 +245,7 @@ func newRecord(ref rules.Ref, kind rules.RecordKind, status string, d drug, rout
 		Classes:    applyRoute(d.match.drugEntry, route),
 		Code:       d.match.code,
 		Name:       d.match.name,
+		NameNL:     d.match.nameNL,
 		Status:     status,
 		StrengthMg: strength,
 		Route:      route,

@@ -310,6 +310,10 @@ type MedicationRecord struct {
 	// Name is the ingredient name in English as known from the code tables
 	// (never free text from the EHR), e.g. "alendronic acid".
 	Name string
+	// NameNL is the Dutch ingredient name from the same code tables, e.g.
+	// "alendroninezuur"; "" when unknown (a local code names only Name).
+	// Card text uses DisplayName.
+	NameNL string
 	// Status is the FHIR status code as sent (active, completed, stopped,
 	// on-hold, cancelled, draft, not-taken, intended, ...).
 	Status string
@@ -347,6 +351,16 @@ func (m MedicationRecord) Is(c DrugClass) bool {
 		}
 	}
 	return false
+}
+
+// DisplayName is the ingredient name for card text: Dutch (NameNL, falling
+// back to Name) and English (Name).
+func (m MedicationRecord) DisplayName() Text {
+	nl := m.NameNL
+	if nl == "" {
+		nl = m.Name
+	}
+	return Text{NL: nl, EN: m.Name}
 }
 
 // ServiceKind is a kind of ServiceRequest the rules care about.

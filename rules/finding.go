@@ -73,7 +73,9 @@ type Finding struct {
 // its date and the resource it came from.
 type Evidence struct {
 	Label Text
-	// Value and Unit are language-neutral (numbers, codes, UCUM units).
+	// Value and Unit are language-neutral (numbers, codes, UCUM units). A
+	// Value that is a plain number ("-2.4", "+8.0") is shown with a decimal
+	// comma in Dutch (ValueIn); anything else is shown as is.
 	Value string
 	Unit  string
 	// ValueText and UnitText are used instead when the value or unit is a
@@ -84,10 +86,14 @@ type Evidence struct {
 	Source    Ref
 }
 
-// ValueIn returns the evidence value in language lang.
+// ValueIn returns the evidence value in language lang. A plain number gets
+// the Dutch decimal comma and minus sign in Dutch.
 func (e Evidence) ValueIn(lang string) string {
 	if e.Value == "" {
 		return e.ValueText.In(lang)
+	}
+	if lang != "en" {
+		return NumberNL(e.Value)
 	}
 	return e.Value
 }

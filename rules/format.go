@@ -7,8 +7,8 @@ import (
 )
 
 // FormatNumber renders a number the way a lab report would: no trailing
-// zeros, at most two decimals, a dot as decimal separator (hooks may
-// localise it).
+// zeros, at most two decimals, a dot as decimal separator. Dutch text uses
+// FormatNumberNL or NumberText.
 func FormatNumber(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 2, 64)
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
@@ -16,6 +16,129 @@ func FormatNumber(v float64) string {
 		return "0"
 	}
 	return s
+}
+
+// FormatNumberNL renders a number for Dutch text: FormatNumber with a
+// decimal comma and a typographic minus sign (−2,4; 49,05).
+func FormatNumberNL(v float64) string { return NumberNL(FormatNumber(v)) }
+
+// NumberNL turns a number already formatted with a decimal point ("-2.4",
+// "+8.0") into its Dutch form ("−2,4", "+8,0"). Anything that is not a
+// plain number (a code, a date) is returned unchanged.
+func NumberNL(s string) string {
+	if !isPlainNumber(s) {
+		return s
+	}
+	s = strings.Replace(s, ".", ",", 1)
+	if strings.HasPrefix(s, "-") {
+		s = "−" + s[1:]
+	}
+	return s
+}
+
+// isPlainNumber reports whether s is an optionally signed decimal number
+// with a point, such as "-2.4", "+8.0" or "49.05".
+func isPlainNumber(s string) bool {
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		s = s[1:]
+	}
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	dots := 0
+	for _, r := range s {
+		switch {
+		case r == '.':
+			dots++
+		case r < '0' || r > '9':
+			return false
+		}
+	}
+	return dots <= 1
+}
+
+// NumberText is a number in both languages: "−2,4" in Dutch, "-2.4" in
+// English.
+func NumberText(v float64) Text { return Text{NL: FormatNumberNL(v), EN: FormatNumber(v)} }
+
+// count renders n with the singular or plural noun.
+func count(n int, nlOne, nlMany, enOne, enMany string) Text {
+	if n == 1 || n == -1 {
+		return Text{NL: itoa(n) + " " + nlOne, EN: itoa(n) + " " + enOne}
+	}
+	return Text{NL: itoa(n) + " " + nlMany, EN: itoa(n) + " " + enMany}
+}
+
+// Days, Weeks, Months and Years render a whole number of them with the
+// right singular or plural: "1 maand", "5 maanden"; "1 month", "5 months".
+func Days(n int) Text { return count(n, "dag", "dagen", "day", "days") }
+
+// Weeks renders n weeks; see Days.
+func Weeks(n int) Text { return count(n, "week", "weken", "week", "weeks") }
+
+// Months renders n months; see Days.
+func Months(n int) Text { return count(n, "maand", "maanden", "month", "months") }
+
+// Years renders n years; see Days.
+func Years(n int) Text { return count(n, "jaar", "jaar", "year", "years") }
+
+// GenderText names a FHIR administrative gender in both languages.
+func GenderText(g string) Text {
+	switch g {
+	case "male":
+		return Text{NL: "man", EN: "male"}
+	case "female":
+		return Text{NL: "vrouw", EN: "female"}
+	case "other":
+		return Text{NL: "anders", EN: "other"}
+	case "", "unknown":
+		return Text{NL: "onbekend", EN: "unknown"}
+	}
+	return Text{NL: g, EN: g}
+}
+
+// StatusText names a FHIR medication or request status in both languages.
+func StatusText(s string) Text {
+	nl, ok := map[string]string{
+		"active":           "actief",
+		"completed":        "afgerond",
+		"stopped":          "gestopt",
+		"on-hold":          "onderbroken",
+		"cancelled":        "geannuleerd",
+		"revoked":          "ingetrokken",
+		"draft":            "concept",
+		"entered-in-error": "foutief ingevoerd",
+		"not-taken":        "niet ingenomen",
+		"intended":         "voorgenomen",
+		"in-progress":      "lopend",
+		"unknown":          "onbekend",
+	}[s]
+	if !ok {
+		nl = s
+	}
+	return Text{NL: nl, EN: s}
+}
+
+// RouteText names a MedicationRecord.Route in both languages.
+func RouteText(r string) Text {
+	nl, ok := map[string]string{
+		"oral":          "oraal",
+		"intravenous":   "intraveneus",
+		"subcutaneous":  "subcutaan",
+		"intramuscular": "intramusculair",
+		"inhalation":    "inhalatie",
+		"nasal":         "nasaal",
+		"topical":       "lokaal",
+		"":              "onbekend",
+	}[r]
+	if !ok {
+		nl = r
+	}
+	en := r
+	if en == "" {
+		en = "unknown"
+	}
+	return Text{NL: nl, EN: en}
 }
 
 // FormatDate renders a date as ISO 8601 (YYYY-MM-DD), unambiguous in both
