@@ -104,28 +104,28 @@ func TestMedicationRecords(t *testing.T) {
 				{
 					Source: "MedicationStatement/aln-period", Kind: rules.KindStatement,
 					Classes: []rules.DrugClass{bp, rules.DrugBisphosphonateOral, rules.DrugAlendronate},
-					Code:    "ATC M05BA04", Name: "alendronic acid", Status: "active",
+					Code:    "ATC M05BA04", Name: "alendronic acid", NameNL: "alendroninezuur", Status: "active",
 					Start: day("2020-01-15"), End: day("2023-06-30"),
 					StrengthMg: 70, DailyDoseMg: 10, Route: "oral",
 				},
 				{
 					Source: "MedicationStatement/prolia-dose", Kind: rules.KindStatement,
-					Classes: []rules.DrugClass{rules.DrugDenosumab}, Code: "ATC M05BX04", Name: "denosumab",
+					Classes: []rules.DrugClass{rules.DrugDenosumab}, Code: "ATC M05BX04", Name: "denosumab", NameNL: "denosumab",
 					Status: "completed", Start: day("2024-03-01"), SingleDose: true, StrengthMg: 60,
 				},
 				{
 					Source: "MedicationStatement/pred-inhaled", Kind: rules.KindStatement,
-					Classes: []rules.DrugClass{rules.DrugGlucocorticoidLocal}, Code: "ATC H02AB06", Name: "prednisolone",
+					Classes: []rules.DrugClass{rules.DrugGlucocorticoidLocal}, Code: "ATC H02AB06", Name: "prednisolone", NameNL: "prednisolon",
 					Status: "active", Start: day("2024-02-01"), Route: "inhalation",
 				},
 				{
 					Source: "MedicationStatement/no-status", Kind: rules.KindStatement,
-					Classes: []rules.DrugClass{rules.DrugMethotrexate}, Code: "ATC L04AX03", Name: "methotrexate",
+					Classes: []rules.DrugClass{rules.DrugMethotrexate}, Code: "ATC L04AX03", Name: "methotrexate", NameNL: "methotrexaat",
 					Status: "", Start: day("2019-05-01"),
 				},
 				{
 					Source: "MedicationStatement/bad-date", Kind: rules.KindStatement,
-					Classes: []rules.DrugClass{rules.DrugDenosumab}, Code: "ATC M05BX04", Name: "denosumab",
+					Classes: []rules.DrugClass{rules.DrugDenosumab}, Code: "ATC M05BX04", Name: "denosumab", NameNL: "denosumab",
 					Status: "active", SingleDose: true,
 				},
 			},
@@ -140,32 +140,32 @@ func TestMedicationRecords(t *testing.T) {
 			wantRecs: []rules.MedicationRecord{
 				{
 					Source: "MedicationRequest/pred-repeats", Kind: rules.KindRequest,
-					Classes: []rules.DrugClass{rules.DrugGlucocorticoidSystemic}, Code: "RxNorm 8638", Name: "prednisolone",
+					Classes: []rules.DrugClass{rules.DrugGlucocorticoidSystemic}, Code: "RxNorm 8638", Name: "prednisolone", NameNL: "prednisolon",
 					Status: "active", Start: day("2024-01-10"), End: day("2024-04-09"), SupplyDays: 90,
 					StrengthMg: 5, DailyDoseMg: 10, Route: "oral",
 				},
 				{
 					Source: "MedicationRequest/ris-validity", Kind: rules.KindRequest,
 					Classes: []rules.DrugClass{bp, rules.DrugBisphosphonateOral, rules.DrugRisedronate},
-					Code:    "ATC M05BA07", Name: "risedronic acid", Status: "completed",
+					Code:    "ATC M05BA07", Name: "risedronic acid", NameNL: "risedroninezuur", Status: "completed",
 					Start: day("2023-03-01T09:30:00+01:00"), End: day("2023-08-28"), SupplyDays: 180,
 					PlannedDate: day("2023-03-01"),
 				},
 				{
 					Source: "MedicationRequest/aln-weeks", Kind: rules.KindRequest,
 					Classes: []rules.DrugClass{bp, rules.DrugBisphosphonateOral, rules.DrugAlendronate},
-					Code:    "ATC M05BA04", Name: "alendronic acid", Status: "stopped", DoNotPerform: true,
+					Code:    "ATC M05BA04", Name: "alendronic acid", NameNL: "alendroninezuur", Status: "stopped", DoNotPerform: true,
 					Start: day("2022-01-01"), End: day("2022-03-26"), SupplyDays: 84,
 				},
 				{
 					Source: "MedicationRequest/dmab-contained", Kind: rules.KindRequest,
-					Classes: []rules.DrugClass{rules.DrugDenosumab}, Code: "ATC M05BX04", Name: "denosumab",
+					Classes: []rules.DrugClass{rules.DrugDenosumab}, Code: "ATC M05BX04", Name: "denosumab", NameNL: "denosumab",
 					Status: "active", Start: day("2024-05-02"), StrengthMg: 120,
 				},
 				{
 					Source: "MedicationRequest/ref-server", Kind: rules.KindRequest,
 					Classes: []rules.DrugClass{bp, rules.DrugBisphosphonateIV, rules.DrugZoledronicAcid},
-					Code:    "ATC M05BA08", Name: "zoledronic acid", Status: "active", Start: day("2024-06-01"), StrengthMg: 5,
+					Code:    "ATC M05BA08", Name: "zoledronic acid", NameNL: "zoledroninezuur", Status: "active", Start: day("2024-06-01"), StrengthMg: 5,
 				},
 			},
 			wantGaps: []rules.Gap{{
@@ -180,12 +180,12 @@ func TestMedicationRecords(t *testing.T) {
 				{
 					Source: "MedicationAdministration/zol-infusion", Kind: rules.KindAdministration,
 					Classes: []rules.DrugClass{bp, rules.DrugBisphosphonateIV, rules.DrugZoledronicAcid},
-					Code:    "ATC M05BA08", Name: "zoledronic acid", Status: "completed",
+					Code:    "ATC M05BA08", Name: "zoledronic acid", NameNL: "zoledroninezuur", Status: "completed",
 					Start: day("2023-11-20T10:15:00+01:00"), SingleDose: true, StrengthMg: 5, Route: "intravenous",
 				},
 				{
 					Source: "MedicationAdministration/dmab-period", Kind: rules.KindAdministration,
-					Classes: []rules.DrugClass{rules.DrugDenosumab}, Code: "ATC M05BX04", Name: "denosumab",
+					Classes: []rules.DrugClass{rules.DrugDenosumab}, Code: "ATC M05BX04", Name: "denosumab", NameNL: "denosumab",
 					Status: "completed", Start: day("2024-04-02T09:00:00Z"), SingleDose: true, StrengthMg: 60, Route: "subcutaneous",
 				},
 			},
@@ -197,12 +197,12 @@ func TestMedicationRecords(t *testing.T) {
 				{
 					Source: "MedicationRequest/draft-zol", Kind: rules.KindDraftOrder, Selected: true,
 					Classes: []rules.DrugClass{bp, rules.DrugBisphosphonateIV, rules.DrugZoledronicAcid},
-					Code:    "RxNorm 77655", Name: "zoledronic acid", Status: "draft",
+					Code:    "RxNorm 77655", Name: "zoledronic acid", NameNL: "zoledroninezuur", Status: "draft",
 					Start: day("2024-09-01"), PlannedDate: day("2024-10-15"), StrengthMg: 5, Route: "intravenous",
 				},
 				{
 					Source: "MedicationRequest/draft-ppi", Kind: rules.KindDraftOrder,
-					Classes: []rules.DrugClass{rules.DrugPPI}, Code: "ATC A02BC01", Name: "omeprazole", Status: "draft",
+					Classes: []rules.DrugClass{rules.DrugPPI}, Code: "ATC A02BC01", Name: "omeprazole", NameNL: "omeprazol", Status: "draft",
 					Start: day("2024-09-01"), End: day("2024-12-04"), SupplyDays: 90, PlannedDate: day("2024-09-05"),
 				},
 			},
@@ -238,7 +238,7 @@ func TestMedicationRecordsContainedWithoutRaw(t *testing.T) {
 	recs, gaps := medicationRecords(res, Input{}, DefaultTerminology())
 	want := []rules.MedicationRecord{{
 		Source: "MedicationStatement/s1", Kind: rules.KindStatement, Classes: []rules.DrugClass{rules.DrugTeriparatide},
-		Code: "ATC H05AA02", Name: "teriparatide", Status: "active", Start: day("2024-01-01"),
+		Code: "ATC H05AA02", Name: "teriparatide", NameNL: "teriparatide", Status: "active", Start: day("2024-01-01"),
 	}}
 	if diff := cmp.Diff(want, recs); diff != "" {
 		t.Errorf("records mismatch (-want +got):\n%s", diff)
