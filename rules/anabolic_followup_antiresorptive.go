@@ -80,9 +80,9 @@ func evalAnabolicFollowupAntiresorptive(c *Context) []Finding {
 	first := course.Records[0]
 	lastRec := course.Records[len(course.Records)-1]
 	ev := []Evidence{
-		{Label: Text{NL: "Kuur " + nameNL + " gestart", EN: nameEN + " course started"}, Value: first.Name, Date: course.Start, Source: first.Source},
-		{Label: Text{NL: "Kuur " + nameNL + " geëindigd", EN: nameEN + " course ended"}, Value: lastRec.Name + ", status " + lastRec.Status, Date: course.End, Source: lastRec.Source},
-		{Label: Text{NL: "Dagen sinds einde kuur", EN: "Days since the end of the course"}, Value: itoa(since), UnitText: Text{NL: "dagen", EN: "days"}},
+		{Label: Text{NL: "Kuur " + nameNL + " gestart", EN: nameEN + " course started"}, ValueText: first.DisplayName(), Date: course.Start, Source: first.Source},
+		{Label: Text{NL: "Kuur " + nameNL + " geëindigd", EN: nameEN + " course ended"}, ValueText: Text{NL: lastRec.DisplayName().NL + ", status " + StatusText(lastRec.Status).NL, EN: lastRec.DisplayName().EN + ", status " + lastRec.Status}, Date: course.End, Source: lastRec.Source},
+		{Label: Text{NL: "Dagen sinds einde kuur", EN: "Days since the end of the course"}, ValueText: Days(since)},
 		{Label: Text{NL: "Botresorptieremmer sinds start kuur", EN: "Antiresorptive since the start of the course"}, ValueText: Text{NL: "geen", EN: "none"}},
 	}
 	reason := Text{NL: "vervolg na anabole behandeling (" + nameNL + ")", EN: "follow-on after anabolic treatment (" + nameEN + ")"}

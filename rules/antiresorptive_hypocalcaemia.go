@@ -87,7 +87,7 @@ func evalAntiresorptiveHypocalcaemia(c *Context) []Finding {
 	}
 	hasDmab := false
 	for _, m := range targets {
-		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift", EN: "Draft order"}, Value: displayName(m), Source: m.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift", EN: "Draft order"}, ValueText: displayName(m), Source: m.Source})
 		hasDmab = hasDmab || m.Is(DrugDenosumab)
 	}
 	names := shortDrugNames(targets, Text{NL: "antiresorptieve therapie", EN: "antiresorptive therapy"})
@@ -109,8 +109,8 @@ func evalAntiresorptiveHypocalcaemia(c *Context) []Finding {
 	var sugg []Suggestion
 	for _, m := range targets {
 		sugg = append(sugg, SuggestDeleteDraft(m, Text{
-			NL: "Concept-voorschrift " + displayName(m) + " verwijderen tot het calcium gecorrigeerd is",
-			EN: "Remove the draft order for " + displayName(m) + " until calcium is corrected",
+			NL: "Concept-voorschrift " + displayName(m).NL + " verwijderen tot het calcium gecorrigeerd is",
+			EN: "Remove the draft order for " + displayName(m).EN + " until calcium is corrected",
 		}))
 	}
 	return []Finding{{

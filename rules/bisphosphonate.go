@@ -98,7 +98,7 @@ func (e bpExposure) evidence() []Evidence {
 	if e.OralDays > 0 {
 		first := e.OralEpisodes[0].Records[0]
 		ev = append(ev, Evidence{
-			Label:    Text{NL: "Cumulatief gebruik oraal bisfosfonaat (" + first.Name + ", start)", EN: "Cumulative oral bisphosphonate use (" + first.Name + ", start)"},
+			Label:    Text{NL: "Cumulatief gebruik oraal bisfosfonaat (" + first.DisplayName().NL + ", start)", EN: "Cumulative oral bisphosphonate use (" + first.Name + ", start)"},
 			Value:    itoa(e.OralDays),
 			UnitText: Text{NL: "dagen", EN: "days"},
 			Date:     e.OralEpisodes[0].Start,
@@ -224,7 +224,7 @@ func (c *Context) stopBPSuggestion(key string, label, reason Text, recommended b
 	for _, m := range c.activeBPRequests() {
 		actions = append(actions, Action{
 			Type:        Update,
-			Description: Text{NL: "Stop " + m.Name, EN: "Stop " + m.Name},
+			Description: Text{NL: "Stop " + m.DisplayName().NL, EN: "Stop " + m.Name},
 			ResourceID:  m.Source,
 			Order:       &Order{Kind: OrderStopMedication, Reason: reason},
 		})
@@ -232,7 +232,7 @@ func (c *Context) stopBPSuggestion(key string, label, reason Text, recommended b
 	for _, m := range c.bpDraftOrders() {
 		actions = append(actions, Action{
 			Type:        Delete,
-			Description: Text{NL: "Verlenging van " + m.Name + " niet ondertekenen", EN: "Do not sign the renewal of " + m.Name},
+			Description: Text{NL: "Verlenging van " + m.DisplayName().NL + " niet ondertekenen", EN: "Do not sign the renewal of " + m.Name},
 			ResourceID:  m.Source,
 		})
 	}

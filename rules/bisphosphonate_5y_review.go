@@ -332,17 +332,17 @@ func (c *Context) continuationCriteria(e bpExposure) continuation {
 				out.RiskFactor = criterionUncertain
 			}
 			out.Uncertain = append(out.Uncertain, Text{
-				NL: "systemisch glucocorticoïd (" + m.Name + ") met onbekende dosis",
-				EN: "systemic glucocorticoid (" + m.Name + ") of unknown dose",
+				NL: "systemisch glucocorticoïd (" + m.DisplayName().NL + ") met onbekende dosis",
+				EN: "systemic glucocorticoid (" + m.DisplayName().EN + ") of unknown dose",
 			})
-			out.Evidence = append(out.Evidence, Evidence{Label: Text{NL: "Systemisch glucocorticoïd, dosis onbekend", EN: "Systemic glucocorticoid, dose unknown"}, Value: m.Name, Date: m.Start, Source: m.Source})
+			out.Evidence = append(out.Evidence, Evidence{Label: Text{NL: "Systemisch glucocorticoïd, dosis onbekend", EN: "Systemic glucocorticoid, dose unknown"}, ValueText: m.DisplayName(), Date: m.Start, Source: m.Source})
 			continue
 		}
 		if dose >= th.GCHighDoseMgPredEq {
 			out.RiskFactor = criterionMet
 		}
 		out.Evidence = append(out.Evidence, Evidence{
-			Label: Text{NL: "Systemisch glucocorticoïd (" + m.Name + "), prednisolon-equivalent", EN: "Systemic glucocorticoid (" + m.Name + "), prednisolone equivalent"},
+			Label: Text{NL: "Systemisch glucocorticoïd (" + m.DisplayName().NL + "), prednisolonequivalent", EN: "Systemic glucocorticoid (" + m.Name + "), prednisolone equivalent"},
 			Value: FormatNumber(dose), UnitText: Text{NL: "mg/dag", EN: "mg/day"}, Date: m.Start, Source: m.Source,
 		})
 	}

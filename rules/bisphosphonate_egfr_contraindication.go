@@ -96,7 +96,7 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 		if orderHook {
 			label = Text{NL: "Concept-voorschrift bisfosfonaat", EN: "Draft bisphosphonate order"}
 		}
-		ev = append(ev, Evidence{Label: label, Value: strings.TrimSpace(m.Name + " " + m.Code), Date: m.Start, Source: m.Source})
+		ev = append(ev, Evidence{Label: label, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})
 	}
 
 	var summary, detail Text
@@ -168,8 +168,8 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 	if orderHook {
 		for _, m := range hits {
 			sugg = append(sugg, SuggestDeleteDraft(m, Text{
-				NL: "Concept-voorschrift " + displayName(m) + " verwijderen",
-				EN: "Remove the draft order for " + displayName(m),
+				NL: "Concept-voorschrift " + displayName(m).NL + " verwijderen",
+				EN: "Remove the draft order for " + displayName(m).EN,
 			}))
 		}
 	}
@@ -230,37 +230,48 @@ func activeRecords(c *Context, cl DrugClass) []MedicationRecord {
 	return out
 }
 
-// displayName is the ingredient name, else the code.
-func displayName(m MedicationRecord) string {
-	if m.Name != "" {
-		return m.Name
+// displayName is the ingredient name (Dutch and English), else the code.
+func displayName(m MedicationRecord) Text {
+	if m.Name != "" || m.NameNL != "" {
+		return m.DisplayName()
 	}
 	if m.Code != "" {
-		return m.Code
+		return Text{NL: m.Code, EN: m.Code}
 	}
-	return string(m.Source)
+	return Text{NL: string(m.Source), EN: string(m.Source)}
+}
+
+// nameWithCode is the ingredient name followed by the matched code, for
+// evidence ("alendroninezuur ATC M05BA04").
+func nameWithCode(m MedicationRecord) Text {
+	n := displayName(m)
+	if m.Code == "" || (m.Name == "" && m.NameNL == "") {
+		return n
+	}
+	return Text{NL: n.NL + " " + m.Code, EN: n.EN + " " + m.Code}
 }
 
 // drugNames joins the distinct ingredient names of ms with "/".
-func drugNames(ms []MedicationRecord) string {
-	var names []string
+func drugNames(ms []MedicationRecord) Text {
+	var nl, en []string
 	seen := map[string]bool{}
 	for _, m := range ms {
 		n := displayName(m)
-		if !seen[n] {
-			seen[n] = true
-			names = append(names, n)
+		if !seen[n.EN] {
+			seen[n.EN] = true
+			nl = append(nl, n.NL)
+			en = append(en, n.EN)
 		}
 	}
-	return strings.Join(names, "/")
+	return Text{NL: strings.Join(nl, "/"), EN: strings.Join(en, "/")}
 }
 
 // shortDrugNames names the drugs for a summary line, or falls back to the
 // generic class name when the list would be too long for 140 runes.
 func shortDrugNames(ms []MedicationRecord, generic Text) Text {
 	names := drugNames(ms)
-	if names == "" || utf8.RuneCountInString(names) > 40 {
+	if names.EN == "" || utf8.RuneCountInString(names.NL) > 40 || utf8.RuneCountInString(names.EN) > 40 {
 		return generic
 	}
-	return Text{NL: names, EN: names}
+	return names
 }

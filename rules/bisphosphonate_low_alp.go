@@ -78,7 +78,7 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 		if orderHook {
 			label = Text{NL: "Concept-voorschrift", EN: "Draft order"}
 		}
-		ev = append(ev, Evidence{Label: label, Value: displayName(m), Date: m.Start, Source: m.Source})
+		ev = append(ev, Evidence{Label: label, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 	}
 
 	recentFrom := MonthsBefore(c.Facts.AsOf, th.ALPRecentFractureMonths)
@@ -106,7 +106,8 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 	drugNL, drugEN := "bisfosfonaat", "bisphosphonate"
 	switch {
 	case len(bps) == 0:
-		drugNL, drugEN = "antiresorptieve/osteoporosemedicatie ("+drugNames(others)+")", "antiresorptive/osteoporosis drug ("+drugNames(others)+")"
+		names := drugNames(others)
+		drugNL, drugEN = "antiresorptieve/osteoporosemedicatie ("+names.NL+")", "antiresorptive/osteoporosis drug ("+names.EN+")"
 	case !orderHook:
 		drugNL, drugEN = "het gebruikte bisfosfonaat", "the current bisphosphonate"
 	}
@@ -139,8 +140,8 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 	if orderHook {
 		for _, m := range bps {
 			sugg = append(sugg, SuggestDeleteDraft(m, Text{
-				NL: "Concept-voorschrift " + displayName(m) + " verwijderen",
-				EN: "Remove the draft order for " + displayName(m),
+				NL: "Concept-voorschrift " + displayName(m).NL + " verwijderen",
+				EN: "Remove the draft order for " + displayName(m).EN,
 			}))
 		}
 	}

@@ -160,7 +160,7 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 					ev = append(ev, Evidence{Label: Text{NL: "Hernia diafragmatica / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
 				}
 				for _, m := range ppis {
-					ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, Value: displayName(m), Date: m.Start, Source: m.Source})
+					ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 				}
 			}
 			s.Blocks = append(s.Blocks, bpProblem{

@@ -137,7 +137,7 @@ func TestGlucocorticoidHighDoseNoAlendronateWhenContraindicated(t *testing.T) {
 	rkContains(t, "detail", fd.Detail.NL, "Geen bisfosfonaat: eGFR 25 < 30")
 	found := false
 	for _, e := range fd.Evidence {
-		found = found || e.Value == "25" && e.Unit == "mL/min/1.73m2"
+		found = found || e.ValueIn("en") == "25" && e.Unit == "mL/min/1.73m2"
 	}
 	if !found {
 		t.Errorf("eGFR evidence missing: %+v", fd.Evidence)

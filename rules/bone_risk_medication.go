@@ -133,28 +133,25 @@ func evalBoneRiskMedication(c *Context) []Finding {
 		return nil
 	}
 	var ev []Evidence
-	var linesNL, linesEN, names []string
+	var linesNL, linesEN, namesNL, namesEN []string
 	for _, d := range drugs {
-		name := d.Record.Name
-		if name == "" {
-			name = d.Record.Code
-		}
-		names = append(names, name)
+		name := displayName(d.Record)
+		namesNL, namesEN = append(namesNL, name.NL), append(namesEN, name.EN)
 		ev = append(ev, Evidence{
-			Label:  Text{NL: "Geneesmiddel (" + d.Group.Name.NL + ")", EN: "Medication (" + d.Group.Name.EN + ")"},
-			Value:  name,
-			Date:   d.Record.Start,
-			Source: d.Record.Source,
+			Label:     Text{NL: "Geneesmiddel (" + d.Group.Name.NL + ")", EN: "Medication (" + d.Group.Name.EN + ")"},
+			ValueText: name,
+			Date:      d.Record.Start,
+			Source:    d.Record.Source,
 		})
-		linesNL = append(linesNL, "- "+name+" ("+d.Group.Name.NL+"): "+d.Group.Why.NL)
-		linesEN = append(linesEN, "- "+name+" ("+d.Group.Name.EN+"): "+d.Group.Why.EN)
+		linesNL = append(linesNL, "- "+name.NL+" ("+d.Group.Name.NL+"): "+d.Group.Why.NL)
+		linesEN = append(linesEN, "- "+name.EN+" ("+d.Group.Name.EN+"): "+d.Group.Why.EN)
 	}
 	return []Finding{{
 		Topic:     TopicBoneRiskMedication,
 		Indicator: Info,
 		Summary: Text{
-			NL: summaryWithList("Medicatie die het fractuur- of valrisico verhoogt: ", names),
-			EN: summaryWithList("Medication that raises fracture or fall risk: ", names),
+			NL: summaryWithList("Medicatie die het fractuur- of valrisico verhoogt: ", namesNL),
+			EN: summaryWithList("Medication that raises fracture or fall risk: ", namesEN),
 		},
 		Detail: Text{
 			NL: "Bij deze patiënt loopt fractuurpreventie (" + strings.Join(fired, ", ") + "). Deze middelen verhogen het fractuur- of valrisico; beoordeel indicatie, dosis en alternatief:\n\n" + strings.Join(linesNL, "\n"),

@@ -38,7 +38,7 @@ func r03Listed(t *testing.T, f Facts) []string {
 		}
 		rkInvariants(t, fd)
 		for _, e := range fd.Evidence {
-			names = append(names, e.Value)
+			names = append(names, e.ValueIn("en"))
 		}
 	}
 	return names

@@ -63,7 +63,7 @@ func evalCalciumVitaminDCotherapy(c *Context) []Finding {
 			continue
 		}
 		seen[m.Source] = true
-		ev = append(ev, Evidence{Label: Text{NL: "Osteoporosemedicatie", EN: "Osteoporosis drug"}, Value: m.Name, Date: m.Start, Source: m.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Osteoporosemedicatie", EN: "Osteoporosis drug"}, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 	}
 	ev = append(ev, Evidence{Label: Text{NL: "Calcium- of vitamine D-preparaat", EN: "Calcium or vitamin D product"}, ValueText: Text{NL: "geen", EN: "none"}})
 	reason := Text{NL: "calcium en vitamine D bij osteoporosemedicatie", EN: "calcium and vitamin D with osteoporosis treatment"}

@@ -82,6 +82,11 @@ func (l Lab) Display() string {
 	return string(l.Comparator) + FormatNumber(l.Value)
 }
 
+// DisplayText is Display in both languages (a decimal comma in Dutch).
+func (l Lab) DisplayText() Text {
+	return Text{NL: string(l.Comparator) + FormatNumberNL(l.Value), EN: l.Display()}
+}
+
 // Episode is a merged period of use of one drug class.
 type Episode struct {
 	Start, End time.Time

@@ -295,16 +295,18 @@ func monthsOf(days int) string {
 }
 
 // dmabLabel names the product of a denosumab record for evidence.
-func dmabLabel(m MedicationRecord) string {
-	name := m.Name
-	if name == "" {
-		name = "denosumab"
+func dmabLabel(m MedicationRecord) Text {
+	name := m.DisplayName()
+	if name.EN == "" {
+		name = Text{NL: "denosumab", EN: "denosumab"}
 	}
 	if m.StrengthMg > 0 {
-		name += " " + FormatNumber(m.StrengthMg) + " mg"
+		name.NL += " " + FormatNumberNL(m.StrengthMg) + " mg"
+		name.EN += " " + FormatNumber(m.StrengthMg) + " mg"
 	}
 	if m.Code != "" {
-		name += " (" + m.Code + ")"
+		name.NL += " (" + m.Code + ")"
+		name.EN += " (" + m.Code + ")"
 	}
 	return name
 }
@@ -328,10 +330,10 @@ func recordKindText(k RecordKind) Text {
 func lastDoseEvidence(d dmabDose) Evidence {
 	k := recordKindText(d.Record.Kind)
 	return Evidence{
-		Label:  Text{NL: "Laatste denosumab-injectie (" + k.NL + ")", EN: "Last denosumab injection (" + k.EN + ")"},
-		Value:  dmabLabel(d.Record),
-		Date:   d.Date,
-		Source: d.Record.Source,
+		Label:     Text{NL: "Laatste denosumab-injectie (" + k.NL + ")", EN: "Last denosumab injection (" + k.EN + ")"},
+		ValueText: dmabLabel(d.Record),
+		Date:      d.Date,
+		Source:    d.Record.Source,
 	}
 }
 

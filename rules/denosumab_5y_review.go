@@ -170,13 +170,13 @@ func evalDenosumab5yReview(c *Context) []Finding {
 	suggestions = append(suggestions, switchZol, stopZol)
 
 	ev := []Evidence{
-		{Label: Text{NL: "Eerste denosumab-injectie", EN: "First denosumab injection"}, Value: dmabLabel(first.Record), Date: first.Date, Source: first.Record.Source},
+		{Label: Text{NL: "Eerste denosumab-injectie", EN: "First denosumab injection"}, ValueText: dmabLabel(first.Record), Date: first.Date, Source: first.Record.Source},
 		lastDoseEvidence(last),
 		{Label: Text{NL: "Aantal injecties", EN: "Number of injections"}, Value: itoa(len(doses))},
 		{Label: Text{NL: "Grootste interval tussen injecties", EN: "Longest interval between injections"}, Value: itoa(maxGap), UnitText: Text{NL: "dagen", EN: "days"}},
 	}
 	if renewal != nil {
-		ev = append(ev, Evidence{Label: Text{NL: "Herhaalopdracht denosumab", EN: "Denosumab renewal order"}, Value: dmabLabel(*renewal), Source: renewal.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Herhaalopdracht denosumab", EN: "Denosumab renewal order"}, ValueText: dmabLabel(*renewal), Source: renewal.Source})
 	}
 	f := Finding{
 		Topic:     TopicDenosumab5yReview,

@@ -76,15 +76,19 @@ func noStopFinding(c *Context, stop MedicationRecord, last dmabDose, hasLast boo
 	th := c.Thresholds
 	months := monthsOf(th.ZolAfterDmabDays)
 	stopKind := recordKindText(stop.Kind)
-	stopValue := dmabLabel(stop) + ", status " + stop.Status
+	stopValue := dmabLabel(stop)
 	if stop.DoNotPerform {
-		stopValue = dmabLabel(stop) + ", doNotPerform"
+		stopValue.NL += ", niet toedienen (doNotPerform)"
+		stopValue.EN += ", doNotPerform"
+	} else {
+		stopValue.NL += ", status " + StatusText(stop.Status).NL
+		stopValue.EN += ", status " + stop.Status
 	}
 	ev := []Evidence{{
-		Label:  Text{NL: "Denosumab gestopt (" + stopKind.NL + ")", EN: "Denosumab stopped (" + stopKind.EN + ")"},
-		Value:  stopValue,
-		Date:   stopDate(stop),
-		Source: stop.Source,
+		Label:     Text{NL: "Denosumab gestopt (" + stopKind.NL + ")", EN: "Denosumab stopped (" + stopKind.EN + ")"},
+		ValueText: stopValue,
+		Date:      stopDate(stop),
+		Source:    stop.Source,
 	}}
 	ev = append(ev, Evidence{
 		Label:     Text{NL: "Bisfosfonaat na laatste injectie", EN: "Bisphosphonate after the last injection"},
@@ -234,7 +238,7 @@ func zolTooEarlyFindings(c *Context, last dmabDose) []Finding {
 			Detail: Text{NL: detailNL, EN: detailEN},
 			Evidence: []Evidence{
 				lastDoseEvidence(last),
-				{Label: Text{NL: "Opdracht zoledroninezuur (geplande datum)", EN: "Zoledronic acid order (planned date)"}, Value: m.Name, Date: given, Source: m.Source},
+				{Label: Text{NL: "Opdracht zoledroninezuur (geplande datum)", EN: "Zoledronic acid order (planned date)"}, ValueText: displayName(m), Date: given, Source: m.Source},
 				{Label: Text{NL: "Interval", EN: "Interval"}, Value: itoa(gap), UnitText: Text{NL: "dagen", EN: "days"}},
 			},
 			Thresholds: []Text{{

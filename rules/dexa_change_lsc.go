@@ -79,8 +79,8 @@ func evalDexaChangeLSC(c *Context) []Finding {
 		if m, ok := antiresorptiveOnTreatment(c, earliest); ok {
 			ind, drug = Warning, m
 			ev = append(ev, Evidence{
-				Label: Text{NL: "Botafbraakremmer in gebruik", EN: "Antiresorptive in use"},
-				Value: displayName(m) + " " + m.Code, Date: m.Start, Source: m.Source,
+				Label:     Text{NL: "Botafbraakremmer in gebruik", EN: "Antiresorptive in use"},
+				ValueText: nameWithCode(m), Date: m.Start, Source: m.Source,
 			})
 		}
 	}
@@ -112,8 +112,8 @@ func evalDexaChangeLSC(c *Context) []Finding {
 	if ind == Warning {
 		l := dxaJoinTexts(losses, "; ")
 		summary = Text{
-			NL: "Significante BMD-afname ondanks " + displayName(drug) + ": " + l.NL + "; herevalueer",
-			EN: "Significant BMD loss on " + displayName(drug) + ": " + l.EN + "; re-evaluate",
+			NL: "Significante BMD-afname ondanks " + displayName(drug).NL + ": " + l.NL + "; herevalueer",
+			EN: "Significant BMD loss on " + displayName(drug).EN + ": " + l.EN + "; re-evaluate",
 		}
 		detail = appendParagraph(detail, Text{
 			NL: "Een significante afname van de BMD tijdens botafbraakremmende behandeling vraagt om een herevaluatie, zoals bij een fractuur onder behandeling:\n\n" +

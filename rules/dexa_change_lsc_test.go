@@ -385,7 +385,7 @@ func TestDexaChangeLSCText(t *testing.T) {
 		type ev struct{ Value, Unit, Date, Source string }
 		var got []ev
 		for _, e := range fd.Evidence {
-			got = append(got, ev{e.Value, e.Unit, FormatDate(e.Date), string(e.Source)})
+			got = append(got, ev{e.ValueIn("en"), e.Unit, FormatDate(e.Date), string(e.Source)})
 		}
 		want := []ev{
 			{"0.800", "g/cm2", FormatDate(dcT.AddDate(0, 0, -740)), "Observation/lumbar-spine-prev"},

@@ -23,17 +23,20 @@ func FormatNumber(v float64) string {
 func FormatNumberNL(v float64) string { return NumberNL(FormatNumber(v)) }
 
 // NumberNL turns a number already formatted with a decimal point ("-2.4",
-// "+8.0") into its Dutch form ("−2,4", "+8,0"). Anything that is not a
-// plain number (a code, a date) is returned unchanged.
+// "+8.0", "<2.5") into its Dutch form ("−2,4", "+8,0", "<2,5"). Anything
+// that is not a plain number, optionally after a FHIR comparator (a code,
+// a date), is returned unchanged.
 func NumberNL(s string) string {
-	if !isPlainNumber(s) {
+	cmp := strings.TrimLeft(s, "<>=")
+	prefix := s[:len(s)-len(cmp)]
+	if !isPlainNumber(cmp) {
 		return s
 	}
-	s = strings.Replace(s, ".", ",", 1)
-	if strings.HasPrefix(s, "-") {
-		s = "−" + s[1:]
+	cmp = strings.Replace(cmp, ".", ",", 1)
+	if strings.HasPrefix(cmp, "-") {
+		cmp = "−" + cmp[1:]
 	}
-	return s
+	return prefix + cmp
 }
 
 // isPlainNumber reports whether s is an optionally signed decimal number

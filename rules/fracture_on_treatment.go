@@ -99,21 +99,22 @@ func evalFractureOnTreatment(c *Context) []Finding {
 	}
 	count := len(counted) + len(unknownOnset)
 	refer := count >= th.FractureOnTxReferCount
-	drug := therapyNames(trigger.p)
+	drugT := therapyNames(trigger.p)
+	drug := drugT.EN
 
 	var ev []Evidence
-	ev = append(ev, Evidence{Label: Text{NL: "Start osteoporosemedicatie (" + drug + ")", EN: "Start of osteoporosis therapy (" + drug + ")"},
+	ev = append(ev, Evidence{Label: Text{NL: "Start osteoporosemedicatie (" + drugT.NL + ")", EN: "Start of osteoporosis therapy (" + drug + ")"},
 		Value: FormatDate(trigger.p.Start), Date: trigger.p.Start, Source: trigger.p.Records[0].Source})
 	for _, x := range counted {
 		months := monthsBetween(x.p.Start, x.f.Onset)
-		ev = append(ev, Evidence{Label: Text{NL: "Fractuur tijdens behandeling (na " + itoa(months) + " maanden)", EN: "Fracture during treatment (after " + itoa(months) + " months)"},
+		ev = append(ev, Evidence{Label: Text{NL: "Fractuur tijdens behandeling (na " + Months(months).NL + ")", EN: "Fracture during treatment (after " + Months(months).EN + ")"},
 			Value: x.f.Code, Date: x.f.Onset, Source: x.f.Source})
 	}
 	for _, f := range unknownOnset {
 		ev = append(ev, Evidence{Label: Text{NL: "Wervelfractuur, begin onbekend (telt mee)", EN: "Vertebral fracture, onset unknown (counted)"}, Value: f.Code, Source: f.Source})
 	}
 
-	detailNL := "Nieuwe fractuur na ≥ " + itoa(th.FractureOnTxMinMonths) + " maanden behandeling met " + drug + ". Doe een standaard herevaluatie (NIV 2022):\n\n" +
+	detailNL := "Nieuwe fractuur na ≥ " + itoa(th.FractureOnTxMinMonths) + " maanden behandeling met " + drugT.NL + ". Doe een standaard herevaluatie (NIV 2022):\n\n" +
 		"- therapietrouw en innametechniek (nuchter, rechtop blijven, wekelijkse dag);\n" +
 		"- secundaire oorzaken: laboratoriumonderzoek inclusief BSE en M-proteïne (alkalische fosfatase is kort na een fractuur verhoogd: interpreteer voorzichtig);\n" +
 		"- botverlies: DXA met VFA;\n" +
@@ -237,20 +238,18 @@ func coveredAt(periods []therapyPeriod, t time.Time) bool {
 }
 
 // therapyNames lists the ingredient names of a period, in order of use.
-func therapyNames(p therapyPeriod) string {
-	var names []string
+func therapyNames(p therapyPeriod) Text {
+	var nl, en []string
 	seen := map[string]bool{}
 	for _, m := range p.Records {
-		n := m.Name
-		if n == "" {
-			n = m.Code
-		}
-		if !seen[n] {
-			seen[n] = true
-			names = append(names, n)
+		n := displayName(m)
+		if !seen[n.EN] {
+			seen[n.EN] = true
+			nl = append(nl, n.NL)
+			en = append(en, n.EN)
 		}
 	}
-	return strings.Join(names, ", ")
+	return Text{NL: strings.Join(nl, ", "), EN: strings.Join(en, ", ")}
 }
 
 // monthsBetween returns whole calendar months from a to b.

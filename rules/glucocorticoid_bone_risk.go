@@ -133,31 +133,30 @@ func latestDXA(c *Context) (DXAMeasurement, bool) {
 }
 
 func gcRecordEvidence(c *Context, m MedicationRecord) Evidence {
-	name := m.Name
-	if name == "" {
-		name = m.Code
-	}
-	value := name
+	value := displayName(m)
 	if m.DailyDoseMg > 0 {
-		value += " " + FormatNumber(m.DailyDoseMg) + " mg/d"
+		value.NL += " " + FormatNumberNL(m.DailyDoseMg) + " mg/dag"
+		value.EN += " " + FormatNumber(m.DailyDoseMg) + " mg/day"
 		if mg, ok := PrednisoloneEquivalentMg(m); ok {
-			value += " = " + FormatNumber(mg) + " mg/d prednisolon-eq./prednisolone-eq."
+			value.NL += " = " + FormatNumberNL(mg) + " mg/dag prednisolonequivalent"
+			value.EN += " = " + FormatNumber(mg) + " mg/day prednisolone equivalent"
 		}
 	} else {
-		value += " (dosis onbekend / dose unknown)"
+		value.NL += " (dosis onbekend)"
+		value.EN += " (dose unknown)"
 	}
 	start, end := gcSpan(c, m)
 	label := Text{NL: "Systemisch glucocorticoïd", EN: "Systemic glucocorticoid"}
 	if m.Kind == KindDraftOrder {
 		label = Text{NL: "Systemisch glucocorticoïd (conceptorder, " + itoa(DaysBetween(start, end)+1) + " dagen)", EN: "Systemic glucocorticoid (draft order, " + itoa(DaysBetween(start, end)+1) + " days)"}
 	}
-	return Evidence{Label: label, Value: value, Date: start, Source: m.Source}
+	return Evidence{Label: label, ValueText: value, Date: start, Source: m.Source}
 }
 
 func gcCourseEvidence(c *Context, g gcCourse) []Evidence {
 	ev := []Evidence{{
-		Label: Text{NL: "Aaneengesloten gebruik (incl. gepland)", EN: "Continuous use (planned part included)"},
-		Value: itoa(g.Days()), UnitText: Text{NL: "dagen", EN: "days"}, Date: g.Start,
+		Label:     Text{NL: "Aaneengesloten gebruik (incl. gepland)", EN: "Continuous use (planned part included)"},
+		ValueText: Days(g.Days()), Date: g.Start,
 	}}
 	for _, m := range g.Records {
 		ev = append(ev, gcRecordEvidence(c, m))

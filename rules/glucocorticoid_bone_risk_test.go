@@ -194,8 +194,8 @@ func TestGlucocorticoidBoneRiskCardContent(t *testing.T) {
 	}
 	wantEv := []Evidence{
 		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: "60", UnitText: Text{NL: "jaar", EN: "years"}},
-		{Label: Text{NL: "Aaneengesloten gebruik (incl. gepland)", EN: "Continuous use (planned part included)"}, Value: "120", UnitText: Text{NL: "dagen", EN: "days"}, Date: rkAgo(119)},
-		{Label: Text{NL: "Systemisch glucocorticoïd", EN: "Systemic glucocorticoid"}, Value: "dexamethasone 1.5 mg/d = 10 mg/d prednisolon-eq./prednisolone-eq.", Date: rkAgo(119), Source: "MedicationStatement/dexa"},
+		{Label: Text{NL: "Aaneengesloten gebruik (incl. gepland)", EN: "Continuous use (planned part included)"}, ValueText: Text{NL: "120 dagen", EN: "120 days"}, Date: rkAgo(119)},
+		{Label: Text{NL: "Systemisch glucocorticoïd", EN: "Systemic glucocorticoid"}, ValueText: Text{NL: "dexamethasone 1,5 mg/dag = 10 mg/dag prednisolonequivalent", EN: "dexamethasone 1.5 mg/day = 10 mg/day prednisolone equivalent"}, Date: rkAgo(119), Source: "MedicationStatement/dexa"},
 	}
 	if diff := cmp.Diff(wantEv, f.Evidence); diff != "" {
 		t.Errorf("evidence (-want +got):\n%s", diff)

@@ -90,11 +90,11 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 			ev = append(ev, Evidence{Label: Text{NL: "Hernia diafragmatica / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
 		}
 		for _, m := range ppis {
-			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, Value: displayName(m) + " " + m.Code, Date: m.Start, Source: m.Source})
+			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})
 		}
 	}
 	for _, m := range drafts {
-		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift oraal bisfosfonaat", EN: "Draft oral bisphosphonate order"}, Value: displayName(m) + " " + m.Code, Source: m.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift oraal bisfosfonaat", EN: "Draft oral bisphosphonate order"}, ValueText: nameWithCode(m), Source: m.Source})
 	}
 
 	reason := Text{NL: "slokdarmaandoening", EN: "oesophageal disorder"}
@@ -128,8 +128,8 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 	sugg := []Suggestion{zol}
 	for _, m := range drafts {
 		del := SuggestDeleteDraft(m, Text{
-			NL: "Concept-voorschrift " + displayName(m) + " verwijderen",
-			EN: "Remove the draft order for " + displayName(m),
+			NL: "Concept-voorschrift " + displayName(m).NL + " verwijderen",
+			EN: "Remove the draft order for " + displayName(m).EN,
 		})
 		sugg[0].Actions = append(sugg[0].Actions, del.Actions...)
 		sugg = append(sugg, del)

@@ -160,17 +160,14 @@ func labWorkupAtOrder(c *Context) []Finding {
 	}
 	zoledronic := false
 	var ev []Evidence
-	var drugNames []string
+	var drugNL, drugEN []string
 	for _, m := range drafts {
 		if m.Is(DrugZoledronicAcid) {
 			zoledronic = true
 		}
-		name := m.Name
-		if name == "" {
-			name = m.Code
-		}
-		drugNames = append(drugNames, name)
-		ev = append(ev, Evidence{Label: Text{NL: "Conceptorder", EN: "Draft order"}, Value: name, Source: m.Source})
+		name := displayName(m)
+		drugNL, drugEN = append(drugNL, name.NL), append(drugEN, name.EN)
+		ev = append(ev, Evidence{Label: Text{NL: "Conceptorder", EN: "Draft order"}, ValueText: name, Source: m.Source})
 	}
 	order, names, short, labEv := missingPreTreatmentLabs(c, zoledronic)
 	if len(order) == 0 {
@@ -178,11 +175,11 @@ func labWorkupAtOrder(c *Context) []Finding {
 	}
 	ev = append(ev, labEv...)
 	missing, missingShort := joinTexts(names, ", "), joinTexts(short, ", ")
-	drugs := strings.Join(drugNames, ", ")
+	drugs := Text{NL: strings.Join(drugNL, ", "), EN: strings.Join(drugEN, ", ")}
 	detail := Text{
-		NL: "Voor de start van " + drugs + " ontbreekt recent laboratoriumonderzoek: " + missing.NL + ". " +
+		NL: "Voor de start van " + drugs.NL + " ontbreekt recent laboratoriumonderzoek: " + missing.NL + ". " +
 			"Het laboratoriumonderzoek zoekt secundaire oorzaken (hyperparathyreoïdie, hyperthyreoïdie, malabsorptie, osteomalacie) en toetst de veiligheid: geen bisfosfonaat bij een nierfunctie < " + FormatNumber(th.EGFRBPContraindicated) + ", alkalische fosfatase < " + FormatNumber(th.ALPLow) + " of hypocalciëmie; vitamine D-tekort eerst aanvullen.",
-		EN: "Recent laboratory results are missing before starting " + drugs + ": " + missing.EN + ". " +
+		EN: "Recent laboratory results are missing before starting " + drugs.EN + ": " + missing.EN + ". " +
 			"The work-up looks for secondary causes (hyperparathyroidism, hyperthyroidism, malabsorption, osteomalacia) and checks safety: no bisphosphonate at renal function < " + FormatNumber(th.EGFRBPContraindicated) + ", alkaline phosphatase < " + FormatNumber(th.ALPLow) + " or hypocalcaemia; correct vitamin D deficiency first.",
 	}
 	thresholds := []Text{
@@ -200,7 +197,7 @@ func labWorkupAtOrder(c *Context) []Finding {
 		})
 		citations = append(citations, CiteAclastaSmPC)
 	}
-	reason := Text{NL: "laboratoriumonderzoek vóór start " + drugs, EN: "laboratory work-up before starting " + drugs}
+	reason := Text{NL: "laboratoriumonderzoek vóór start " + drugs.NL, EN: "laboratory work-up before starting " + drugs.EN}
 	return []Finding{{
 		Topic:     TopicPretreatmentLabWorkup,
 		Indicator: Warning,

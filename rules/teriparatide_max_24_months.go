@@ -96,8 +96,11 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 	for _, e := range episodes {
 		first := e.Records[0]
 		ev = append(ev, Evidence{
-			Label:  Text{NL: "Kuur teriparatide (" + itoa(e.Days(c.Facts.AsOf)) + " dagen)", EN: "Teriparatide course (" + itoa(e.Days(c.Facts.AsOf)) + " days)"},
-			Value:  first.Name + ", status " + e.Records[len(e.Records)-1].Status,
+			Label: Text{NL: "Kuur teriparatide (" + itoa(e.Days(c.Facts.AsOf)) + " dagen)", EN: "Teriparatide course (" + itoa(e.Days(c.Facts.AsOf)) + " days)"},
+			ValueText: Text{
+				NL: first.DisplayName().NL + ", status " + StatusText(e.Records[len(e.Records)-1].Status).NL,
+				EN: first.DisplayName().EN + ", status " + e.Records[len(e.Records)-1].Status,
+			},
 			Date:   e.Start,
 			Source: first.Source,
 		})

@@ -126,7 +126,7 @@ func TestTeriparatideMax24MonthsText(t *testing.T) {
 	if !cited || !strings.Contains(got[0].Detail.EN, "US label") {
 		t.Errorf("US profile must cite and explain the US label; citations %v", got[0].Citations)
 	}
-	if got[0].Evidence[0].Value != "25" && !strings.HasPrefix(got[0].Evidence[0].Value, "25.") {
+	if v := got[0].Evidence[0].ValueIn("en"); v != "25" && !strings.HasPrefix(v, "25.") {
 		t.Errorf("exposure evidence = %q months, want 25.x", got[0].Evidence[0].Value)
 	}
 }

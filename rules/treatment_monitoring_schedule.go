@@ -70,13 +70,13 @@ func evalTreatmentMonitoringSchedule(c *Context) []Finding {
 		return nil
 	}
 	th := c.Thresholds
-	name := displayName(course.Record)
+	drug := displayName(course.Record)
 	due := FormatDate(visit.Due)
 	var summary, detail Text
 	if visit.Year == 0 {
 		summary = Text{
-			NL: "Controle 1 maand na start " + name + " (rond " + due + "): therapietrouw, inname, bijwerkingen",
-			EN: "Check 1 month after starting " + name + " (due " + due + "): adherence, intake, side effects",
+			NL: "Controle 1 maand na start " + drug.NL + " (rond " + due + "): therapietrouw, inname, bijwerkingen",
+			EN: "Check 1 month after starting " + drug.EN + " (due " + due + "): adherence, intake, side effects",
 		}
 		detail = Text{
 			NL: "Controle na 1 maand (praktijkondersteuner): therapietrouw, inname-instructie, bijwerkingen, lichaamslengte en leefstijl (bewegen, valpreventie, roken, alcohol, calcium en vitamine D).\n\n" +
@@ -87,8 +87,8 @@ func evalTreatmentMonitoringSchedule(c *Context) []Finding {
 	} else {
 		y := itoa(visit.Year)
 		summary = Text{
-			NL: "Jaarcontrole " + y + " van de behandeling met " + name + " (rond " + due + "): therapietrouw, bijwerkingen, lengte",
-			EN: "Year-" + y + " check of treatment with " + name + " (due " + due + "): adherence, side effects, height",
+			NL: "Jaarcontrole " + y + " van de behandeling met " + drug.NL + " (rond " + due + "): therapietrouw, bijwerkingen, lengte",
+			EN: "Year-" + y + " check of treatment with " + drug.EN + " (due " + due + "): adherence, side effects, height",
 		}
 		detail = Text{
 			NL: "Jaarlijkse controle (praktijkondersteuner), behandeljaar " + y + ": therapietrouw en inname, bijwerkingen, lichaamslengte (lengteverlies kan op een wervelfractuur wijzen), nieuwe fracturen of vallen, en leefstijl.\n\n" +
@@ -108,15 +108,15 @@ func evalTreatmentMonitoringSchedule(c *Context) []Finding {
 		Summary:   summary,
 		Detail:    detail,
 		Evidence: []Evidence{
-			{Label: Text{NL: "Start huidige behandeling (" + name + ")", EN: "Start of current treatment (" + name + ")"},
-				Value: name + " " + course.Record.Code, Date: course.Start, Source: course.Record.Source},
+			{Label: Text{NL: "Start huidige behandeling (" + drug.NL + ")", EN: "Start of current treatment (" + drug.EN + ")"},
+				ValueText: nameWithCode(course.Record), Date: course.Start, Source: course.Record.Source},
 			{Label: Text{NL: "Controle gepland rond", EN: "Check due around"}, Value: due},
 		},
 		Thresholds: []Text{
 			{NL: "schema nascholing huisartsen: 1 maand, jaarlijks in jaar 1–4 (5 en 8 jaar: aparte kaarten)",
 				EN: "GP training deck schedule: 1 month, yearly in years 1–4 (5 and 8 years: separate cards)"},
-			{NL: "kaart zichtbaar van " + w + " dagen vóór tot " + w + " dagen na de geplande datum ([DESIGN])",
-				EN: "card shown from " + w + " days before to " + w + " days after the due date ([DESIGN])"},
+			{NL: "kaart zichtbaar van " + w + " dagen vóór tot " + w + " dagen na de geplande datum (ontwerpkeuze, instelbaar)",
+				EN: "card shown from " + w + " days before to " + w + " days after the due date (design choice, configurable)"},
 		},
 		Citations:       []Citation{CiteSeedGPControlebeleid, CiteNIVLongTerm},
 		OverrideReasons: StandardOverrideReasons,

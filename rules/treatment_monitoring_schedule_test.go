@@ -44,7 +44,7 @@ func tmRun(f Facts) []tmVisit {
 		if fd.Topic != TopicTreatmentMonitoringSchedule {
 			continue
 		}
-		v := tmVisit{Due: fd.Evidence[1].Value, Year: "1 month"}
+		v := tmVisit{Due: fd.Evidence[1].ValueIn("en"), Year: "1 month"}
 		if strings.HasPrefix(fd.Summary.EN, "Year-") {
 			v.Year = strings.SplitN(strings.TrimPrefix(fd.Summary.EN, "Year-"), " ", 2)[0]
 		}

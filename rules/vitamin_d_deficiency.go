@@ -50,7 +50,7 @@ func evalVitaminDDeficiency(c *Context) []Finding {
 	}
 	ev := []Evidence{labEvidence(Text{NL: "25-OH-vitamine D", EN: "25-OH vitamin D"}, vitD)}
 	for _, d := range drafts {
-		ev = append(ev, Evidence{Label: Text{NL: "Conceptorder", EN: "Draft order"}, Value: d.Name, Source: d.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Conceptorder", EN: "Draft order"}, ValueText: displayName(d), Source: d.Source})
 	}
 	onVitD := c.Active(DrugVitaminD) || len(c.DraftOrders(DrugVitaminD)) > 0
 	detailNL := "25-OH-vitamine D is " + vitD.Display() + " nmol/L (< " + FormatNumber(th.VitDDeficient) + "): bij een tekort is de botaanmaak onvoldoende. Vul vitamine D aan vóór of samen met botafbraakremmende medicatie (bij zoledroninezuur en denosumab ook vanwege het risico op hypocalciëmie)."
@@ -60,7 +60,7 @@ func evalVitaminDDeficiency(c *Context) []Finding {
 		detailNL += "\n\nEr wordt al vitamine D gebruikt: controleer dosis en therapietrouw."
 		detailEN += "\n\nVitamin D is already prescribed: check the dose and adherence."
 		for _, m := range c.Records(DrugVitaminD, true) {
-			ev = append(ev, Evidence{Label: Text{NL: "Vitamine D-preparaat", EN: "Vitamin D product"}, Value: m.Name, Date: m.Start, Source: m.Source})
+			ev = append(ev, Evidence{Label: Text{NL: "Vitamine D-preparaat", EN: "Vitamin D product"}, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 		}
 	} else {
 		reason := Text{NL: "25-OH-vitamine D " + vitD.Display() + " nmol/L", EN: "25-OH vitamin D " + vitD.Display() + " nmol/L"}

@@ -76,12 +76,18 @@ func (c *Context) labsMissingSince(analytes []Analyte, since time.Time) []Analyt
 	return out
 }
 
-// labEvidence shows a lab result as evidence, with the value as sent when
-// a unit conversion was applied.
+// labEvidence shows a lab result as evidence in its canonical unit, with
+// the value as sent only when a conversion changed the number (12 ng/mL
+// shown next to 29.95 nmol/L); a mere respelling of the unit (m[IU]/L for
+// mU/L) is not repeated.
 func labEvidence(label Text, l Lab) Evidence {
-	v := l.Display()
-	if l.OriginalUnit != "" && l.OriginalUnit != l.Analyte.CanonicalUnit() {
-		v += " (" + FormatNumber(l.OriginalValue) + " " + l.OriginalUnit + ")"
+	unit := l.Analyte.CanonicalUnit()
+	if l.OriginalUnit == "" || l.OriginalUnit == unit || FormatNumber(l.OriginalValue) == FormatNumber(l.Value) {
+		return Evidence{Label: label, Value: l.Display(), Unit: unit, Date: l.Date, Source: l.Source}
 	}
-	return Evidence{Label: label, Value: v, Unit: l.Analyte.CanonicalUnit(), Date: l.Date, Source: l.Source}
+	v := l.DisplayText()
+	return Evidence{Label: label, ValueText: Text{
+		NL: v.NL + " " + unit + " (verzonden als " + FormatNumberNL(l.OriginalValue) + " " + l.OriginalUnit + ")",
+		EN: v.EN + " " + unit + " (sent as " + FormatNumber(l.OriginalValue) + " " + l.OriginalUnit + ")",
+	}, Date: l.Date, Source: l.Source}
 }
