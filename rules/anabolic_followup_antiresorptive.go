@@ -101,7 +101,7 @@ func evalAnabolicFollowupAntiresorptive(c *Context) []Finding {
 		},
 		Evidence: ev,
 		Thresholds: []Text{
-			{NL: "botresorptieremmer binnen " + itoa(th.AnabolicFollowupDays) + " dagen na einde anabole kuur ([DESIGN])", EN: "antiresorptive within " + itoa(th.AnabolicFollowupDays) + " days of the end of the anabolic course ([DESIGN])"},
+			{NL: "botresorptieremmer binnen " + itoa(th.AnabolicFollowupDays) + " dagen na einde anabole kuur (ontwerpkeuze, instelbaar)", EN: "antiresorptive within " + itoa(th.AnabolicFollowupDays) + " days of the end of the anabolic course (design choice, configurable)"},
 			{NL: "kuurduur: teriparatide maximaal " + itoa(th.TptdMaxMonths) + " maanden, romosozumab " + itoa(th.RomoCourseMonths) + " maanden (SmPC, NIV 2022)",
 				EN: "course length: teriparatide at most " + itoa(th.TptdMaxMonths) + " months, romosozumab " + itoa(th.RomoCourseMonths) + " months (SmPC, NIV 2022)"},
 		},
@@ -110,7 +110,7 @@ func evalAnabolicFollowupAntiresorptive(c *Context) []Finding {
 			SuggestMedication("anabolic-followup-zoledronic-acid", DrugOrderZoledronicAcid5mg, time.Time{},
 				Text{NL: "Zoledroninezuur 5 mg iv", EN: "Zoledronic acid 5 mg IV"}, reason),
 			SuggestMedication(KeyOrderDenosumab60mg, DrugOrderDenosumab60mg, time.Time{},
-				Text{NL: "Denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg s.c.", EN: "Denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg s.c."}, reason),
+				Text{NL: "Denosumab " + FormatNumberNL(th.DmabOPStrengthMg) + " mg s.c.", EN: "Denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg s.c."}, reason),
 		},
 		SelectionAny:    false,
 		OverrideReasons: StandardOverrideReasons,

@@ -76,6 +76,7 @@ func evalAntiresorptiveHypocalcaemia(c *Context) []Finding {
 		return nil
 	}
 	value := ca.Display()
+	valueNL := ca.DisplayText().NL
 	kind := Text{NL: "Calcium (totaal)", EN: "Calcium (total)"}
 	if ca.Analyte == AnalyteCalciumCorrected {
 		kind = Text{NL: "Calcium (gecorrigeerd voor albumine)", EN: "Calcium (albumin-corrected)"}
@@ -93,7 +94,7 @@ func evalAntiresorptiveHypocalcaemia(c *Context) []Finding {
 	names := shortDrugNames(targets, Text{NL: "antiresorptieve therapie", EN: "antiresorptive therapy"})
 
 	detail := Text{
-		NL: "Het calcium (" + value + " mmol/L) is lager dan " + FormatNumber(th.CalciumLow) + " mmol/L. Een bestaande hypocalciëmie moet eerst gecorrigeerd worden " +
+		NL: "Het calcium (" + valueNL + " mmol/L) is lager dan " + FormatNumberNL(th.CalciumLow) + " mmol/L. Een bestaande hypocalciëmie moet eerst gecorrigeerd worden " +
 			"(calcium en vitamine D; zoek de oorzaak) voordat een bisfosfonaat of denosumab wordt gegeven: deze middelen verlagen het calcium verder.",
 		EN: "Calcium (" + value + " mmol/L) is below " + FormatNumber(th.CalciumLow) + " mmol/L. Existing hypocalcaemia must be corrected first " +
 			"(calcium and vitamin D; look for the cause) before a bisphosphonate or denosumab is given: these drugs lower calcium further.",
@@ -117,13 +118,13 @@ func evalAntiresorptiveHypocalcaemia(c *Context) []Finding {
 		Topic:     TopicAntiresorptiveHypocalcaemia,
 		Indicator: Critical,
 		Summary: Text{
-			NL: "Hypocalciëmie (" + value + " mmol/L) eerst corrigeren vóór " + names.NL,
+			NL: "Hypocalciëmie (" + valueNL + " mmol/L) eerst corrigeren vóór " + names.NL,
 			EN: "Hypocalcaemia (" + value + " mmol/L) must be corrected before " + names.EN,
 		},
 		Detail:   detail,
 		Evidence: ev,
 		Thresholds: []Text{
-			{NL: kind.NL + " < " + FormatNumber(th.CalciumLow) + " mmol/L (SEED-GP referentie 2,10–2,55)", EN: kind.EN + " < " + FormatNumber(th.CalciumLow) + " mmol/L (SEED-GP reference 2.10–2.55)"},
+			{NL: kind.NL + " < " + FormatNumberNL(th.CalciumLow) + " mmol/L (referentiewaarden nascholing 2,10–2,55)", EN: kind.EN + " < " + FormatNumber(th.CalciumLow) + " mmol/L (GP training reference 2.10–2.55)"},
 			{NL: "uitslag ≤ " + itoa(th.LabFreshDays) + " dagen oud; gecorrigeerd calcium heeft voorrang", EN: "result ≤ " + itoa(th.LabFreshDays) + " days old; corrected calcium preferred"},
 		},
 		Citations:       []Citation{CiteRisedronateHypocalcaemia, CiteAclastaHypocalcaemia, CiteProliaHypocalcaemia},

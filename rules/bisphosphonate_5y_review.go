@@ -191,8 +191,8 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 
 	detailNL := "Criteria om na " + itoa(th.OralBPReviewYears) + " jaar (zoledroninezuur: " + itoa(th.ZolReviewYears) + " jaar) door te gaan (\"stoppen, tenzij\"):\n\n" +
 		"- (a) nieuwe fractuur tijdens behandeling: " + crit.NewFracture.text().NL + "\n" +
-		"- (b) T-score heup(hals) ≤ " + FormatNumber(th.BPContinueHipT) + ": " + crit.LowHipT.text().NL + "\n" +
-		"- (c) aanhoudende risicofactor (bijv. prednisolon ≥ " + FormatNumber(th.GCHighDoseMgPredEq) + " mg per dag): " + crit.RiskFactor.text().NL
+		"- (b) T-score heup(hals) ≤ " + FormatNumberNL(th.BPContinueHipT) + ": " + crit.LowHipT.text().NL + "\n" +
+		"- (c) aanhoudende risicofactor (bijv. prednisolon ≥ " + FormatNumberNL(th.GCHighDoseMgPredEq) + " mg per dag): " + crit.RiskFactor.text().NL
 	detailEN := "Criteria for continuing after " + itoa(th.OralBPReviewYears) + " years (zoledronic acid: " + itoa(th.ZolReviewYears) + " years) (\"stop unless\"):\n\n" +
 		"- (a) new fracture during treatment: " + crit.NewFracture.text().EN + "\n" +
 		"- (b) hip (neck) T-score ≤ " + FormatNumber(th.BPContinueHipT) + ": " + crit.LowHipT.text().EN + "\n" +
@@ -208,7 +208,7 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 		Topic:     TopicBisphosphonate5yReview,
 		Indicator: Warning,
 		Summary: Text{
-			NL: "≥" + dur.NL + ": herbeoordelen; stoppen tenzij nieuwe fractuur, heup-T ≤ " + FormatNumber(th.BPContinueHipT) + " of risicofactor",
+			NL: "≥" + dur.NL + ": herbeoordelen; stoppen tenzij nieuwe fractuur, heup-T ≤ " + FormatNumberNL(th.BPContinueHipT) + " of risicofactor",
 			EN: "≥" + dur.EN + ": re-evaluate; stop unless new fracture, hip T ≤ " + FormatNumber(th.BPContinueHipT) + " or risk factor",
 		},
 		Detail:   Text{NL: detailNL, EN: detailEN},
@@ -216,10 +216,10 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 		Thresholds: []Text{
 			{NL: "oraal bisfosfonaat ≥ " + itoa(th.OralBPReviewYears) + " jaar (" + itoa(yearsInDays(th.OralBPReviewYears)) + " dagen) of zoledroninezuur ≥ " + itoa(th.ZolReviewYears) + " infusen (1 jaar per infuus)",
 				EN: "oral bisphosphonate ≥ " + itoa(th.OralBPReviewYears) + " years (" + itoa(yearsInDays(th.OralBPReviewYears)) + " days) or zoledronic acid ≥ " + itoa(th.ZolReviewYears) + " infusions (1 year per infusion)"},
-			{NL: "T-score heup(hals) ≤ " + FormatNumber(th.BPContinueHipT) + " (seed zegt < −2,5; ≤ gekozen, D2)",
-				EN: "hip (neck) T ≤ " + FormatNumber(th.BPContinueHipT) + " (seed says < −2.5; ≤ chosen, D2)"},
-			{NL: "prednisolon-equivalent ≥ " + FormatNumber(th.GCHighDoseMgPredEq) + " mg/dag (seed zegt > 7,5; SmPC risedronaat ≥, D3)",
-				EN: "prednisolone equivalent ≥ " + FormatNumber(th.GCHighDoseMgPredEq) + " mg/day (seed says > 7.5; risedronate SmPC ≥, D3)"},
+			{NL: "T-score heup(hals) ≤ " + FormatNumberNL(th.BPContinueHipT) + " (bronnen verschillen: nascholing huisartsen < −2,5, WHO/NHG ≤ −2,5; toegepast: ≤)",
+				EN: "hip (neck) T ≤ " + FormatNumber(th.BPContinueHipT) + " (sources differ: GP training course < −2.5, WHO/NHG ≤ −2.5; applied: ≤)"},
+			{NL: "prednisolonequivalent ≥ " + FormatNumberNL(th.GCHighDoseMgPredEq) + " mg/dag (bronnen verschillen: nascholing huisartsen > 7,5 mg, SmPC risedronaat ≥ 7,5 mg; toegepast: ≥)",
+				EN: "prednisolone equivalent ≥ " + FormatNumber(th.GCHighDoseMgPredEq) + " mg/day (sources differ: GP training course > 7.5 mg, risedronate SmPC ≥ 7.5 mg; applied: ≥)"},
 			grade1Threshold(th),
 		},
 		Citations:       []Citation{CiteNHG, CiteNHGStopBP, CiteNIVLongTerm, CiteASBMR2016},
@@ -242,9 +242,9 @@ func (c *Context) bpMaxDate(e bpExposure) (years int, date time.Time) {
 
 func grade1Threshold(th Thresholds) Text {
 	if th.VFAGrade1Counts {
-		return Text{NL: "VFA Genant graad 1 telt als fractuur (instelling VFA_GRADE1_COUNTS)", EN: "VFA Genant grade 1 counts as a fracture (setting VFA_GRADE1_COUNTS)"}
+		return Text{NL: "VFA Genant graad 1 telt als fractuur (lokaal ingesteld)", EN: "VFA Genant grade 1 counts as a fracture (local setting)"}
 	}
-	return Text{NL: "VFA Genant graad 1 telt niet als fractuur (standaard; onbevestigd, rules.md §7.5)", EN: "VFA Genant grade 1 does not count as a fracture (default; unverified, rules.md §7.5)"}
+	return Text{NL: "VFA Genant graad 1 telt niet als fractuur (standaardinstelling; in de richtlijnen niet eenduidig)", EN: "VFA Genant grade 1 does not count as a fracture (default setting; guidelines not explicit)"}
 }
 
 func asbmrSuffix(items []Text, lang string) string {

@@ -85,6 +85,7 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 		formula = Text{NL: "kreatinineklaring volgens Cockcroft-Gault (mL/min)", EN: "creatinine clearance by Cockcroft-Gault (mL/min)"}
 	}
 	value := renal.Display()
+	valueNL := renal.DisplayText().NL
 	names := shortDrugNames(hits, Text{NL: "bisfosfonaten", EN: "bisphosphonates"})
 
 	ev := []Evidence{{
@@ -101,30 +102,30 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 
 	var summary, detail Text
 	thresholds := []Text{{
-		NL: measure.NL + " < " + FormatNumber(th.EGFRBPContraindicated) + ": geen bisfosfonaten (SEED-GP/NHG; risedronaat-SmPC)",
-		EN: measure.EN + " < " + FormatNumber(th.EGFRBPContraindicated) + ": no bisphosphonates (SEED-GP/NHG; risedronate SmPC)",
+		NL: measure.NL + " < " + FormatNumberNL(th.EGFRBPContraindicated) + ": geen bisfosfonaten (NHG; risedronaat-SmPC)",
+		EN: measure.EN + " < " + FormatNumber(th.EGFRBPContraindicated) + ": no bisphosphonates (NHG; risedronate SmPC)",
 	}}
 	citations := []Citation{CiteNHG, CiteRisedronateSmPC}
 	switch {
 	case below30:
 		summary = Text{
-			NL: measure.NL + " " + value + " < " + FormatNumber(th.EGFRBPContraindicated) + ": bisfosfonaten gecontra-indiceerd (" + names.NL + ")",
+			NL: measure.NL + " " + valueNL + " < " + FormatNumberNL(th.EGFRBPContraindicated) + ": bisfosfonaten gecontra-indiceerd (" + names.NL + ")",
 			EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRBPContraindicated) + ": bisphosphonates contraindicated (" + names.EN + ")",
 		}
 		detail = Text{
-			NL: "Bij een nierfunctie onder " + FormatNumber(th.EGFRBPContraindicated) + " ml/min zijn bisfosfonaten gecontra-indiceerd (geen bisfosfonaten bij klaring < 30 ml/min). ",
+			NL: "Bij een nierfunctie onder " + FormatNumberNL(th.EGFRBPContraindicated) + " ml/min zijn bisfosfonaten gecontra-indiceerd (geen bisfosfonaten bij klaring < 30 ml/min). ",
 			EN: "With renal function below " + FormatNumber(th.EGFRBPContraindicated) + " mL/min bisphosphonates are contraindicated (no bisphosphonates at a clearance < 30 mL/min). ",
 		}
 	default:
 		summary = Text{
-			NL: measure.NL + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": " + names.NL + " volgens SmPC niet aanbevolen",
+			NL: measure.NL + " " + valueNL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": " + names.NL + " volgens SmPC niet aanbevolen",
 			EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": " + names.EN + " not recommended per SmPC",
 		}
 		if ind == Critical {
 			// Zoledronic acid at 30 ≤ eGFR < 35: the Aclasta SmPC says
 			// contraindicated, not "not recommended".
 			summary = Text{
-				NL: measure.NL + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur volgens SmPC gecontra-indiceerd",
+				NL: measure.NL + " " + valueNL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur volgens SmPC gecontra-indiceerd",
 				EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated per SmPC",
 			}
 		}
@@ -140,8 +141,8 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 	for _, m := range hits {
 		if m.Is(DrugAlendronate) || m.Is(DrugZoledronicAcid) {
 			thresholds = append(thresholds, Text{
-				NL: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.NL + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur gecontra-indiceerd (Aclasta-SmPC, kritiek), alendroninezuur niet aanbevolen (SmPC, waarschuwing); SmPC-waarde 35 gekozen boven de NHG-waarde 30 (D4)",
-				EN: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.EN + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated (Aclasta SmPC, critical), alendronic acid not recommended (SmPC, warning); SmPC value 35 chosen over the NHG value 30 (D4)",
+				NL: FormatNumberNL(th.EGFRBPContraindicated) + " ≤ " + measure.NL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur gecontra-indiceerd (Aclasta-SmPC, kritiek), alendroninezuur niet aanbevolen (SmPC, waarschuwing); bronnen verschillen: NHG " + FormatNumberNL(th.EGFRBPContraindicated) + ", SmPC " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + "; toegepast: " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + " (SmPC)",
+				EN: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.EN + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated (Aclasta SmPC, critical), alendronic acid not recommended (SmPC, warning); sources differ: NHG " + FormatNumber(th.EGFRBPContraindicated) + ", SmPC " + FormatNumber(th.EGFRAlnZolNotRecommended) + "; applied: " + FormatNumber(th.EGFRAlnZolNotRecommended) + " (SmPC)",
 			})
 			citations = append(citations, CiteAlendronateSmPC, CiteAclastaSmPC)
 			break

@@ -69,8 +69,9 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 	}
 	targets := append(append([]MedicationRecord(nil), bps...), others...)
 	value := alp.Display()
+	valueNL := alp.DisplayText().NL
 	ev := []Evidence{{
-		Label: Text{NL: "Alkalisch fosfatase, " + alp.Code, EN: "Alkaline phosphatase, " + alp.Code},
+		Label: Text{NL: "Alkalische fosfatase, " + alp.Code, EN: "Alkaline phosphatase, " + alp.Code},
 		Value: value, Unit: "U/L", Date: alp.Date, Source: alp.Source,
 	}}
 	for _, m := range targets {
@@ -84,7 +85,7 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 	recentFrom := MonthsBefore(c.Facts.AsOf, th.ALPRecentFractureMonths)
 	for _, f := range c.Fractures() {
 		if f.Onset.After(recentFrom) && !f.Onset.After(c.Facts.AsOf) {
-			ev = append(ev, Evidence{Label: Text{NL: "Recente fractuur (alkalisch fosfatase kan hierdoor verhoogd zijn)", EN: "Recent fracture (may raise alkaline phosphatase)"},
+			ev = append(ev, Evidence{Label: Text{NL: "Recente fractuur (alkalische fosfatase kan hierdoor verhoogd zijn)", EN: "Recent fracture (may raise alkaline phosphatase)"},
 				Value: f.Code, Date: f.Onset, Source: f.Source})
 		}
 	}
@@ -92,13 +93,13 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 	var thresholds []Text
 	if belowFixed {
 		thresholds = append(thresholds, Text{
-			NL: "alkalisch fosfatase < " + FormatNumber(th.ALPLow) + " U/L (SEED-GP \"AF < 40 geen bisfosfonaten\"; Ng 2023 gebruikte < 30)",
-			EN: "alkaline phosphatase < " + FormatNumber(th.ALPLow) + " U/L (SEED-GP \"AF < 40 geen bisfosfonaten\"; Ng 2023 used < 30)",
+			NL: "alkalische fosfatase < " + FormatNumberNL(th.ALPLow) + " U/L (nascholing huisartsen \"AF < 40 geen bisfosfonaten\"; Ng 2023 gebruikte < 30)",
+			EN: "alkaline phosphatase < " + FormatNumber(th.ALPLow) + " U/L (GP training course \"AF < 40 geen bisfosfonaten\"; Ng 2023 used < 30)",
 		})
 	}
 	if belowRef {
 		thresholds = append(thresholds, Text{
-			NL: "onder de ondergrens van het laboratorium (" + FormatNumber(*alp.RefLow) + " U/L)",
+			NL: "onder de ondergrens van het laboratorium (" + FormatNumberNL(*alp.RefLow) + " U/L)",
 			EN: "below the laboratory's lower reference limit (" + FormatNumber(*alp.RefLow) + " U/L)",
 		})
 	}
@@ -112,11 +113,11 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 		drugNL, drugEN = "het gebruikte bisfosfonaat", "the current bisphosphonate"
 	}
 	detail := Text{
-		NL: "Een laag alkalisch fosfatase (" + value + " U/L) kan wijzen op hypofosfatasie; antiresorptieve therapie is dan relatief gecontra-indiceerd. " +
+		NL: "Een lage alkalische fosfatase (" + valueNL + " U/L) kan wijzen op hypofosfatasie; antiresorptieve therapie is dan relatief gecontra-indiceerd. " +
 			"Sluit hypofosfatasie uit voordat u " + drugNL + " start of voortzet.\n\n" +
-			"- Herhaal het alkalisch fosfatase.\n" +
+			"- Herhaal het alkalische fosfatase.\n" +
 			"- Overweeg PLP (vitamine B6) in serum en/of fosfo-ethanolamine (PEA) in de urine, of verwijs naar de internist.\n" +
-			"- Let op: alkalisch fosfatase stijgt na een fractuur; de NIV-richtlijn beoordeelt het alleen als er geen recente fractuur is. " +
+			"- Let op: alkalische fosfatase stijgt na een fractuur; de NIV-richtlijn beoordeelt het alleen als er geen recente fractuur is. " +
 			"Een lage waarde kort na een fractuur is daarom extra opvallend, en een normale waarde kort na een fractuur sluit een laag uitgangsniveau niet uit.",
 		EN: "A low alkaline phosphatase (" + value + " U/L) can signal hypophosphatasia, in which antiresorptive therapy is relatively contraindicated. " +
 			"Exclude hypophosphatasia before starting or continuing " + drugEN + ".\n\n" +
@@ -128,13 +129,13 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 
 	sugg := []Suggestion{{
 		Key:         KeyRepeatALP,
-		Label:       Text{NL: "Alkalisch fosfatase herhalen", EN: "Repeat alkaline phosphatase"},
+		Label:       Text{NL: "Alkalische fosfatase herhalen", EN: "Repeat alkaline phosphatase"},
 		Recommended: true,
 		Actions: []Action{{
 			Type:        Create,
-			Description: Text{NL: "Alkalisch fosfatase herhalen", EN: "Repeat alkaline phosphatase"},
+			Description: Text{NL: "Alkalische fosfatase herhalen", EN: "Repeat alkaline phosphatase"},
 			Order: &Order{Kind: OrderLabPanel, Analytes: []Analyte{AnalyteALP},
-				Reason: Text{NL: "laag alkalisch fosfatase: hypofosfatasie?", EN: "low alkaline phosphatase: hypophosphatasia?"}},
+				Reason: Text{NL: "lage alkalische fosfatase: hypofosfatasie?", EN: "low alkaline phosphatase: hypophosphatasia?"}},
 		}},
 	}}
 	if orderHook {
@@ -149,7 +150,7 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 		Topic:     TopicBisphosphonateLowALP,
 		Indicator: ind,
 		Summary: Text{
-			NL: "Laag alkalisch fosfatase (" + value + " U/L): sluit hypofosfatasie uit vóór antiresorptieve therapie",
+			NL: "Lage alkalische fosfatase (" + valueNL + " U/L): sluit hypofosfatasie uit vóór antiresorptieve therapie",
 			EN: "Low alkaline phosphatase (" + value + " U/L): exclude hypophosphatasia before antiresorptive therapy",
 		},
 		Detail:          detail,

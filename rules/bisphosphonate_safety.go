@@ -94,18 +94,18 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 		}
 		if renal.Below(limit) {
 			p := bpProblem{
-				Reason: Text{NL: measure.NL + " " + renal.Display() + " < " + FormatNumber(limit), EN: measure.EN + " " + renal.Display() + " < " + FormatNumber(limit)},
+				Reason: Text{NL: measure.NL + " " + renal.DisplayText().NL + " < " + FormatNumberNL(limit), EN: measure.EN + " " + renal.Display() + " < " + FormatNumber(limit)},
 				Advice: refer,
 				Threshold: Text{
-					NL: "nierfunctie < " + FormatNumber(th.EGFRBPContraindicated) + ": geen bisfosfonaat (SEED-GP/NHG, risedronaat-SmPC); < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": alendroninezuur niet aanbevolen, zoledroninezuur gecontra-indiceerd (SmPC, D4)",
-					EN: "renal function < " + FormatNumber(th.EGFRBPContraindicated) + ": no bisphosphonate (SEED-GP/NHG, risedronate SmPC); < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": alendronic acid not recommended, zoledronic acid contraindicated (SmPC, D4)",
+					NL: "nierfunctie < " + FormatNumberNL(th.EGFRBPContraindicated) + ": geen bisfosfonaat (NHG, risedronaat-SmPC); < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": alendroninezuur niet aanbevolen, zoledroninezuur gecontra-indiceerd (SmPC)",
+					EN: "renal function < " + FormatNumber(th.EGFRBPContraindicated) + ": no bisphosphonate (NHG, risedronate SmPC); < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": alendronic acid not recommended, zoledronic acid contraindicated (SmPC)",
 				},
 				Evidence: []Evidence{ev},
 				AllBPs:   all && !zol,
 			}
 			if zol {
 				p.Advice = Text{
-					NL: "zoledroninezuur gecontra-indiceerd bij eGFR < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": overleg met specialist over alternatief",
+					NL: "zoledroninezuur gecontra-indiceerd bij eGFR < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": overleg met specialist over alternatief",
 					EN: "zoledronic acid contraindicated at eGFR < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": discuss an alternative with a specialist",
 				}
 			}
@@ -120,13 +120,13 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 		}
 		if low {
 			s.Blocks = append(s.Blocks, bpProblem{
-				Reason: Text{NL: "alkalisch fosfatase " + alp.Display() + " < " + FormatNumber(limit) + " U/L", EN: "alkaline phosphatase " + alp.Display() + " < " + FormatNumber(limit) + " U/L"},
+				Reason: Text{NL: "alkalische fosfatase " + alp.DisplayText().NL + " < " + FormatNumberNL(limit) + " U/L", EN: "alkaline phosphatase " + alp.Display() + " < " + FormatNumber(limit) + " U/L"},
 				Advice: Text{NL: "sluit eerst hypofosfatasie uit", EN: "exclude hypophosphatasia first"},
 				Threshold: Text{
-					NL: "alkalisch fosfatase < " + FormatNumber(th.ALPLow) + " U/L of onder de ondergrens van het laboratorium: geen bisfosfonaat (SEED-GP; D6)",
-					EN: "alkaline phosphatase < " + FormatNumber(th.ALPLow) + " U/L or below the laboratory's lower limit: no bisphosphonate (SEED-GP; D6)",
+					NL: "alkalische fosfatase < " + FormatNumberNL(th.ALPLow) + " U/L of onder de ondergrens van het laboratorium: geen bisfosfonaat (nascholing huisartsen)",
+					EN: "alkaline phosphatase < " + FormatNumber(th.ALPLow) + " U/L or below the laboratory's lower limit: no bisphosphonate (GP training course)",
 				},
-				Evidence: []Evidence{labEvidence(Text{NL: "Alkalisch fosfatase", EN: "Alkaline phosphatase"}, alp)},
+				Evidence: []Evidence{labEvidence(Text{NL: "Alkalische fosfatase", EN: "Alkaline phosphatase"}, alp)},
 				AllBPs:   true,
 			})
 		}
@@ -137,11 +137,11 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 			kind = Text{NL: "gecorrigeerd calcium", EN: "corrected calcium"}
 		}
 		s.Blocks = append(s.Blocks, bpProblem{
-			Reason: Text{NL: kind.NL + " " + ca.Display() + " < " + FormatNumber(th.CalciumLow) + " mmol/L", EN: kind.EN + " " + ca.Display() + " < " + FormatNumber(th.CalciumLow) + " mmol/L"},
+			Reason: Text{NL: kind.NL + " " + ca.DisplayText().NL + " < " + FormatNumberNL(th.CalciumLow) + " mmol/L", EN: kind.EN + " " + ca.Display() + " < " + FormatNumber(th.CalciumLow) + " mmol/L"},
 			Advice: Text{NL: "corrigeer eerst de hypocalciëmie", EN: "correct the hypocalcaemia first"},
 			Threshold: Text{
-				NL: "calcium < " + FormatNumber(th.CalciumLow) + " mmol/L (gecorrigeerd calcium heeft voorrang): eerst corrigeren (SmPC's; SEED-GP 2,10–2,55)",
-				EN: "calcium < " + FormatNumber(th.CalciumLow) + " mmol/L (corrected calcium preferred): correct first (SmPCs; SEED-GP 2.10–2.55)",
+				NL: "calcium < " + FormatNumberNL(th.CalciumLow) + " mmol/L (gecorrigeerd calcium heeft voorrang): eerst corrigeren (SmPC's; nascholing huisartsen 2,10–2,55)",
+				EN: "calcium < " + FormatNumber(th.CalciumLow) + " mmol/L (corrected calcium preferred): correct first (SmPCs; GP training course 2.10–2.55)",
 			},
 			Evidence: []Evidence{labEvidence(Text{NL: "Calcium", EN: "Calcium"}, ca)},
 			AllBPs:   true,
@@ -167,8 +167,8 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 				Reason: reason,
 				Advice: Text{NL: "overweeg zoledroninezuur iv", EN: "consider IV zoledronic acid"},
 				Threshold: Text{
-					NL: "oraal bisfosfonaat: geen bij een slokdarmaandoening, of hernia diafragmatica met een protonpompremmer ([DESIGN])",
-					EN: "oral bisphosphonate: not with an oesophageal disorder, or a hiatal hernia on a proton-pump inhibitor ([DESIGN])",
+					NL: "oraal bisfosfonaat: geen bij een slokdarmaandoening, of hernia diafragmatica met een protonpompremmer (ontwerpkeuze, instelbaar)",
+					EN: "oral bisphosphonate: not with an oesophageal disorder, or a hiatal hernia on a proton-pump inhibitor (design choice, configurable)",
 				},
 				Evidence: ev,
 			})
@@ -177,10 +177,10 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 	if trig, ok := mtxOsteopathyTrigger(c); ok {
 		s.Blocks = append(s.Blocks, bpProblem{
 			Reason: Text{NL: "mogelijke methotrexaat-osteopathie", EN: "possible methotrexate osteopathy"},
-			Advice: Text{NL: "start niet automatisch een bisfosfonaat; bespreek methotrexaat met de voorschrijver (kaart 'mtx-dexa-on-indication')", EN: "do not start a bisphosphonate automatically; discuss methotrexate with the prescriber (card 'mtx-dexa-on-indication')"},
+			Advice: Text{NL: "start niet automatisch een bisfosfonaat; bespreek methotrexaat met de voorschrijver (kaart 'Methotrexaat-osteopathie')", EN: "do not start a bisphosphonate automatically; discuss methotrexate with the prescriber (card 'Methotrexate osteopathy')"},
 			Threshold: Text{
-				NL: "langdurig methotrexaat met fractuur of botpijn: geen bisfosfonaat automatisch (SEED-MTX; Robin 2021)",
-				EN: "long-term methotrexate with a fracture or bone pain: no bisphosphonate automatically (SEED-MTX; Robin 2021)",
+				NL: "langdurig methotrexaat met fractuur of botpijn: geen bisfosfonaat automatisch (casuïstiek MTX-osteopathie; Robin 2021)",
+				EN: "long-term methotrexate with a fracture or bone pain: no bisphosphonate automatically (MTX osteopathy case series; Robin 2021)",
 			},
 			Evidence: []Evidence{{Label: Text{NL: "Fractuur of botpijn bij langdurig methotrexaat", EN: "Fracture or bone pain on long-term methotrexate"}, Value: trig.Code, Date: trig.Onset, Source: trig.Source}},
 			AllBPs:   true,
@@ -207,18 +207,18 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 		s.LabsMissing = append(s.LabsMissing, Text{NL: "calcium", EN: "calcium"})
 	}
 	if !fresh(th.LabFreshDays, AnalyteALP) {
-		s.LabsMissing = append(s.LabsMissing, Text{NL: "alkalisch fosfatase", EN: "alkaline phosphatase"})
+		s.LabsMissing = append(s.LabsMissing, Text{NL: "alkalische fosfatase", EN: "alkaline phosphatase"})
 	}
 	if zol {
 		if vd, ok := c.LatestLab(AnalyteVitaminD, th.LabFreshDays); !ok {
 			s.LabsMissing = append(s.LabsMissing, Text{NL: "25-OH vitamine D", EN: "25-OH vitamin D"})
 		} else if vd.Below(th.VitDDeficient) {
 			s.Cautions = append(s.Cautions, bpProblem{
-				Reason: Text{NL: "25-OH vitamine D " + vd.Display() + " < " + FormatNumber(th.VitDDeficient) + " nmol/L", EN: "25-OH vitamin D " + vd.Display() + " < " + FormatNumber(th.VitDDeficient) + " nmol/L"},
+				Reason: Text{NL: "25-OH vitamine D " + vd.DisplayText().NL + " < " + FormatNumberNL(th.VitDDeficient) + " nmol/L", EN: "25-OH vitamin D " + vd.Display() + " < " + FormatNumber(th.VitDDeficient) + " nmol/L"},
 				Advice: Text{NL: "vul eerst vitamine D aan", EN: "replete vitamin D first"},
 				Threshold: Text{
-					NL: "vóór zoledroninezuur: 25-OH vitamine D ≥ " + FormatNumber(th.VitDDeficient) + " nmol/L (Aclasta-SmPC; SEED-GP)",
-					EN: "before zoledronic acid: 25-OH vitamin D ≥ " + FormatNumber(th.VitDDeficient) + " nmol/L (Aclasta SmPC; SEED-GP)",
+					NL: "vóór zoledroninezuur: 25-OH vitamine D ≥ " + FormatNumberNL(th.VitDDeficient) + " nmol/L (Aclasta-SmPC; nascholing huisartsen)",
+					EN: "before zoledronic acid: 25-OH vitamin D ≥ " + FormatNumber(th.VitDDeficient) + " nmol/L (Aclasta SmPC; GP training course)",
 				},
 				Evidence: []Evidence{labEvidence(Text{NL: "25-OH vitamine D", EN: "25-OH vitamin D"}, vd)},
 			})
@@ -347,12 +347,12 @@ func applyBPSafety(c *Context, f *Finding, keepBlocked bool) bpSafetyResult {
 			nl, en = append(nl, m.NL), append(en, m.EN)
 		}
 		paragraphs = append(paragraphs, Text{
-			NL: "Bisfosfonaat nog niet aanbevolen: eerst laboratoriumonderzoek (ontbreekt of verouderd: " + strings.Join(nl, ", ") + "); het aanvraagpakket staat op de kaart 'pretreatment-lab-workup'.",
-			EN: "Bisphosphonate not yet recommended: laboratory tests first (missing or out of date: " + strings.Join(en, ", ") + "); the order set is on the card 'pretreatment-lab-workup'.",
+			NL: "Bisfosfonaat nog niet aanbevolen: eerst laboratoriumonderzoek (ontbreekt of verouderd: " + strings.Join(nl, ", ") + "); het aanvraagpakket staat op de kaart 'Laboratoriumonderzoek'.",
+			EN: "Bisphosphonate not yet recommended: laboratory tests first (missing or out of date: " + strings.Join(en, ", ") + "); the order set is on the card 'Laboratory work-up'.",
 		})
 		addText(&f.Thresholds, Text{
-			NL: "veiligheidslab vóór een bisfosfonaat (eGFR/kreatinine, calcium, alkalisch fosfatase) ≤ " + itoa(c.Thresholds.LabFreshDays) + " dagen oud; vóór zoledroninezuur eGFR ≤ " + itoa(c.Thresholds.EGFRFreshDaysZoledronic) + " dagen en 25-OH vitamine D ([DESIGN]; Aclasta-SmPC)",
-			EN: "safety labs before a bisphosphonate (eGFR/creatinine, calcium, alkaline phosphatase) ≤ " + itoa(c.Thresholds.LabFreshDays) + " days old; before zoledronic acid eGFR ≤ " + itoa(c.Thresholds.EGFRFreshDaysZoledronic) + " days and 25-OH vitamin D ([DESIGN]; Aclasta SmPC)",
+			NL: "veiligheidslab vóór een bisfosfonaat (eGFR/kreatinine, calcium, alkalische fosfatase) ≤ " + itoa(c.Thresholds.LabFreshDays) + " dagen oud; vóór zoledroninezuur eGFR ≤ " + itoa(c.Thresholds.EGFRFreshDaysZoledronic) + " dagen en 25-OH vitamine D (ontwerpkeuze, instelbaar; Aclasta-SmPC)",
+			EN: "safety labs before a bisphosphonate (eGFR/creatinine, calcium, alkaline phosphatase) ≤ " + itoa(c.Thresholds.LabFreshDays) + " days old; before zoledronic acid eGFR ≤ " + itoa(c.Thresholds.EGFRFreshDaysZoledronic) + " days and 25-OH vitamin D (design choice, configurable; Aclasta SmPC)",
 		})
 	}
 	for _, d := range order {

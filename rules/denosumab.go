@@ -355,6 +355,7 @@ const (
 func suggestDenosumab(c *Context, date time.Time, label Text) Suggestion {
 	m := monthsOf(c.Thresholds.DmabIntervalDays)
 	mg := FormatNumber(c.Thresholds.DmabOPStrengthMg)
+	mgNL := FormatNumberNL(c.Thresholds.DmabOPStrengthMg)
 	return SuggestMedication(KeyOrderDenosumab60mg, DrugOrderDenosumab60mg, date, label,
-		Text{NL: "voortzetten denosumab " + mg + " mg elke " + m + " maanden", EN: "continue denosumab " + mg + " mg every " + m + " months"})
+		Text{NL: "voortzetten denosumab " + mgNL + " mg elke " + m + " maanden", EN: "continue denosumab " + mg + " mg every " + m + " months"})
 }

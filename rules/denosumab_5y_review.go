@@ -188,8 +188,8 @@ func evalDenosumab5yReview(c *Context) []Finding {
 		Detail:   Text{NL: detailNL, EN: detailEN},
 		Evidence: ev,
 		Thresholds: []Text{
-			{NL: "herbeoordeling na " + review + " jaar: ≥ " + itoa(reviewAt) + " injecties, of eerste injectie ≥ " + review + " jaar geleden zonder interval > " + itoa(th.DmabLateCriticalDays) + " dagen (ECTS 2017, SEED-GP; NIV 2022 noemt 3 jaar)",
-				EN: "review after " + review + " years: ≥ " + itoa(reviewAt) + " injections, or first injection ≥ " + review + " years ago with no interval > " + itoa(th.DmabLateCriticalDays) + " days (ECTS 2017, SEED-GP; NIV 2022 gives 3 years)"},
+			{NL: "herbeoordeling na " + review + " jaar: ≥ " + itoa(reviewAt) + " injecties, of eerste injectie ≥ " + review + " jaar geleden zonder interval > " + itoa(th.DmabLateCriticalDays) + " dagen (ECTS 2017, nascholing huisartsen; NIV 2022 noemt 3 jaar)",
+				EN: "review after " + review + " years: ≥ " + itoa(reviewAt) + " injections, or first injection ≥ " + review + " years ago with no interval > " + itoa(th.DmabLateCriticalDays) + " days (ECTS 2017, GP training course; NIV 2022 gives 3 years)"},
 			{NL: "voortzetten tot " + maxY + " jaar (ECTS 2017)", EN: "continue up to " + maxY + " years (ECTS 2017)"},
 			{NL: "zoledroninezuur " + itoa(th.ZolAfterDmabDays) + " dagen na de laatste injectie (ECTS 2021)", EN: "zoledronic acid " + itoa(th.ZolAfterDmabDays) + " days after the last injection (ECTS 2021)"},
 		},

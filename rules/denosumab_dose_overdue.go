@@ -137,7 +137,7 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 	}
 	f.Citations = []Citation{CiteProliaSmPC, CiteLyu2020, CiteECTS2021, CiteNHG}
 	f.Suggestions = []Suggestion{suggestDenosumab(c, time.Time{}, Text{
-		NL: "Denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg s.c. nu geven",
+		NL: "Denosumab " + FormatNumberNL(th.DmabOPStrengthMg) + " mg s.c. nu geven",
 		EN: "Give denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg s.c. now",
 	})}
 	f.OverrideReasons = append(append([]OverrideReason(nil), StandardOverrideReasons...),

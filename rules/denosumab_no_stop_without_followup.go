@@ -108,10 +108,10 @@ func noStopFinding(c *Context, stop MedicationRecord, last dmabDose, hasLast boo
 
 	var suggestions []Suggestion
 	thresholds := []Text{{
-		NL: "zoledroninezuur " + itoa(th.ZolAfterDmabDays) + " dagen na de laatste denosumab-injectie (ECTS 2021; SEED-GP \"eenmalig zoledronaat iv\")",
-		EN: "zoledronic acid " + itoa(th.ZolAfterDmabDays) + " days after the last denosumab injection (ECTS 2021; SEED-GP \"single zoledronate IV\")",
+		NL: "zoledroninezuur " + itoa(th.ZolAfterDmabDays) + " dagen na de laatste denosumab-injectie (ECTS 2021; nascholing huisartsen \"eenmalig zoledronaat iv\")",
+		EN: "zoledronic acid " + itoa(th.ZolAfterDmabDays) + " days after the last denosumab injection (ECTS 2021; GP training course \"single zoledronate IV\")",
 	}}
-	keep := Text{NL: "Denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg toch voortzetten", EN: "Keep denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg instead"}
+	keep := Text{NL: "Denosumab " + FormatNumberNL(th.DmabOPStrengthMg) + " mg toch voortzetten", EN: "Keep denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg instead"}
 	if hasLast {
 		ev = append(ev, lastDoseEvidence(last))
 		planned, overdue := zolPlanDate(c, last.Date)
@@ -242,8 +242,8 @@ func zolTooEarlyFindings(c *Context, last dmabDose) []Finding {
 				{Label: Text{NL: "Interval", EN: "Interval"}, Value: itoa(gap), UnitText: Text{NL: "dagen", EN: "days"}},
 			},
 			Thresholds: []Text{{
-				NL: "zoledroninezuur < " + itoa(th.ZolTooEarlyAfterDmabDays) + " dagen na de laatste injectie is vroeg ([DESIGN]); advies " + itoa(th.ZolAfterDmabDays) + " dagen (ECTS 2021)",
-				EN: "zoledronic acid < " + itoa(th.ZolTooEarlyAfterDmabDays) + " days after the last injection is early ([DESIGN]); advised " + itoa(th.ZolAfterDmabDays) + " days (ECTS 2021)",
+				NL: "zoledroninezuur < " + itoa(th.ZolTooEarlyAfterDmabDays) + " dagen na de laatste injectie is vroeg (ontwerpkeuze, instelbaar); advies " + itoa(th.ZolAfterDmabDays) + " dagen (ECTS 2021)",
+				EN: "zoledronic acid < " + itoa(th.ZolTooEarlyAfterDmabDays) + " days after the last injection is early (design choice, configurable); advised " + itoa(th.ZolAfterDmabDays) + " days (ECTS 2021)",
 			}},
 			Citations:       []Citation{CiteECTS2021, CiteECTS2017},
 			Suggestions:     []Suggestion{replan},

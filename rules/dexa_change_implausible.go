@@ -59,12 +59,13 @@ func evalDexaChangeImplausible(c *Context) []Finding {
 		name := dxaSiteName(ch.Site, ch.Laterality)
 		short := dxaSiteShort(ch.Site, ch.Laterality)
 		p := formatPct(ch.Pct) + " %"
-		shorts = append(shorts, Text{NL: short.NL + " " + p, EN: short.EN + " " + p})
+		pNL := formatPctNL(ch.Pct) + " %"
+		shorts = append(shorts, Text{NL: short.NL + " " + pNL, EN: short.EN + " " + p})
 		switch {
 		case ch.Implausible:
 			implausible = true
 			lines = append(lines, Text{
-				NL: "- " + name.NL + ": " + p + " — groter dan " + FormatNumber(th.DXAImplausiblePct) + " % in één interval; biologisch onwaarschijnlijk",
+				NL: "- " + name.NL + ": " + pNL + " — groter dan " + FormatNumberNL(th.DXAImplausiblePct) + " % in één interval; biologisch onwaarschijnlijk",
 				EN: "- " + name.EN + ": " + p + " — more than " + FormatNumber(th.DXAImplausiblePct) + " % in one interval; biologically implausible",
 			})
 		default:
@@ -74,7 +75,7 @@ func evalDexaChangeImplausible(c *Context) []Finding {
 				dir = Text{NL: "significante afname", EN: "significant decrease"}
 			}
 			lines = append(lines, Text{
-				NL: "- " + name.NL + ": " + p + " — " + dir.NL + ", tegengesteld aan de andere meetplaats",
+				NL: "- " + name.NL + ": " + pNL + " — " + dir.NL + ", tegengesteld aan de andere meetplaats",
 				EN: "- " + name.EN + ": " + p + " — " + dir.EN + ", opposite to the other site",
 			})
 		}
@@ -113,8 +114,8 @@ func evalDexaChangeImplausible(c *Context) []Finding {
 			"- check that both scans were done on the same device.",
 	}
 	thresholds := []Text{{
-		NL: "onwaarschijnlijk bij |Δ| > " + FormatNumber(th.DXAImplausiblePct) + " % per interval op één meetplaats ([DESIGN]; de nascholing noemt alleen 'onverklaarbaar groot verschil')",
-		EN: "implausible when |Δ| > " + FormatNumber(th.DXAImplausiblePct) + " % per interval at one site ([DESIGN]; the GP deck only says 'unexplained large difference')",
+		NL: "onwaarschijnlijk bij |Δ| > " + FormatNumberNL(th.DXAImplausiblePct) + " % per interval op één meetplaats (ontwerpkeuze, instelbaar; de nascholing noemt alleen 'onverklaarbaar groot verschil')",
+		EN: "implausible when |Δ| > " + FormatNumber(th.DXAImplausiblePct) + " % per interval at one site (design choice, configurable; the GP deck only says 'unexplained large difference')",
 	}, {
 		NL: "tegenstrijdig: heup significant slechter terwijl de wervelkolom significant beter is, of omgekeerd (wervelkolom met wervelfractuur telt niet mee)",
 		EN: "discordant: hip significantly worse while the spine is significantly better, or the reverse (a spine with a vertebral fracture does not count)",

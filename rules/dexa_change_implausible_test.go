@@ -61,7 +61,7 @@ func TestDexaChangeImplausibleText(t *testing.T) {
 	t.Run("S7 summary, evidence and advice", func(t *testing.T) {
 		fd := fxFinding(t, DexaChangeImplausible, dcFacts(dcPair(SiteLumbarSpine, 0.944, 0.930), dcPair(SiteFemoralNeck, 0.704, 0.812)))
 		want := Text{
-			NL: "Onverklaarbaar groot BMD-verschil (collum +15.3 %): overleg met de DXA-afdeling",
+			NL: "Onverklaarbaar groot BMD-verschil (heuphals +15,3 %): overleg met de DXA-afdeling",
 			EN: "Unexplained large BMD change (femoral neck +15.3 %): discuss with the DXA department",
 		}
 		if diff := cmp.Diff(want, fd.Summary); diff != "" {
@@ -88,7 +88,7 @@ func TestDexaChangeImplausibleText(t *testing.T) {
 	t.Run("discordance summary", func(t *testing.T) {
 		fd := fxFinding(t, DexaChangeImplausible, dcFacts(dcPair(SiteLumbarSpine, 1, 1.035), dcPair(SiteTotalHip, 1, 0.955)))
 		want := Text{
-			NL: "Tegenstrijdig BMD-verschil (LWK +3.5 %, totale heup -4.5 %): overleg met de DXA-afdeling",
+			NL: "Tegenstrijdig BMD-verschil (LWK +3,5 %, totale heup −4,5 %): overleg met de DXA-afdeling",
 			EN: "Discordant BMD change (spine +3.5 %, total hip -4.5 %): discuss with the DXA department",
 		}
 		if diff := cmp.Diff(want, fd.Summary); diff != "" {

@@ -100,8 +100,8 @@ func evalDexaChangeLSC(c *Context) []Finding {
 	}
 	if a.anyFlagged() {
 		detail = appendParagraph(detail, Text{
-			NL: "Een onwaarschijnlijk groot of tegenstrijdig verschil staat op de kaart \"dexa-change-implausible\"; baseer daar geen beleid op voordat de uitslag met de DXA-afdeling is besproken.",
-			EN: "An implausibly large or discordant change is on the card \"dexa-change-implausible\"; do not base decisions on it before the result has been discussed with the DXA department.",
+			NL: "Een onwaarschijnlijk groot of tegenstrijdig verschil staat op de kaart 'Onverklaarbaar groot BMD-verschil'; baseer daar geen beleid op voordat de uitslag met de DXA-afdeling is besproken.",
+			EN: "An implausibly large or discordant change is on the card 'Implausible BMD change'; do not base decisions on it before the result has been discussed with the DXA department.",
 		})
 	}
 	var sugg []Suggestion
@@ -165,9 +165,9 @@ func evalDexaChangeLSC(c *Context) []Finding {
 // lscLine is the detail line of one site.
 func lscLine(th Thresholds, ch bmdChange) Text {
 	name := dxaSiteName(ch.Site, ch.Laterality)
-	head := Text{NL: "- " + name.NL + ": " + formatPct(ch.Pct) + " %", EN: "- " + name.EN + ": " + formatPct(ch.Pct) + " %"}
+	head := Text{NL: "- " + name.NL + ": " + formatPctNL(ch.Pct) + " %", EN: "- " + name.EN + ": " + formatPct(ch.Pct) + " %"}
 	if ch.HasDelta {
-		head.NL += " (ΔBMD " + signedBMD(ch.Delta) + " g/cm²)"
+		head.NL += " (ΔBMD " + NumberNL(signedBMD(ch.Delta)) + " g/cm²)"
 		head.EN += " (ΔBMD " + signedBMD(ch.Delta) + " g/cm²)"
 	}
 	if !ch.HasPrevious {
@@ -177,9 +177,9 @@ func lscLine(th Thresholds, ch bmdChange) Text {
 	var status Text
 	switch {
 	case ch.Implausible:
-		status = Text{NL: "onwaarschijnlijk groot verschil — zie de andere kaart", EN: "implausible — see the other card"}
+		status = Text{NL: "onwaarschijnlijk groot verschil — zie de kaart 'Onverklaarbaar groot BMD-verschil'", EN: "implausible — see the card 'Implausible BMD change'"}
 	case ch.Discordant:
-		status = Text{NL: "tegenstrijdig met de andere meetplaats — zie de andere kaart", EN: "discordant with the other site — see the other card"}
+		status = Text{NL: "tegenstrijdig met de andere meetplaats — zie de kaart 'Onverklaarbaar groot BMD-verschil'", EN: "discordant with the other site — see the card 'Implausible BMD change'"}
 	default:
 		lim := lscLimitText(th, ch)
 		switch {
@@ -202,13 +202,14 @@ func lscLine(th Thresholds, ch bmdChange) Text {
 func lscLimitText(th Thresholds, ch bmdChange) Text {
 	if th.LSCMode == "iscd-local" && !ch.LSCFallback {
 		l := formatLSC(iscdLSC(th, ch.Site))
-		return Text{NL: "LSC " + l + " g/cm²", EN: "LSC " + l + " g/cm²"}
+		lNL := formatLSCNL(iscdLSC(th, ch.Site))
+		return Text{NL: "LSC " + lNL + " g/cm²", EN: "LSC " + l + " g/cm²"}
 	}
 	lim := th.LSCHipPct
 	if ch.Site == SiteLumbarSpine {
 		lim = th.LSCSpinePct
 	}
-	return Text{NL: "drempel > " + FormatNumber(lim) + " %", EN: "threshold > " + FormatNumber(lim) + " %"}
+	return Text{NL: "drempel > " + FormatNumberNL(lim) + " %", EN: "threshold > " + FormatNumber(lim) + " %"}
 }
 
 // lscShort is the summary fragment of one site.
@@ -230,7 +231,8 @@ func lscShort(ch bmdChange) Text {
 		s = Text{NL: "n.s.", EN: "n.s."}
 	}
 	p := formatPct(ch.Pct) + " %"
-	return Text{NL: name.NL + " " + p + " (" + s.NL + ")", EN: name.EN + " " + p + " (" + s.EN + ")"}
+	pNL := formatPctNL(ch.Pct) + " %"
+	return Text{NL: name.NL + " " + pNL + " (" + s.NL + ")", EN: name.EN + " " + p + " (" + s.EN + ")"}
 }
 
 // signedBMD renders a ΔBMD with sign and three decimals.

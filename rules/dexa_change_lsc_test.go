@@ -345,17 +345,17 @@ func TestDexaChangeLSCText(t *testing.T) {
 				t.Errorf("detail claims a significant increase:\n%s", d)
 			}
 		}
-		if !strings.Contains(fd.Detail.EN, "femoral neck: +15.3 % (ΔBMD +0.108 g/cm²) — implausible — see the other card") {
+		if !strings.Contains(fd.Detail.EN, "femoral neck: +15.3 % (ΔBMD +0.108 g/cm²) — implausible — see the card 'Implausible BMD change'") {
 			t.Errorf("EN detail:\n%s", fd.Detail.EN)
 		}
-		if !strings.Contains(fd.Detail.NL, "femurhals (collum): +15.3 %") || !strings.Contains(fd.Detail.NL, "zie de andere kaart") {
+		if !strings.Contains(fd.Detail.NL, "heuphals: +15,3 % (ΔBMD +0,108 g/cm²)") || !strings.Contains(fd.Detail.NL, "zie de kaart 'Onverklaarbaar groot BMD-verschil'") {
 			t.Errorf("NL detail:\n%s", fd.Detail.NL)
 		}
 		if !strings.Contains(fd.Detail.EN, "lumbar spine (L1–L4): -1.5 % (ΔBMD -0.014 g/cm²) — not significant (threshold > 3 %)") {
 			t.Errorf("EN spine line:\n%s", fd.Detail.EN)
 		}
 		wantSummary := Text{
-			NL: "BMD-verandering t.o.v. vorige DXA: LWK -1.5 % (n.s.); collum +15.3 % (onwaarschijnlijk)",
+			NL: "BMD-verandering t.o.v. vorige DXA: LWK −1,5 % (n.s.); heuphals +15,3 % (onwaarschijnlijk)",
 			EN: "BMD change since previous DXA: spine -1.5 % (n.s.); femoral neck +15.3 % (implausible)",
 		}
 		if diff := cmp.Diff(wantSummary, fd.Summary); diff != "" {
@@ -395,7 +395,7 @@ func TestDexaChangeLSCText(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("evidence (-want +got):\n%s", diff)
 		}
-		if !strings.Contains(fd.Thresholds[0].EN, "seed-fixed (SEED-GP) 3 %/4 %") {
+		if !strings.Contains(fd.Thresholds[0].EN, "fixed limits (GP training course)") {
 			t.Errorf("thresholds %+v", fd.Thresholds)
 		}
 		if fd.Citations[0] != CiteSeedGPDXAChange || fd.Citations[1] != CiteISCDPrecision {
@@ -405,7 +405,7 @@ func TestDexaChangeLSCText(t *testing.T) {
 	t.Run("warning names the drug and the loss", func(t *testing.T) {
 		fd := dcFinding(t, DexaChangeLSC, dcWith(dcFacts(dcPair(SiteTotalHip, 1.000, 0.950)), dcAlendronate(3)))
 		want := Text{
-			NL: "Significante BMD-afname ondanks alendronic acid: totale heup -5.0 % (significant); herevalueer",
+			NL: "Significante BMD-afname ondanks alendronic acid: totale heup −5,0 % (significant); herevalueer",
 			EN: "Significant BMD loss on alendronic acid: total hip -5.0 % (significant); re-evaluate",
 		}
 		if diff := cmp.Diff(want, fd.Summary); diff != "" {

@@ -49,7 +49,7 @@ var CiteWHOBMDClassification = Citation{
 // CiteISCDZScore is the ISCD position on Z-scores for men under 50 and
 // premenopausal women. The Z ≤ −2.0 cut-off is UNVERIFIED in this project.
 var CiteISCDZScore = Citation{
-	Label: "ISCD Official Positions: Z-score ≤ −2.0 'below the expected range for age' (UNVERIFIED)",
+	Label: "ISCD Official Positions: Z-score ≤ −2.0 'below the expected range for age' (unverified)",
 	URL:   "https://iscd.org/official-positions/",
 }
 
@@ -179,7 +179,7 @@ func dxaSiteText(s Site) Text {
 	case SiteTotalHip:
 		return Text{NL: "totale heup", EN: "total hip"}
 	case SiteFemoralNeck:
-		return Text{NL: "collum femoris", EN: "femoral neck"}
+		return Text{NL: "heuphals", EN: "femoral neck"}
 	case SiteForearm:
 		return Text{NL: "onderarm", EN: "forearm"}
 	}
@@ -277,9 +277,9 @@ func evalDexaWHOClassification(c *Context) []Finding {
 	}
 
 	tThresholds := []Text{
-		{NL: "osteoporose: T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (WHO, NHG; SEED-MTX schrijft \"T < −2,5\", D1)",
-			EN: "osteoporosis: T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (WHO, NHG; SEED-MTX writes \"T < −2.5\", D1)"},
-		{NL: "osteopenie: " + FormatNumber(th.TScoreOsteoporosis) + " < T < " + FormatNumber(th.TScoreOsteopeniaUpper) + " (WHO)",
+		{NL: "osteoporose: T ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " (bronnen verschillen: WHO/NHG ≤ −2,5, casuïstiek MTX-osteopathie < −2,5; toegepast: ≤)",
+			EN: "osteoporosis: T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (sources differ: WHO/NHG ≤ −2.5, MTX osteopathy case series < −2.5; applied: ≤)"},
+		{NL: "osteopenie: " + FormatNumberNL(th.TScoreOsteoporosis) + " < T < " + FormatNumberNL(th.TScoreOsteopeniaUpper) + " (WHO)",
 			EN: "osteopenia: " + FormatNumber(th.TScoreOsteoporosis) + " < T < " + FormatNumber(th.TScoreOsteopeniaUpper) + " (WHO)"},
 	}
 
@@ -292,14 +292,14 @@ func evalDexaWHOClassification(c *Context) []Finding {
 		}
 		detail := Text{
 			NL: "Bij mannen jonger dan " + itoa(th.ZScoreUnderAge) + " jaar wordt de DXA beoordeeld met de Z-score (vergelijking met leeftijdgenoten), niet met de WHO-klassen op basis van de T-score. " +
-				"Laagste Z-score " + FormatNumber(lowZ.Value) + " (" + site.NL + "): " + verdict.NL + ".",
+				"Laagste Z-score " + FormatNumberNL(lowZ.Value) + " (" + site.NL + "): " + verdict.NL + ".",
 			EN: "In men younger than " + itoa(th.ZScoreUnderAge) + " the DXA is read by Z-score (comparison with peers of the same age), not by the WHO T-score classes. " +
 				"Lowest Z-score " + FormatNumber(lowZ.Value) + " (" + site.EN + "): " + verdict.EN + ".",
 		}
 		if hasT {
 			cls := classifyWHOTScore(th, lowT.Value).text()
 			detail = appendParagraph(detail, Text{
-				NL: "Ter informatie: volgens de WHO-klassen op basis van de T-score (zoals in de casuïstiek bij MTX-osteopathie) zou de uitslag \"" + cls.NL + "\" heten (laagste T-score " + FormatNumber(lowT.Value) + ", " + dxaSiteText(lowT.Site).NL + "). Die klassen gelden voor postmenopauzale vrouwen en mannen vanaf " + itoa(th.ZScoreUnderAge) + " jaar.",
+				NL: "Ter informatie: volgens de WHO-klassen op basis van de T-score (zoals in de casuïstiek bij MTX-osteopathie) zou de uitslag \"" + cls.NL + "\" heten (laagste T-score " + FormatNumberNL(lowT.Value) + ", " + dxaSiteText(lowT.Site).NL + "). Die klassen gelden voor postmenopauzale vrouwen en mannen vanaf " + itoa(th.ZScoreUnderAge) + " jaar.",
 				EN: "For information: by the WHO T-score classes (as used in the methotrexate osteopathy case report) the result would read \"" + cls.EN + "\" (lowest T-score " + FormatNumber(lowT.Value) + ", " + dxaSiteText(lowT.Site).EN + "). Those classes apply to postmenopausal women and men from age " + itoa(th.ZScoreUnderAge) + ".",
 			})
 		}
@@ -313,16 +313,16 @@ func evalDexaWHOClassification(c *Context) []Finding {
 			Topic:     TopicDexaWHOClassification,
 			Indicator: Info,
 			Summary: Text{
-				NL: "DXA (man < " + itoa(th.ZScoreUnderAge) + " jaar): laagste Z-score " + FormatNumber(lowZ.Value) + ": " + verdict.NL,
+				NL: "DXA (man < " + itoa(th.ZScoreUnderAge) + " jaar): laagste Z-score " + FormatNumberNL(lowZ.Value) + ": " + verdict.NL,
 				EN: "DXA (man < " + itoa(th.ZScoreUnderAge) + " y): lowest Z-score " + FormatNumber(lowZ.Value) + ": " + verdict.EN,
 			},
 			Detail:   detail,
 			Evidence: ev,
 			Thresholds: append([]Text{
-				{NL: "man < " + itoa(th.ZScoreUnderAge) + " jaar: Z-score in plaats van T-score (WHO/ISCD; SEED-MTX gebruikt de T-score, D15)",
-					EN: "man < " + itoa(th.ZScoreUnderAge) + " years: Z-score instead of T-score (WHO/ISCD; SEED-MTX uses the T-score, D15)"},
-				{NL: "onder de verwachte range: Z ≤ " + FormatNumber(th.ZScoreBelowExpected) + " (ISCD, ONGEVERIFIEERD)",
-					EN: "below the expected range: Z ≤ " + FormatNumber(th.ZScoreBelowExpected) + " (ISCD, UNVERIFIED)"},
+				{NL: "man < " + itoa(th.ZScoreUnderAge) + " jaar: Z-score in plaats van T-score (bronnen verschillen: WHO/ISCD Z-score, casuïstiek MTX-osteopathie T-score; toegepast: Z-score)",
+					EN: "man < " + itoa(th.ZScoreUnderAge) + " years: Z-score instead of T-score (sources differ: WHO/ISCD Z-score, MTX osteopathy case series T-score; applied: Z-score)"},
+				{NL: "onder het voor de leeftijd verwachte bereik: Z ≤ " + FormatNumberNL(th.ZScoreBelowExpected) + " (ISCD, niet geverifieerd)",
+					EN: "below the expected range: Z ≤ " + FormatNumber(th.ZScoreBelowExpected) + " (ISCD, unverified)"},
 			}, tThresholds...),
 			Citations: []Citation{CiteISCDZScore, CiteWHOBMDClassification, CiteNHG},
 		}}
@@ -332,15 +332,15 @@ func evalDexaWHOClassification(c *Context) []Finding {
 	clsText := cls.text()
 	site := dxaSiteText(lowT.Site)
 	summary := Text{
-		NL: "DXA: laagste T-score " + FormatNumber(lowT.Value) + " (" + site.NL + "): " + clsText.NL + " (WHO)",
+		NL: "DXA: laagste T-score " + FormatNumberNL(lowT.Value) + " (" + site.NL + "): " + clsText.NL + " (WHO)",
 		EN: "DXA: lowest T-score " + FormatNumber(lowT.Value) + " (" + site.EN + "): " + clsText.EN + " (WHO)",
 	}
 	detail := Text{
-		NL: "Indeling volgens de WHO op de laagste T-score van lumbale wervelkolom, totale heup en collum femoris. " +
-			"De NHG-Standaard onderscheidt voor de behandeling alleen T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " en hoger (D17); de behandelindicatie staat op een eigen kaart. " +
+		NL: "Indeling volgens de WHO op de laagste T-score van lumbale wervelkolom, totale heup en heuphals. " +
+			"De NHG-Standaard onderscheidt voor de behandeling alleen T ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " en hoger (geen aparte klasse osteopenie); de behandelindicatie staat op de kaart 'Indicatie voor osteoporosemedicatie'. " +
 			"Doel is niet het behandelen van een DXA-uitslag: de meeste patiënten met een fractuur hebben osteopenie.",
 		EN: "WHO classification by the lowest T-score of lumbar spine, total hip and femoral neck. " +
-			"For treatment the NHG guideline only distinguishes T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " from higher values (D17); the treatment indication is on its own card. " +
+			"For treatment the NHG guideline only distinguishes T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " from higher values (no separate osteopenia class); the treatment indication is on the card 'Osteoporosis treatment indication'. " +
 			"The aim is not to treat a DXA result: most patients with a fracture have osteopenia.",
 	}
 	all := fracturesUntilNow(c, false)
@@ -348,7 +348,7 @@ func evalDexaWHOClassification(c *Context) []Finding {
 	switch {
 	case cls == whoOsteoporosis && len(all) > 0:
 		summary = Text{
-			NL: "DXA: laagste T-score " + FormatNumber(lowT.Value) + " (" + site.NL + ") met fractuur: ernstige (manifeste) osteoporose (WHO)",
+			NL: "DXA: laagste T-score " + FormatNumberNL(lowT.Value) + " (" + site.NL + ") met fractuur: ernstige (manifeste) osteoporose (WHO)",
 			EN: "DXA: lowest T-score " + FormatNumber(lowT.Value) + " (" + site.EN + ") with a fracture: severe (established) osteoporosis (WHO)",
 		}
 		for _, f := range all {
@@ -356,7 +356,7 @@ func evalDexaWHOClassification(c *Context) []Finding {
 		}
 	case len(vertebral) > 0:
 		summary = Text{
-			NL: "DXA: laagste T-score " + FormatNumber(lowT.Value) + " (" + site.NL + "): " + clsText.NL + "; met wervelfractuur: klinisch manifeste osteoporose",
+			NL: "DXA: laagste T-score " + FormatNumberNL(lowT.Value) + " (" + site.NL + "): " + clsText.NL + "; met wervelfractuur: klinisch manifeste osteoporose",
 			EN: "DXA: lowest T-score " + FormatNumber(lowT.Value) + " (" + site.EN + "): " + clsText.EN + "; with vertebral fracture: established osteoporosis",
 		}
 		detail = appendParagraph(detail, Text{

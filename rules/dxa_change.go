@@ -68,7 +68,7 @@ const dxaEps = 1e-9
 var (
 	// CiteSeedGPDXAChange is the SEED-GP GP training deck (no public URL).
 	CiteSeedGPDXAChange = Citation{
-		Label: "SEED-GP nascholing 'Fractuurpreventie verdieping', dia's 'DEXA' en 'Significant verschil DEXA' (wervelkolom > 3 %, heup > 4 %; let op bij lumbale wervelinzakking)",
+		Label: "Nascholing huisartsen 'Fractuurpreventie verdieping', dia's 'DEXA' en 'Significant verschil DEXA' (wervelkolom > 3 %, heup > 4 %; let op bij lumbale wervelinzakking)",
 	}
 	// CiteISCDPrecision is the ISCD precision calculator glossary.
 	CiteISCDPrecision = Citation{
@@ -358,7 +358,9 @@ func dxaSiteName(s Site, laterality string) Text {
 	case SiteTotalHip:
 		t = Text{NL: "totale heup", EN: "total hip"}
 	case SiteFemoralNeck:
-		t = Text{NL: "femurhals (collum)", EN: "femoral neck"}
+		t = Text{NL: "heuphals", EN: "femoral neck"}
+	case SiteForearm:
+		t = Text{NL: "onderarm", EN: "forearm"}
 	default:
 		t = Text{NL: string(s), EN: string(s)}
 	}
@@ -382,7 +384,9 @@ func dxaSiteShort(s Site, laterality string) Text {
 	case SiteTotalHip:
 		t = Text{NL: "totale heup", EN: "total hip"}
 	case SiteFemoralNeck:
-		t = Text{NL: "collum", EN: "femoral neck"}
+		t = Text{NL: "heuphals", EN: "femoral neck"}
+	case SiteForearm:
+		t = Text{NL: "onderarm", EN: "forearm"}
 	default:
 		t = Text{NL: string(s), EN: string(s)}
 	}
@@ -446,14 +450,16 @@ func lscThresholds(th Thresholds, changes []bmdChange) []Text {
 		fallback = fallback || ch.LSCFallback
 	}
 	seed := Text{
-		NL: "seed-vast (SEED-GP) 3 %/4 %: lumbale wervelkolom significant bij |Δ| > " + FormatNumber(th.LSCSpinePct) + " %, heup en collum bij |Δ| > " + FormatNumber(th.LSCHipPct) + " %",
-		EN: "seed-fixed (SEED-GP) 3 %/4 %: lumbar spine significant when |Δ| > " + FormatNumber(th.LSCSpinePct) + " %, hip and femoral neck when |Δ| > " + FormatNumber(th.LSCHipPct) + " %",
+		NL: "vaste grenzen (nascholing huisartsen): lumbale wervelkolom significant bij |Δ| > " + FormatNumberNL(th.LSCSpinePct) + " %, heup en heuphals bij |Δ| > " + FormatNumberNL(th.LSCHipPct) + " %",
+		EN: "fixed limits (GP training course): lumbar spine significant when |Δ| > " + FormatNumber(th.LSCSpinePct) + " %, hip and femoral neck when |Δ| > " + FormatNumber(th.LSCHipPct) + " %",
 	}
 	if th.LSCMode == "iscd-local" {
 		sp := formatBMD(th.PrecisionErrorSpine) + " g/cm²"
+		spNL := formatBMDNL(th.PrecisionErrorSpine) + " g/cm²"
 		hp := formatBMD(th.PrecisionErrorHip) + " g/cm²"
+		hpNL := formatBMDNL(th.PrecisionErrorHip) + " g/cm²"
 		out = append(out, Text{
-			NL: "ISCD LSC = 2.77 × precisiefout: wervelkolom 2.77 × " + sp + " = " + formatLSC(iscdLSC(th, SiteLumbarSpine)) + " g/cm², heup/collum 2.77 × " + hp + " = " + formatLSC(iscdLSC(th, SiteTotalHip)) + " g/cm²; significant bij |ΔBMD| ≥ LSC",
+			NL: "ISCD LSC = 2,77 × precisiefout: wervelkolom 2,77 × " + spNL + " = " + formatLSCNL(iscdLSC(th, SiteLumbarSpine)) + " g/cm², heup/heuphals 2,77 × " + hpNL + " = " + formatLSCNL(iscdLSC(th, SiteTotalHip)) + " g/cm²; significant bij |ΔBMD| ≥ LSC",
 			EN: "ISCD LSC = 2.77 × precision error: spine 2.77 × " + sp + " = " + formatLSC(iscdLSC(th, SiteLumbarSpine)) + " g/cm², hip/femoral neck 2.77 × " + hp + " = " + formatLSC(iscdLSC(th, SiteTotalHip)) + " g/cm²; significant when |ΔBMD| ≥ LSC",
 		})
 		if fallback {
@@ -465,7 +471,7 @@ func lscThresholds(th Thresholds, changes []bmdChange) []Text {
 		out = append(out, seed)
 	}
 	out = append(out,
-		Text{NL: "Δ% afgerond op 0.1 % (zoals in het DXA-verslag) vóór de vergelijking", EN: "Δ% rounded to 0.1 % (as in the DXA report) before comparison"},
+		Text{NL: "Δ% afgerond op 0,1 % (zoals in het DXA-verslag) vóór de vergelijking", EN: "Δ% rounded to 0.1 % (as in the DXA report) before comparison"},
 		Text{NL: "nieuwste DXA ≤ " + itoa(th.DXARecentDays) + " dagen oud", EN: "newest DXA ≤ " + itoa(th.DXARecentDays) + " days old"},
 	)
 	return out
@@ -480,3 +486,11 @@ func dxaJoinTexts(ts []Text, sep string) Text {
 	}
 	return Text{NL: strings.Join(nl, sep), EN: strings.Join(en, sep)}
 }
+
+// formatPctNL, formatLSCNL and formatBMDNL are the Dutch forms (decimal
+// comma, typographic minus).
+func formatPctNL(v float64) string { return NumberNL(formatPct(v)) }
+
+func formatLSCNL(v float64) string { return NumberNL(formatLSC(v)) }
+
+func formatBMDNL(v float64) string { return NumberNL(formatBMD(v)) }

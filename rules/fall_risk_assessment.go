@@ -113,8 +113,8 @@ func evalFallRiskAssessment(c *Context) []Finding {
 		},
 		Evidence: ev,
 		Thresholds: []Text{
-			{NL: "≥ " + itoa(th.FallsTrigger) + " valpartijen in de afgelopen " + itoa(fallWindowMonths) + " maanden, of angst om te vallen (NHG 2024; SEED-GP)",
-				EN: "≥ " + itoa(th.FallsTrigger) + " falls in the past " + itoa(fallWindowMonths) + " months, or fear of falling (NHG 2024; SEED-GP)"},
+			{NL: "≥ " + itoa(th.FallsTrigger) + " valpartijen in de afgelopen " + itoa(fallWindowMonths) + " maanden, of angst om te vallen (NHG 2024; nascholing huisartsen)",
+				EN: "≥ " + itoa(th.FallsTrigger) + " falls in the past " + itoa(fallWindowMonths) + " months, or fear of falling (NHG 2024; GP training course)"},
 			{NL: "alleen naast een fractuurpreventie-advies", EN: "only alongside fracture-prevention advice"},
 		},
 		Citations: []Citation{CiteNHG},

@@ -176,6 +176,7 @@ func gcCommonThresholds(th Thresholds) []Text {
 func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement, recentDXA bool) Finding {
 	th := c.Thresholds
 	dose := FormatNumber(th.GCHighDoseMgPredEq)
+	doseNL := FormatNumberNL(th.GCHighDoseMgPredEq)
 	var ev []Evidence
 	if ageKnown {
 		ev = append(ev, Evidence{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}})
@@ -184,7 +185,7 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 	if recentDXA {
 		ev = append(ev, dxaEvidenceOf(dxa))
 	}
-	reason := Text{NL: "langdurig systemisch glucocorticoïd ≥ " + dose + " mg/d", EN: "long-term systemic glucocorticoid ≥ " + dose + " mg/d"}
+	reason := Text{NL: "langdurig systemisch glucocorticoïd ≥ " + doseNL + " mg/d", EN: "long-term systemic glucocorticoid ≥ " + dose + " mg/d"}
 	var sugg []Suggestion
 	if !recentDXA {
 		sugg = append(sugg, SuggestDXA(true, reason))
@@ -200,7 +201,7 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 		Text{NL: "Overweeg alendroninezuur 70 mg eenmaal per week", EN: "Consider alendronic acid 70 mg once weekly"}, reason))
 
 	detail := Text{
-		NL: "Langdurig systemisch glucocorticoïdgebruik in een dosis van ≥ " + dose + " mg prednisolon-equivalent per dag verhoogt het fractuurrisico snel, vooral van wervelfracturen. " +
+		NL: "Langdurig systemisch glucocorticoïdgebruik in een dosis van ≥ " + doseNL + " mg prednisolon-equivalent per dag verhoogt het fractuurrisico snel, vooral van wervelfracturen. " +
 			"Beoordeel het fractuurrisico (DXA met VFA, laboratoriumonderzoek) en de botbescherming: calcium/vitamine D en overweeg een bisfosfonaat. Glucocorticoïd-geïnduceerde osteoporose wordt volgens de NHG-Standaard door de huisarts behandeld.",
 		EN: "Long-term systemic glucocorticoid use at ≥ " + dose + " mg prednisolone equivalent a day raises fracture risk quickly, vertebral fractures above all. " +
 			"Assess fracture risk (DXA with VFA, laboratory work-up) and bone protection: calcium/vitamin D and consider a bisphosphonate. Per the NHG guideline the GP manages glucocorticoid-induced osteoporosis.",
@@ -215,14 +216,14 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 		Topic:     TopicGlucocorticoidBoneRisk,
 		Indicator: Warning,
 		Summary: Text{
-			NL: "Langdurig systemisch glucocorticoïd ≥" + dose + " mg/d prednisolon-eq.: beoordeel fractuurrisico en botbescherming",
+			NL: "Langdurig systemisch glucocorticoïd ≥" + doseNL + " mg/d prednisolon-eq.: beoordeel fractuurrisico en botbescherming",
 			EN: "Long-term systemic glucocorticoid ≥" + dose + " mg/d prednisolone-eq: assess fracture risk and bone protection",
 		},
 		Detail:   detail,
 		Evidence: ev,
 		Thresholds: append([]Text{
-			{NL: "≥ " + dose + " mg/dag prednisolon-equivalent gedurende ≥ " + itoa(th.GCMinDurationDays) + " dagen, actueel of gepland (risedronaat-SmPC \"≥ 7,5 mg\"; SEED-GP \"> 7,5 mg\", D3); omrekenfactoren ONGEVERIFIEERD",
-				EN: "≥ " + dose + " mg/day prednisolone equivalent for ≥ " + itoa(th.GCMinDurationDays) + " days, current or planned (risedronate SmPC \"≥ 7.5 mg\"; SEED-GP \"> 7.5 mg\", D3); conversion factors UNVERIFIED"},
+			{NL: "≥ " + doseNL + " mg/dag prednisolon-equivalent gedurende ≥ " + itoa(th.GCMinDurationDays) + " dagen, actueel of gepland (bronnen verschillen: SmPC risedronaat ≥ 7,5 mg, nascholing huisartsen > 7,5 mg; toegepast: ≥); omrekenfactoren naar prednisolon niet geverifieerd",
+				EN: "≥ " + dose + " mg/day prednisolone equivalent for ≥ " + itoa(th.GCMinDurationDays) + " days, current or planned (sources differ: risedronate SmPC ≥ 7.5 mg, GP training course > 7.5 mg; applied: ≥); conversion factors to prednisolone unverified"},
 		}, gcCommonThresholds(th)...),
 		Citations:       []Citation{CiteRisedronateGIOP, CiteNHG},
 		Suggestions:     sugg,
@@ -255,7 +256,7 @@ func gcTierA(c *Context, long gcCourse, hasLong bool, bursts []gcCourse, age int
 		}
 		if unknown {
 			detail = appendParagraph(detail, Text{
-				NL: "De dagdosis (of het middel) is niet bij elk voorschrift bekend; of de dosis ≥ " + FormatNumber(th.GCHighDoseMgPredEq) + " mg prednisolon-equivalent was, is niet beoordeeld.",
+				NL: "De dagdosis (of het middel) is niet bij elk voorschrift bekend; of de dosis ≥ " + FormatNumberNL(th.GCHighDoseMgPredEq) + " mg prednisolon-equivalent was, is niet beoordeeld.",
 				EN: "The daily dose (or the drug) is not known for every record; whether the dose reached ≥ " + FormatNumber(th.GCHighDoseMgPredEq) + " mg prednisolone equivalent was not assessed.",
 			})
 		}
@@ -286,7 +287,7 @@ func gcTierA(c *Context, long gcCourse, hasLong bool, bursts []gcCourse, age int
 			{NL: "leeftijd ≥ " + itoa(th.GCMinAge) + " jaar (NHG 2024 risicogroep 2)", EN: "age ≥ " + itoa(th.GCMinAge) + " years (NHG 2024 risk group 2)"},
 			{NL: "of ≥ " + itoa(th.GCBurstsPerYear) + " stootkuren (≤ " + itoa(th.GCBurstMaxDays) + " dagen) in " + itoa(gcYearMonths) + " maanden (NHG 2024)",
 				EN: "or ≥ " + itoa(th.GCBurstsPerYear) + " bursts (≤ " + itoa(th.GCBurstMaxDays) + " days) in " + itoa(gcYearMonths) + " months (NHG 2024)"},
-			{NL: "geen DXA in de laatste " + itoa(th.GCDXARecentMonths) + " maanden ([DESIGN])", EN: "no DXA in the last " + itoa(th.GCDXARecentMonths) + " months ([DESIGN])"},
+			{NL: "geen DXA in de laatste " + itoa(th.GCDXARecentMonths) + " maanden (ontwerpkeuze, instelbaar)", EN: "no DXA in the last " + itoa(th.GCDXARecentMonths) + " months (design choice, configurable)"},
 		}, gcCommonThresholds(th)...),
 		Citations: []Citation{CiteNHG, CiteRisedronateGIOP},
 		Suggestions: []Suggestion{

@@ -338,7 +338,7 @@ func mtxPostDXAFinding(c *Context, t mtxTrigger, eps []Episode, exposureDays int
 		limit = th.MTXPostDXAZScore
 	}
 	ev := append(mtxExposureEvidence(eps, exposureDays), mtxTriggerEvidence(t),
-		Evidence{Label: Text{NL: "Laagste DXA " + scoreName + " na het voorval (" + string(low.Site) + ")", EN: "Lowest DXA " + scoreName + " after the event (" + string(low.Site) + ")"},
+		Evidence{Label: Text{NL: "Laagste DXA " + scoreName + " na het voorval (" + dxaSiteText(low.Site).NL + ")", EN: "Lowest DXA " + scoreName + " after the event (" + dxaSiteText(low.Site).EN + ")"},
 			Value: FormatNumber(low.Value), Unit: "SD", Date: low.Date, Source: low.Source})
 	return Finding{
 		Topic:     TopicMTXDexaOnIndication,
@@ -348,14 +348,14 @@ func mtxPostDXAFinding(c *Context, t mtxTrigger, eps []Episode, exposureDays int
 			EN: "Low BMD after fracture/bone pain on methotrexate: consider MTX osteopathy; discuss stopping",
 		},
 		Detail: Text{
-			NL: "Na de fractuur of botpijn toont de DXA een verlaagde botdichtheid (" + scoreName + " " + FormatNumber(low.Value) + ") terwijl methotrexaat nog gebruikt wordt. " +
+			NL: "Na de fractuur of botpijn toont de DXA een verlaagde botdichtheid (" + scoreName + " " + FormatNumberNL(low.Value) + ") terwijl methotrexaat nog gebruikt wordt. " +
 				"Denk aan methotrexaat-osteopathie.\n\n" + mtxAdviceNL,
 			EN: "After the fracture or bone pain the DXA shows a low bone density (" + scoreName + " " + FormatNumber(low.Value) + ") while methotrexate is still being taken. " +
 				"Consider methotrexate osteopathy.\n\n" + mtxAdviceEN,
 		},
 		Evidence: ev,
 		Thresholds: append(mtxThresholds(th),
-			Text{NL: "laagste " + scoreName + " ≤ " + FormatNumber(limit) + " na het voorval, methotrexaat nog actief",
+			Text{NL: "laagste " + scoreName + " ≤ " + FormatNumberNL(limit) + " na het voorval, methotrexaat nog actief",
 				EN: "lowest " + scoreName + " ≤ " + FormatNumber(limit) + " after the event, methotrexate still active"}),
 		Citations:       []Citation{CiteMTXOsteopathy, CiteMETHOFRACT},
 		OverrideReasons: StandardOverrideReasons,

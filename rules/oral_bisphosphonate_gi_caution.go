@@ -45,7 +45,7 @@ var CiteRisedronateOesophageal = Citation{
 
 // CiteSeedGPCasus4 is the SEED-GP case with hiatal hernia and a PPI.
 var CiteSeedGPCasus4 = Citation{
-	Label: "SEED-GP nascholing 'Fractuurpreventie verdieping', Casus 4 (hernia diafragmatica, gebruik maagzuurremmer) en behandelplan 'Maagklachten'",
+	Label: "Nascholing huisartsen 'Fractuurpreventie verdieping', Casus 4 (hernia diafragmatica, gebruik maagzuurremmer) en behandelplan 'Maagklachten'",
 }
 
 // oesophagealRisk returns the active oesophageal disorders, the active
@@ -141,8 +141,8 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 		Detail:    detail,
 		Evidence:  ev,
 		Thresholds: []Text{{
-			NL: "actieve slokdarmaandoening (strictuur, achalasie, Barrett), of hernia diafragmatica/refluxziekte met een actieve protonpompremmer ([DESIGN])",
-			EN: "active oesophageal disorder (stricture, achalasia, Barrett), or hiatal hernia/reflux disease with an active proton-pump inhibitor ([DESIGN])",
+			NL: "actieve slokdarmaandoening (strictuur, achalasie, Barrett), of hernia diafragmatica/refluxziekte met een actieve protonpompremmer (ontwerpkeuze, instelbaar)",
+			EN: "active oesophageal disorder (stricture, achalasia, Barrett), or hiatal hernia/reflux disease with an active proton-pump inhibitor (design choice, configurable)",
 		}},
 		Citations:       []Citation{CiteRisedronateOesophageal, CiteSeedGPCasus4, CiteAclastaSmPC},
 		Suggestions:     sugg,

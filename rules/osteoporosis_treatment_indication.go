@@ -83,16 +83,16 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 	}
 	ev = append(ev, Evidence{Label: Text{NL: "Actief osteoporosemiddel", EN: "Active osteoporosis drug"}, ValueText: Text{NL: "geen", EN: "none"}})
 
-	why := Text{NL: "T-score ≤ " + FormatNumber(th.TScoreOsteoporosis), EN: "T-score ≤ " + FormatNumber(th.TScoreOsteoporosis)}
+	why := Text{NL: "T-score ≤ " + FormatNumberNL(th.TScoreOsteoporosis), EN: "T-score ≤ " + FormatNumber(th.TScoreOsteoporosis)}
 	switch {
 	case byT && len(vertebral) > 0:
 		why = Text{NL: why.NL + " en wervelfractuur", EN: why.EN + " and vertebral fracture"}
 	case !byT:
 		why = Text{NL: "wervelfractuur", EN: "vertebral fracture"}
 	}
-	grade1 := Text{NL: "Genant graad 1 telt niet mee, ONGEVERIFIEERD", EN: "Genant grade 1 not counted, UNVERIFIED"}
+	grade1 := Text{NL: "Genant graad 1 telt niet mee; standaardinstelling, in de richtlijnen niet eenduidig", EN: "Genant grade 1 not counted; default setting, guidelines not explicit"}
 	if th.VFAGrade1Counts {
-		grade1 = Text{NL: "Genant graad 1 telt mee (VFA_GRADE1_COUNTS), ONGEVERIFIEERD", EN: "Genant grade 1 counted (VFA_GRADE1_COUNTS), UNVERIFIED"}
+		grade1 = Text{NL: "Genant graad 1 telt mee; lokaal ingesteld", EN: "Genant grade 1 counted; local setting"}
 	}
 	reason := Text{NL: "fractuurpreventie (" + why.NL + ")", EN: "fracture prevention (" + why.EN + ")"}
 	f := Finding{
@@ -103,18 +103,18 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 			EN: "Indication for fracture-prevention medication (" + why.EN + "): start a bisphosphonate",
 		},
 		Detail: Text{
-			NL: "Volgens de NHG-Standaard is er bij een T-score ≤ " + FormatNumber(th.TScoreOsteoporosis) + " of na een wervelfractuur een indicatie voor een bisfosfonaat; eerste keus is een oraal bisfosfonaat (alendroninezuur 70 mg of risedroninezuur 35 mg eenmaal per week). " +
-				"Rond eerst het laboratoriumonderzoek af (kaart 'pretreatment-lab-workup': nierfunctie, calcium, vitamine D, alkalische fosfatase). Geef het bisfosfonaat samen met calcium/vitamine D; dat wordt voorgesteld bij het ondertekenen van de order (kaart 'calcium-vitamin-d-cotherapy'). " +
+			NL: "Volgens de NHG-Standaard is er bij een T-score ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " of na een wervelfractuur een indicatie voor een bisfosfonaat; eerste keus is een oraal bisfosfonaat (alendroninezuur 70 mg of risedroninezuur 35 mg eenmaal per week). " +
+				"Rond eerst het laboratoriumonderzoek af (kaart 'Laboratoriumonderzoek': nierfunctie, calcium, vitamine D, alkalische fosfatase). Geef het bisfosfonaat samen met calcium/vitamine D; dat wordt voorgesteld bij het ondertekenen van de order (kaart 'Calcium en vitamine D'). " +
 				"Kies één van de twee middelen.",
 			EN: "Per the NHG guideline a T-score ≤ " + FormatNumber(th.TScoreOsteoporosis) + " or a vertebral fracture is an indication for a bisphosphonate; first choice is an oral bisphosphonate (alendronic acid 70 mg or risedronic acid 35 mg once weekly). " +
-				"Complete the laboratory work-up first (card 'pretreatment-lab-workup': renal function, calcium, vitamin D, alkaline phosphatase). Give the bisphosphonate with calcium/vitamin D, which is suggested when the order is signed (card 'calcium-vitamin-d-cotherapy'). " +
+				"Complete the laboratory work-up first (card 'Laboratory work-up': renal function, calcium, vitamin D, alkaline phosphatase). Give the bisphosphonate with calcium/vitamin D, which is suggested when the order is signed (card 'Calcium and vitamin D'). " +
 				"Choose one of the two drugs.",
 		},
 		Evidence: ev,
 		Thresholds: []Text{
 			{NL: "leeftijd ≥ " + itoa(th.CaseFindMinAge) + " jaar", EN: "age ≥ " + itoa(th.CaseFindMinAge) + " years"},
-			{NL: "laagste T-score (wervelkolom, totale heup, collum femoris) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (WHO/NHG; SEED-MTX \"< −2,5\", D1) of een wervelfractuur (" + grade1.NL + ")",
-				EN: "lowest T-score (spine, total hip, femoral neck) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (WHO/NHG; SEED-MTX \"< −2.5\", D1) or a vertebral fracture (" + grade1.EN + ")"},
+			{NL: "laagste T-score (wervelkolom, totale heup, heuphals) ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " (bronnen verschillen: WHO/NHG ≤ −2,5, casuïstiek MTX-osteopathie < −2,5; toegepast: ≤) of een wervelfractuur (" + grade1.NL + ")",
+				EN: "lowest T-score (spine, total hip, femoral neck) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (sources differ: WHO/NHG ≤ −2.5, MTX osteopathy case series < −2.5; applied: ≤) or a vertebral fracture (" + grade1.EN + ")"},
 			{NL: "geen actief osteoporosemiddel", EN: "no active osteoporosis drug"},
 		},
 		Citations: []Citation{CiteNHG, CiteAlendronateSmPC, CiteRisedronateSmPC},

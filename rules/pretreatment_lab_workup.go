@@ -178,12 +178,12 @@ func labWorkupAtOrder(c *Context) []Finding {
 	drugs := Text{NL: strings.Join(drugNL, ", "), EN: strings.Join(drugEN, ", ")}
 	detail := Text{
 		NL: "Voor de start van " + drugs.NL + " ontbreekt recent laboratoriumonderzoek: " + missing.NL + ". " +
-			"Het laboratoriumonderzoek zoekt secundaire oorzaken (hyperparathyreoïdie, hyperthyreoïdie, malabsorptie, osteomalacie) en toetst de veiligheid: geen bisfosfonaat bij een nierfunctie < " + FormatNumber(th.EGFRBPContraindicated) + ", alkalische fosfatase < " + FormatNumber(th.ALPLow) + " of hypocalciëmie; vitamine D-tekort eerst aanvullen.",
+			"Het laboratoriumonderzoek zoekt secundaire oorzaken (hyperparathyreoïdie, hyperthyreoïdie, malabsorptie, osteomalacie) en toetst de veiligheid: geen bisfosfonaat bij een nierfunctie < " + FormatNumberNL(th.EGFRBPContraindicated) + ", alkalische fosfatase < " + FormatNumberNL(th.ALPLow) + " of hypocalciëmie; vitamine D-tekort eerst aanvullen.",
 		EN: "Recent laboratory results are missing before starting " + drugs.EN + ": " + missing.EN + ". " +
 			"The work-up looks for secondary causes (hyperparathyroidism, hyperthyroidism, malabsorption, osteomalacia) and checks safety: no bisphosphonate at renal function < " + FormatNumber(th.EGFRBPContraindicated) + ", alkaline phosphatase < " + FormatNumber(th.ALPLow) + " or hypocalcaemia; correct vitamin D deficiency first.",
 	}
 	thresholds := []Text{
-		{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is ([DESIGN])", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old ([DESIGN])"},
+		{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is (ontwerpkeuze, instelbaar)", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old (design choice, configurable)"},
 	}
 	citations := []Citation{CiteNIVLab, CiteNHG}
 	if zoledronic {
@@ -192,8 +192,8 @@ func labWorkupAtOrder(c *Context) []Finding {
 			EN: "Zoledronic acid: measure renal function before each infusion (≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old).",
 		})
 		thresholds = append(thresholds, Text{
-			NL: "zoledroninezuur: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " dagen oud ([DESIGN]; Aclasta SmPC \"vóór elke dosis\")",
-			EN: "zoledronic acid: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old ([DESIGN]; Aclasta SmPC \"before each dose\")",
+			NL: "zoledroninezuur: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " dagen oud (ontwerpkeuze, instelbaar; Aclasta SmPC \"vóór elke dosis\")",
+			EN: "zoledronic acid: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old (design choice, configurable; Aclasta SmPC \"before each dose\")",
 		})
 		citations = append(citations, CiteAclastaSmPC)
 	}
@@ -251,7 +251,7 @@ func labWorkupAtPatientView(c *Context) []Finding {
 		}
 		ev = nivEv
 		why = Text{
-			NL: "NIV: bij patiënten ouder dan " + itoa(th.LabWorkupAgeOver) + " jaar met een recente fractuur en een T-score ≤ " + FormatNumber(th.TScoreOsteopeniaUpper) + " is laboratoriumonderzoek geïndiceerd, ook zonder indicatie voor medicatie.",
+			NL: "NIV: bij patiënten ouder dan " + itoa(th.LabWorkupAgeOver) + " jaar met een recente fractuur en een T-score ≤ " + FormatNumberNL(th.TScoreOsteopeniaUpper) + " is laboratoriumonderzoek geïndiceerd, ook zonder indicatie voor medicatie.",
 			EN: "NIV: patients older than " + itoa(th.LabWorkupAgeOver) + " with a recent fracture and a T-score ≤ " + FormatNumber(th.TScoreOsteopeniaUpper) + " need a laboratory work-up, even without a drug indication.",
 		}
 	}
@@ -282,9 +282,9 @@ func labWorkupAtPatientView(c *Context) []Finding {
 		Detail:   detail,
 		Evidence: ev,
 		Thresholds: []Text{
-			{NL: "NIV: leeftijd > " + itoa(th.LabWorkupAgeOver) + " jaar, recente fractuur (< " + itoa(th.RecentFractureMonths) + " maanden, wervelfractuur altijd) en T-score ≤ " + FormatNumber(th.TScoreOsteopeniaUpper) + "; of een indicatie voor medicatie",
+			{NL: "NIV: leeftijd > " + itoa(th.LabWorkupAgeOver) + " jaar, recente fractuur (< " + itoa(th.RecentFractureMonths) + " maanden, wervelfractuur altijd) en T-score ≤ " + FormatNumberNL(th.TScoreOsteopeniaUpper) + "; of een indicatie voor medicatie",
 				EN: "NIV: age > " + itoa(th.LabWorkupAgeOver) + " years, recent fracture (< " + itoa(th.RecentFractureMonths) + " months, vertebral at any time) and T-score ≤ " + FormatNumber(th.TScoreOsteopeniaUpper) + "; or a drug indication"},
-			{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is ([DESIGN])", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old ([DESIGN])"},
+			{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is (ontwerpkeuze, instelbaar)", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old (design choice, configurable)"},
 		},
 		Citations:       []Citation{CiteNIVLab, CiteNHG},
 		Suggestions:     labWorkupSuggestions(c, order, reason),

@@ -153,12 +153,12 @@ func labRange(l Lab, low, high float64) (lo, hi float64, own bool) {
 }
 
 func rangeText(name Text, lo, hi float64, unit string, own bool) Text {
-	src := Text{NL: "SEED-GP", EN: "SEED-GP"}
+	src := Text{NL: "nascholing huisartsen", EN: "GP training course"}
 	if own {
 		src = Text{NL: "referentiewaarden van het lab", EN: "the laboratory's reference range"}
 	}
 	return Text{
-		NL: name.NL + " " + FormatNumber(lo) + "–" + FormatNumber(hi) + " " + unit + " (" + src.NL + ")",
+		NL: name.NL + " " + FormatNumberNL(lo) + "–" + FormatNumberNL(hi) + " " + unit + " (" + src.NL + ")",
 		EN: name.EN + " " + FormatNumber(lo) + "–" + FormatNumber(hi) + " " + unit + " (" + src.EN + ")",
 	}
 }
@@ -175,14 +175,14 @@ func (c *Context) secondaryLabFlags() []labFlag {
 		if tsh.Below(lo) {
 			f := labFlag{Name: flagThyroid, Range: rangeText(Text{NL: "TSH", EN: "TSH"}, lo, hi, "mU/L", own)}
 			f.Evidence = append(f.Evidence, labEvidence(Text{NL: "TSH", EN: "TSH"}, tsh))
-			f.Meaning = Text{NL: "TSH " + tsh.Display() + " mU/L (< " + FormatNumber(lo) + "): mogelijke hyperthyreoïdie, een secundaire oorzaak van osteoporose",
+			f.Meaning = Text{NL: "TSH " + tsh.DisplayText().NL + " mU/L (< " + FormatNumberNL(lo) + "): mogelijke hyperthyreoïdie, een secundaire oorzaak van osteoporose",
 				EN: "TSH " + tsh.Display() + " mU/L (< " + FormatNumber(lo) + "): possible hyperthyroidism, a secondary cause of osteoporosis"}
 			if ft4, ok := fresh(AnalyteFT4); ok {
 				flo, fhi, fown := labRange(ft4, th.FT4Low, th.FT4High)
 				f.Evidence = append(f.Evidence, labEvidence(Text{NL: "Vrij T4", EN: "Free T4"}, ft4))
 				f.Range = Text{NL: f.Range.NL + "; " + rangeText(Text{NL: "vrij T4", EN: "free T4"}, flo, fhi, "pmol/L", fown).NL, EN: f.Range.EN + "; " + rangeText(Text{NL: "vrij T4", EN: "free T4"}, flo, fhi, "pmol/L", fown).EN}
 				if ft4.Above(fhi) {
-					f.Meaning.NL += ", met verhoogd vrij T4 " + ft4.Display() + " pmol/L (> " + FormatNumber(fhi) + ")"
+					f.Meaning.NL += ", met verhoogd vrij T4 " + ft4.DisplayText().NL + " pmol/L (> " + FormatNumberNL(fhi) + ")"
 					f.Meaning.EN += ", with raised free T4 " + ft4.Display() + " pmol/L (> " + FormatNumber(fhi) + ")"
 				}
 			}
@@ -199,7 +199,7 @@ func (c *Context) secondaryLabFlags() []labFlag {
 		if esr.Above(hi) {
 			out = append(out, labFlag{Name: flagESR, Evidence: []Evidence{labEvidence(Text{NL: "BSE", EN: "ESR"}, esr)},
 				Range: rangeText(Text{NL: "BSE", EN: "ESR"}, 0, hi, "mm/h", own),
-				Meaning: Text{NL: "BSE " + esr.Display() + " mm/u (> " + FormatNumber(hi) + "): denk aan maligniteit, PMR of multipel myeloom; vraag een eiwitspectrum (M-proteïne) aan",
+				Meaning: Text{NL: "BSE " + esr.DisplayText().NL + " mm/u (> " + FormatNumberNL(hi) + "): denk aan maligniteit, PMR of multipel myeloom; vraag een eiwitspectrum (M-proteïne) aan",
 					EN: "ESR " + esr.Display() + " mm/h (> " + FormatNumber(hi) + "): consider malignancy, PMR or myeloma; order protein electrophoresis (M-protein)"}})
 		}
 	}
@@ -238,7 +238,7 @@ func (c *Context) secondaryLabFlags() []labFlag {
 		}
 		out = append(out, labFlag{Name: m.name, Evidence: []Evidence{labEvidence(m.label, m.lab)},
 			Range: rangeText(m.label, lo, hi, m.unitTxt, own),
-			Meaning: Text{NL: m.label.NL + " " + m.lab.Display() + " " + m.unitTxt + " (buiten " + FormatNumber(lo) + "–" + FormatNumber(hi) + "): denk aan bijschildklierfunctiestoornis, malabsorptie of osteomalacie",
+			Meaning: Text{NL: m.label.NL + " " + m.lab.DisplayText().NL + " " + m.unitTxt + " (buiten " + FormatNumberNL(lo) + "–" + FormatNumberNL(hi) + "): denk aan bijschildklierfunctiestoornis, malabsorptie of osteomalacie",
 				EN: m.label.EN + " " + m.lab.Display() + " " + m.unitTxt + " (outside " + FormatNumber(lo) + "–" + FormatNumber(hi) + "): consider a parathyroid disorder, malabsorption or osteomalacia"}})
 	}
 	// ALP high, unless a fracture in the last 3 months explains it.
@@ -246,9 +246,9 @@ func (c *Context) secondaryLabFlags() []labFlag {
 		_, hi, own := labRange(alp, th.ALPLow, th.ALPHigh)
 		if alp.Above(hi) && !c.fractureWithinMonths(th.ALPRecentFractureMonths) {
 			out = append(out, labFlag{Name: flagALP, Evidence: []Evidence{labEvidence(Text{NL: "Alkalische fosfatase", EN: "Alkaline phosphatase"}, alp)},
-				Range: Text{NL: "alkalische fosfatase > " + FormatNumber(hi) + " U/L, geen fractuur < " + itoa(th.ALPRecentFractureMonths) + " maanden (" + map[bool]string{true: "referentiewaarden van het lab", false: "SEED-GP"}[own] + ")",
-					EN: "alkaline phosphatase > " + FormatNumber(hi) + " U/L, no fracture < " + itoa(th.ALPRecentFractureMonths) + " months (" + map[bool]string{true: "the laboratory's reference range", false: "SEED-GP"}[own] + ")"},
-				Meaning: Text{NL: "Alkalische fosfatase " + alp.Display() + " U/L (> " + FormatNumber(hi) + ") zonder recente fractuur: denk aan bottumor, ziekte van Paget of osteomalacie",
+				Range: Text{NL: "alkalische fosfatase > " + FormatNumberNL(hi) + " U/L, geen fractuur < " + itoa(th.ALPRecentFractureMonths) + " maanden (" + map[bool]string{true: "referentiewaarden van het lab", false: "nascholing huisartsen"}[own] + ")",
+					EN: "alkaline phosphatase > " + FormatNumber(hi) + " U/L, no fracture < " + itoa(th.ALPRecentFractureMonths) + " months (" + map[bool]string{true: "the laboratory's reference range", false: "GP training course"}[own] + ")"},
+				Meaning: Text{NL: "Alkalische fosfatase " + alp.DisplayText().NL + " U/L (> " + FormatNumberNL(hi) + ") zonder recente fractuur: denk aan bottumor, ziekte van Paget of osteomalacie",
 					EN: "Alkaline phosphatase " + alp.Display() + " U/L (> " + FormatNumber(hi) + ") without a recent fracture: consider bone tumour, Paget's disease or osteomalacia"}})
 		}
 	}

@@ -150,8 +150,8 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 	}
 
 	thresholds := []Text{
-		{NL: "maximaal " + itoa(th.TptdMaxMonths) + " maanden per leven (Forsteo SmPC, SEED-GP)", EN: "at most " + itoa(th.TptdMaxMonths) + " months per lifetime (Forsteo SmPC, SEED-GP)"},
-		{NL: "aankondiging vanaf " + itoa(th.TptdWarnMonths) + " maanden ([DESIGN])", EN: "notice from " + itoa(th.TptdWarnMonths) + " months ([DESIGN])"},
+		{NL: "maximaal " + itoa(th.TptdMaxMonths) + " maanden per leven (Forsteo SmPC, nascholing huisartsen)", EN: "at most " + itoa(th.TptdMaxMonths) + " months per lifetime (Forsteo SmPC, GP training course)"},
+		{NL: "aankondiging vanaf " + itoa(th.TptdWarnMonths) + " maanden (ontwerpkeuze, instelbaar)", EN: "notice from " + itoa(th.TptdWarnMonths) + " months (design choice, configurable)"},
 	}
 	citations := []Citation{CiteForsteoSmPC, CiteNIVLongTerm, CiteNHG}
 	if th.TptdUSLabel {

@@ -44,7 +44,7 @@ func init() { register(TreatmentMonitoringSchedule) }
 
 // CiteSeedGPControlebeleid is the SEED-GP follow-up table (no public URL).
 var CiteSeedGPControlebeleid = Citation{
-	Label: "SEED-GP nascholing 'Fractuurpreventie verdieping', tabel 'Controlebeleid 1e lijn' (1 mnd, 3 mnd optioneel, jaarlijks, 5 en 8 jaar)",
+	Label: "Nascholing huisartsen 'Fractuurpreventie verdieping', tabel 'Controlebeleid 1e lijn' (1 mnd, 3 mnd optioneel, jaarlijks, 5 en 8 jaar)",
 }
 
 // monitoringCourse is the current treatment course.

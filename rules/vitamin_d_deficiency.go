@@ -53,7 +53,7 @@ func evalVitaminDDeficiency(c *Context) []Finding {
 		ev = append(ev, Evidence{Label: Text{NL: "Conceptorder", EN: "Draft order"}, ValueText: displayName(d), Source: d.Source})
 	}
 	onVitD := c.Active(DrugVitaminD) || len(c.DraftOrders(DrugVitaminD)) > 0
-	detailNL := "25-OH-vitamine D is " + vitD.Display() + " nmol/L (< " + FormatNumber(th.VitDDeficient) + "): bij een tekort is de botaanmaak onvoldoende. Vul vitamine D aan vóór of samen met botafbraakremmende medicatie (bij zoledroninezuur en denosumab ook vanwege het risico op hypocalciëmie)."
+	detailNL := "25-OH-vitamine D is " + vitD.DisplayText().NL + " nmol/L (< " + FormatNumberNL(th.VitDDeficient) + "): bij een tekort is de botaanmaak onvoldoende. Vul vitamine D aan vóór of samen met botafbraakremmende medicatie (bij zoledroninezuur en denosumab ook vanwege het risico op hypocalciëmie)."
 	detailEN := "25-OH vitamin D is " + vitD.Display() + " nmol/L (< " + FormatNumber(th.VitDDeficient) + "): deficiency impairs bone formation. Supplement vitamin D before or with antiresorptive therapy (with zoledronic acid and denosumab also because of the risk of hypocalcaemia)."
 	var sugs []Suggestion
 	if onVitD {
@@ -63,7 +63,7 @@ func evalVitaminDDeficiency(c *Context) []Finding {
 			ev = append(ev, Evidence{Label: Text{NL: "Vitamine D-preparaat", EN: "Vitamin D product"}, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 		}
 	} else {
-		reason := Text{NL: "25-OH-vitamine D " + vitD.Display() + " nmol/L", EN: "25-OH vitamin D " + vitD.Display() + " nmol/L"}
+		reason := Text{NL: "25-OH-vitamine D " + vitD.DisplayText().NL + " nmol/L", EN: "25-OH vitamin D " + vitD.Display() + " nmol/L"}
 		boneDrug := c.ActiveOsteoporosisDrug() || len(drafts) > 0
 		if boneDrug && !c.Active(DrugCalcium) {
 			sugs = append(sugs, SuggestMedication(keyOrderVitaminD, DrugOrderCalciumVitD, c.Facts.AsOf,
@@ -78,13 +78,13 @@ func evalVitaminDDeficiency(c *Context) []Finding {
 		Topic:     TopicVitaminDDeficiency,
 		Indicator: Warning,
 		Summary: Text{
-			NL: "25-OH-vitamine D " + vitD.Display() + " nmol/L (< " + FormatNumber(th.VitDDeficient) + "): suppleren vóór/met botafbraakremmer",
+			NL: "25-OH-vitamine D " + vitD.DisplayText().NL + " nmol/L (< " + FormatNumberNL(th.VitDDeficient) + "): suppleren vóór/met botafbraakremmer",
 			EN: "25-OH vitamin D " + vitD.Display() + " nmol/L (< " + FormatNumber(th.VitDDeficient) + "): supplement before/with antiresorptive therapy",
 		},
 		Detail:   Text{NL: detailNL, EN: detailEN},
 		Evidence: ev,
 		Thresholds: []Text{
-			{NL: "25-OH-vitamine D < " + FormatNumber(th.VitDDeficient) + " nmol/L (SEED-GP)", EN: "25-OH vitamin D < " + FormatNumber(th.VitDDeficient) + " nmol/L (SEED-GP)"},
+			{NL: "25-OH-vitamine D < " + FormatNumberNL(th.VitDDeficient) + " nmol/L (nascholing huisartsen)", EN: "25-OH vitamin D < " + FormatNumber(th.VitDDeficient) + " nmol/L (GP training course)"},
 			{NL: "uitslag ≤ " + itoa(th.LabFreshDays) + " dagen oud", EN: "result ≤ " + itoa(th.LabFreshDays) + " days old"},
 		},
 		Citations:       []Citation{CiteNHG, CiteNIVLab},
