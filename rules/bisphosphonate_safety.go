@@ -155,9 +155,9 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 				ev = append(ev, Evidence{Label: Text{NL: "Slokdarmaandoening", EN: "Oesophageal disorder"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
 			}
 			if len(oes) == 0 {
-				reason = Text{NL: "hernia diafragmatica met maagzuurremmer", EN: "hiatal hernia on a proton-pump inhibitor"}
+				reason = Text{NL: "hiatushernia met maagzuurremmer", EN: "hiatal hernia on a proton-pump inhibitor"}
 				for _, cond := range hernia {
-					ev = append(ev, Evidence{Label: Text{NL: "Hernia diafragmatica / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+					ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
 				}
 				for _, m := range ppis {
 					ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: displayName(m), Date: m.Start, Source: m.Source})
@@ -167,7 +167,7 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 				Reason: reason,
 				Advice: Text{NL: "overweeg zoledroninezuur iv", EN: "consider IV zoledronic acid"},
 				Threshold: Text{
-					NL: "oraal bisfosfonaat: geen bij een slokdarmaandoening, of hernia diafragmatica met een protonpompremmer (ontwerpkeuze, instelbaar)",
+					NL: "oraal bisfosfonaat: geen bij een slokdarmaandoening, of hiatushernia met een protonpompremmer (ontwerpkeuze, instelbaar)",
 					EN: "oral bisphosphonate: not with an oesophageal disorder, or a hiatal hernia on a proton-pump inhibitor (design choice, configurable)",
 				},
 				Evidence: ev,

@@ -110,13 +110,13 @@ func evalDenosumab5yReview(c *Context) []Finding {
 		whenNL, whenEN = "nu (geplande datum "+FormatDate(planned)+" is verstreken)", "now (planned date "+FormatDate(planned)+" has passed)"
 	}
 
-	detailNL := "Denosumab wordt " + itoa(years) + " jaar en " + itoa(months) + " maanden gegeven (" + itoa(len(doses)) + " injecties). " +
+	detailNL := "Denosumab wordt " + Years(years).NL + " en " + Months(months).NL + " gegeven (" + itoa(len(doses)) + " injecties). " +
 		"Herbeoordeel na " + review + " jaar het fractuurrisico (nieuwe fracturen, DXA, risicofactoren):\n\n" +
 		"- Hoog fractuurrisico: denosumab voortzetten (tot " + maxY + " jaar; FREEDOM-extensie) of overstappen op een bisfosfonaat en dat voortzetten.\n" +
 		"- Laag fractuurrisico: denosumab staken én eenmalig zoledroninezuur 5 mg iv geven, " + zolMonths + " maanden na de laatste injectie.\n\n" +
 		"Stop denosumab nooit zonder vervolgbehandeling: na stoppen volgt snel botverlies met risico op (multipele) wervelfracturen. " +
 		"Als bisfosfonaat wordt hier zoledroninezuur iv aangeboden; controleer vooraf eGFR, calcium en vitamine D."
-	detailEN := "Denosumab has been given for " + itoa(years) + " years and " + itoa(months) + " months (" + itoa(len(doses)) + " injections). " +
+	detailEN := "Denosumab has been given for " + Years(years).EN + " and " + Months(months).EN + " (" + itoa(len(doses)) + " injections). " +
 		"After " + review + " years, re-evaluate fracture risk (new fractures, DXA, risk factors):\n\n" +
 		"- High fracture risk: continue denosumab (up to " + maxY + " years; FREEDOM extension) or switch to a bisphosphonate and continue that.\n" +
 		"- Low fracture risk: stop denosumab and give a single zoledronic acid 5 mg IV infusion " + zolMonths + " months after the last injection.\n\n" +

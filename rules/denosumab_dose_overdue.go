@@ -79,7 +79,7 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 				EN: "Denosumab > " + critWeeks + " weeks overdue: vertebral fracture risk ~4×; give now or start an alternative",
 			},
 			Detail: Text{
-				NL: "De laatste denosumab-injectie was " + itoa(since) + " dagen geleden (" + itoa(weeksLate) + " weken na de vervaldatum " + FormatDate(due) + "). " +
+				NL: "De laatste denosumab-injectie was " + itoa(since) + " dagen geleden (" + itoa(weeksLate) + " weken na de geplande datum " + FormatDate(due) + "). " +
 					"Bij een vertraging van meer dan " + critWeeks + " weken was het risico op een wervelfractuur bijna 4 keer zo hoog als bij tijdige toediening (Lyu 2020). " +
 					"Geef denosumab nu; als denosumab niet wordt voortgezet, start dan direct een ander antiresorptief middel (zoledroninezuur iv) en stop niet zonder vervolg.",
 				EN: "The last denosumab injection was " + itoa(since) + " days ago (" + itoa(weeksLate) + " weeks after the due date " + FormatDate(due) + "). " +
@@ -91,7 +91,7 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 		f = Finding{
 			Indicator: Warning,
 			Summary: Text{
-				NL: "Denosumab te laat (> " + warnWeeks + " weken na vervaldatum): geef nu; risico op rebound en wervelfracturen",
+				NL: "Denosumab te laat (> " + warnWeeks + " weken na geplande datum): geef nu; risico op rebound en wervelfracturen",
 				EN: "Denosumab overdue (> " + warnWeeks + " weeks past due): give now; risk of rebound bone loss and vertebral fracture",
 			},
 			Detail: Text{
@@ -112,7 +112,7 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 			},
 			Detail: Text{
 				NL: "De laatste denosumab-injectie was " + itoa(since) + " dagen geleden; de volgende was op " + FormatDate(due) + " nodig. " +
-					"Geef deze binnen " + warnWeeks + " weken na de vervaldatum: later geven verhoogt het risico op wervelfracturen.",
+					"Geef deze binnen " + warnWeeks + " weken na de geplande datum: later geven verhoogt het risico op wervelfracturen.",
 				EN: "The last denosumab injection was " + itoa(since) + " days ago; the next was due on " + FormatDate(due) + ". " +
 					"Give it within " + warnWeeks + " weeks of the due date: later dosing raises the risk of vertebral fractures.",
 			},
@@ -130,9 +130,9 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 	f.Thresholds = []Text{
 		{NL: "dosis nodig ≥ " + itoa(th.DmabIntervalDays) + " dagen na de vorige (Prolia SmPC: elke " + interval + " maanden)",
 			EN: "dose due ≥ " + itoa(th.DmabIntervalDays) + " days after the previous one (Prolia SmPC: every " + interval + " months)"},
-		{NL: "waarschuwing > " + itoa(th.DmabLateWarningDays) + " dagen (vervaldatum + " + warnWeeks + " weken, Lyu 2020 \"op tijd\")",
+		{NL: "waarschuwing > " + itoa(th.DmabLateWarningDays) + " dagen (geplande datum + " + warnWeeks + " weken, Lyu 2020 \"op tijd\")",
 			EN: "warning > " + itoa(th.DmabLateWarningDays) + " days (due date + " + warnWeeks + " weeks, Lyu 2020 \"on time\")"},
-		{NL: "kritiek > " + itoa(th.DmabLateCriticalDays) + " dagen (vervaldatum + " + critWeeks + " weken, Lyu 2020 \"lange vertraging\")",
+		{NL: "kritiek > " + itoa(th.DmabLateCriticalDays) + " dagen (geplande datum + " + critWeeks + " weken, Lyu 2020 \"lange vertraging\")",
 			EN: "critical > " + itoa(th.DmabLateCriticalDays) + " days (due date + " + critWeeks + " weeks, Lyu 2020 \"long delay\")"},
 	}
 	f.Citations = []Citation{CiteProliaSmPC, CiteLyu2020, CiteECTS2021, CiteNHG}

@@ -265,7 +265,7 @@ func evalDexaWHOClassification(c *Context) []Finding {
 		ev = append(ev, Evidence{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}})
 	}
 	if g := c.Facts.Patient.Gender; g != "" {
-		ev = append(ev, Evidence{Label: Text{NL: "Geslacht", EN: "Sex"}, Value: g})
+		ev = append(ev, Evidence{Label: Text{NL: "Geslacht", EN: "Sex"}, ValueText: GenderText(g)})
 	}
 	for _, d := range exam.TScores {
 		ev = append(ev, dxaEvidenceOf(d))
@@ -286,9 +286,9 @@ func evalDexaWHOClassification(c *Context) []Finding {
 	if byZ {
 		below := lowZ.Value <= th.ZScoreBelowExpected
 		site := dxaSiteText(lowZ.Site)
-		verdict := Text{NL: "binnen de verwachte range voor de leeftijd", EN: "within the expected range for age"}
+		verdict := Text{NL: "binnen het voor de leeftijd verwachte bereik", EN: "within the expected range for age"}
 		if below {
-			verdict = Text{NL: "onder de verwachte range voor de leeftijd", EN: "below the expected range for age"}
+			verdict = Text{NL: "onder het voor de leeftijd verwachte bereik", EN: "below the expected range for age"}
 		}
 		detail := Text{
 			NL: "Bij mannen jonger dan " + itoa(th.ZScoreUnderAge) + " jaar wordt de DXA beoordeeld met de Z-score (vergelijking met leeftijdgenoten), niet met de WHO-klassen op basis van de T-score. " +

@@ -129,7 +129,7 @@ func TestDexaWHOClassificationCardContent(t *testing.T) {
 	}))
 	want := []Evidence{
 		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: "49", UnitText: Text{NL: "jaar", EN: "years"}},
-		{Label: Text{NL: "Geslacht", EN: "Sex"}, Value: "male"},
+		{Label: Text{NL: "Geslacht", EN: "Sex"}, ValueText: Text{NL: "man", EN: "male"}},
 		{Label: Text{NL: "T-score lumbale wervelkolom", EN: "T-score lumbar spine"}, Value: "-1.4", Unit: "SD", Date: rkAgo(10), Source: "Observation/dxa-lumbar-spine-t-score"},
 		{Label: Text{NL: "Z-score lumbale wervelkolom", EN: "Z-score lumbar spine"}, Value: "-1.1", Unit: "SD", Date: rkAgo(10), Source: "Observation/dxa-lumbar-spine-z-score"},
 	}
@@ -142,5 +142,5 @@ func TestDexaWHOClassificationCardContent(t *testing.T) {
 		t.Errorf("Z-score card must cite ISCD first, got %v", f.Citations[0])
 	}
 	// Dutch text is Dutch.
-	rkContains(t, "summary NL", f.Summary.NL, "binnen de verwachte range")
+	rkContains(t, "summary NL", f.Summary.NL, "binnen het voor de leeftijd verwachte bereik")
 }

@@ -69,7 +69,7 @@ func evalFractureCaseFinding(c *Context) []Finding {
 		return nil
 	}
 	ev := []Evidence{
-		{Label: Text{NL: "Leeftijd (jaar)", EN: "Age (years)"}, Value: itoa(age)},
+		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}},
 		{Label: Text{NL: "Fractuur", EN: "Fracture"}, Value: index.Code, Date: index.Onset, Source: index.Source},
 		{Label: Text{NL: "DXA-metingen na deze fractuur", EN: "DXA measurements after this fracture"}, Value: "0"},
 	}

@@ -100,10 +100,9 @@ func evalFractureOnTreatment(c *Context) []Finding {
 	count := len(counted) + len(unknownOnset)
 	refer := count >= th.FractureOnTxReferCount
 	drugT := therapyNames(trigger.p)
-	drug := drugT.EN
 
 	var ev []Evidence
-	ev = append(ev, Evidence{Label: Text{NL: "Start osteoporosemedicatie (" + drugT.NL + ")", EN: "Start of osteoporosis therapy (" + drug + ")"},
+	ev = append(ev, Evidence{Label: Text{NL: "Start osteoporosemedicatie (" + drugT.NL + ")", EN: "Start of osteoporosis therapy (" + drugT.EN + ")"},
 		Value: FormatDate(trigger.p.Start), Date: trigger.p.Start, Source: trigger.p.Records[0].Source})
 	for _, x := range counted {
 		months := monthsBetween(x.p.Start, x.f.Onset)
@@ -119,7 +118,7 @@ func evalFractureOnTreatment(c *Context) []Finding {
 		"- secundaire oorzaken: laboratoriumonderzoek inclusief BSE en M-proteïne (alkalische fosfatase is kort na een fractuur verhoogd: interpreteer voorzichtig);\n" +
 		"- botverlies: DXA met VFA;\n" +
 		"- nieuwe risicofactoren (medicatie, valrisico); overweeg een switch naar andere medicatie (bijv. intraveneus zoledroninezuur bij problemen met orale inname)."
-	detailEN := "New fracture after ≥ " + itoa(th.FractureOnTxMinMonths) + " months of " + drug + ". Do a standard re-evaluation (NIV 2022):\n\n" +
+	detailEN := "New fracture after ≥ " + itoa(th.FractureOnTxMinMonths) + " months of " + drugT.EN + ". Do a standard re-evaluation (NIV 2022):\n\n" +
 		"- adherence and intake technique (fasting, staying upright, weekly day);\n" +
 		"- secondary causes: laboratory tests including ESR and M-protein (alkaline phosphatase is raised shortly after a fracture: interpret with caution);\n" +
 		"- bone loss: DXA with VFA;\n" +
@@ -144,13 +143,13 @@ func evalFractureOnTreatment(c *Context) []Finding {
 	sugs = append(sugs, referralSuggestion(reason, refer))
 
 	summary := Text{
-		NL: "Nieuwe fractuur na ≥" + itoa(th.FractureOnTxMinMonths) + " mnd " + drug + ": herevalueer therapietrouw, oorzaken, DXA/VFA; overweeg switch",
-		EN: "New fracture after ≥" + itoa(th.FractureOnTxMinMonths) + " mo of " + drug + ": re-evaluate adherence, causes, BMD/VFA; consider switch",
+		NL: "Nieuwe fractuur na ≥" + itoa(th.FractureOnTxMinMonths) + " mnd " + drugT.NL + ": herevalueer therapietrouw, oorzaken, DXA/VFA; overweeg switch",
+		EN: "New fracture after ≥" + itoa(th.FractureOnTxMinMonths) + " mo of " + drugT.EN + ": re-evaluate adherence, causes, BMD/VFA; consider switch",
 	}
 	if refer {
 		summary = Text{
-			NL: itoa(count) + " fracturen ondanks ≥" + itoa(th.FractureOnTxMinMonths) + " mnd " + drug + ": herevalueer en overweeg verwijzing",
-			EN: itoa(count) + " fractures despite ≥" + itoa(th.FractureOnTxMinMonths) + " mo of " + drug + ": re-evaluate and consider referral",
+			NL: itoa(count) + " fracturen ondanks ≥" + itoa(th.FractureOnTxMinMonths) + " mnd " + drugT.NL + ": herevalueer en overweeg verwijzing",
+			EN: itoa(count) + " fractures despite ≥" + itoa(th.FractureOnTxMinMonths) + " mo of " + drugT.EN + ": re-evaluate and consider referral",
 		}
 	}
 	return []Finding{{

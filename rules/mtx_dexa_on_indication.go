@@ -244,10 +244,10 @@ func mtxExposureEvidence(eps []Episode, exposureDays int) []Evidence {
 		{Label: Text{NL: "Cumulatieve blootstelling methotrexaat", EN: "Cumulative methotrexate exposure"}, Value: months, UnitText: Text{NL: "maanden", EN: "months"}},
 	}
 	if last.Source != first.Source {
-		ev = append(ev, Evidence{Label: Text{NL: "Methotrexaat, laatste registratie (" + last.Status + ")", EN: "Methotrexate, latest record (" + last.Status + ")"},
+		ev = append(ev, Evidence{Label: Text{NL: "Methotrexaat, laatste registratie (" + StatusText(last.Status).NL + ")", EN: "Methotrexate, latest record (" + last.Status + ")"},
 			Value: last.Code, Date: last.Start, Source: last.Source})
 	} else {
-		ev[0].Label = Text{NL: "Methotrexaat (" + first.Status + "), start", EN: "Methotrexate (" + first.Status + "), start"}
+		ev[0].Label = Text{NL: "Methotrexaat (" + StatusText(first.Status).NL + "), start", EN: "Methotrexate (" + first.Status + "), start"}
 	}
 	return ev
 }

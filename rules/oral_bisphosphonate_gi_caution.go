@@ -8,7 +8,7 @@ import "time"
 // have a history of oesophageal disorders which delay oesophageal transit
 // or emptying e.g. stricture or achalasia, or who are unable to stay in the
 // upright position for at least 30 minutes"; SEED-GP "Maagklachten" under
-// the treatment plan, and Casus 4 ("hernia diafragmatica", "gebruik
+// the treatment plan, and Casus 4 ("hiatushernia", "gebruik
 // maagzuurremmer"; S6); Aclasta (zoledronic acid 5 mg once yearly) as the
 // intravenous alternative.
 //
@@ -45,7 +45,7 @@ var CiteRisedronateOesophageal = Citation{
 
 // CiteSeedGPCasus4 is the SEED-GP case with hiatal hernia and a PPI.
 var CiteSeedGPCasus4 = Citation{
-	Label: "Nascholing huisartsen 'Fractuurpreventie verdieping', Casus 4 (hernia diafragmatica, gebruik maagzuurremmer) en behandelplan 'Maagklachten'",
+	Label: "Nascholing huisartsen 'Fractuurpreventie verdieping', Casus 4 (hiatushernia, gebruik maagzuurremmer) en behandelplan 'Maagklachten'",
 }
 
 // oesophagealRisk returns the active oesophageal disorders, the active
@@ -87,7 +87,7 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 	}
 	if len(ppis) > 0 && len(hernia) > 0 {
 		for _, cond := range hernia {
-			ev = append(ev, Evidence{Label: Text{NL: "Hernia diafragmatica / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+			ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
 		}
 		for _, m := range ppis {
 			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})
@@ -99,7 +99,7 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 
 	reason := Text{NL: "slokdarmaandoening", EN: "oesophageal disorder"}
 	if len(oesophageal) == 0 {
-		reason = Text{NL: "hernia diafragmatica met maagzuurremmer", EN: "hiatal hernia on a PPI"}
+		reason = Text{NL: "hiatushernia met maagzuurremmer", EN: "hiatal hernia on a PPI"}
 	}
 	names := shortDrugNames(drafts, Text{NL: "oraal bisfosfonaat", EN: "oral bisphosphonate"})
 	summary := Text{
@@ -116,8 +116,8 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 	}
 	if len(oesophageal) == 0 {
 		detail = appendParagraph(detail, Text{
-			NL: "Hernia diafragmatica met een maagzuurremmer is als signaal voor refluxziekte gekozen door dit systeem; de productinformatie noemt het niet als zodanig (niet geverifieerd).",
-			EN: "Hiatal hernia on a proton-pump inhibitor is a signal for reflux disease chosen by this service; the product information does not name it as such (unverified).",
+			NL: "Dat een hiatushernia met maagzuurremmer hier als teken van refluxziekte telt, is een ontwerpkeuze; de productinformatie noemt het niet als zodanig.",
+			EN: "Counting a hiatal hernia on a proton-pump inhibitor as a sign of reflux disease is a design choice; the product information does not name it as such.",
 		})
 	}
 	// Switching replaces the oral draft: the zoledronic acid suggestion also
@@ -141,7 +141,7 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 		Detail:    detail,
 		Evidence:  ev,
 		Thresholds: []Text{{
-			NL: "actieve slokdarmaandoening (strictuur, achalasie, Barrett), of hernia diafragmatica/refluxziekte met een actieve protonpompremmer (ontwerpkeuze, instelbaar)",
+			NL: "actieve slokdarmaandoening (strictuur, achalasie, Barrett), of hiatushernia/refluxziekte met een actieve protonpompremmer (ontwerpkeuze, instelbaar)",
 			EN: "active oesophageal disorder (stricture, achalasia, Barrett), or hiatal hernia/reflux disease with an active proton-pump inhibitor (design choice, configurable)",
 		}},
 		Citations:       []Citation{CiteRisedronateOesophageal, CiteSeedGPCasus4, CiteAclastaSmPC},

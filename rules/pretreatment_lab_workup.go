@@ -202,8 +202,8 @@ func labWorkupAtOrder(c *Context) []Finding {
 		Topic:     TopicPretreatmentLabWorkup,
 		Indicator: Warning,
 		Summary: Text{
-			NL: "Lab ontbreekt vóór start botmiddel: " + missingShort.NL,
-			EN: "Laboratory work-up missing before starting a bone drug: " + missingShort.EN,
+			NL: "Lab ontbreekt vóór start botmiddel (o.a. " + missingShort.NL + ")",
+			EN: "Laboratory work-up missing before starting a bone drug (incl. " + missingShort.EN + ")",
 		},
 		Detail:          detail,
 		Evidence:        ev,
@@ -241,8 +241,8 @@ func labWorkupAtPatientView(c *Context) []Finding {
 	var why Text
 	if fired := firingTopics(c, TopicFractureCaseFinding, TopicOsteoporosisTreatmentIndication, topicFractureOnTreatmentRef); len(fired) > 0 {
 		why = Text{
-			NL: "Er is een fractuurpreventie-advies (" + strings.Join(fired, ", ") + "); daarvoor is laboratoriumonderzoek nodig.",
-			EN: "Fracture prevention is advised (" + strings.Join(fired, ", ") + "); this needs a laboratory work-up.",
+			NL: "Er is een fractuurpreventie-advies (kaart " + topicTitleList(fired).NL + "); daarvoor is laboratoriumonderzoek nodig.",
+			EN: "Fracture prevention is advised (card " + topicTitleList(fired).EN + "); this needs a laboratory work-up.",
 		}
 	} else {
 		nivEv, ok := nivLabCriterion(c)
@@ -276,8 +276,8 @@ func labWorkupAtPatientView(c *Context) []Finding {
 		Topic:     TopicPretreatmentLabWorkup,
 		Indicator: Info,
 		Summary: Text{
-			NL: "Lab bij verhoogd fractuurrisico ontbreekt: " + missingShort.NL,
-			EN: "Laboratory work-up for raised fracture risk missing: " + missingShort.EN,
+			NL: "Lab bij verhoogd fractuurrisico ontbreekt (o.a. " + missingShort.NL + ")",
+			EN: "Laboratory work-up for raised fracture risk missing (incl. " + missingShort.EN + ")",
 		},
 		Detail:   detail,
 		Evidence: ev,

@@ -70,7 +70,7 @@ func evalVitaminDDeficiency(c *Context) []Finding {
 				Text{NL: "Calcium/colecalciferol voorschrijven", EN: "Prescribe calcium/colecalciferol"}, reason))
 		} else {
 			sugs = append(sugs, SuggestMedication(keyOrderVitaminD, DrugOrderColecalciferol, c.Facts.AsOf,
-				Text{NL: "Colecalciferol 800 IE per dag voorschrijven (dosis onbevestigd)", EN: "Prescribe colecalciferol 800 IU daily (dose unverified)"}, reason))
+				Text{NL: "Colecalciferol 800 IE per dag voorschrijven", EN: "Prescribe colecalciferol 800 IU daily"}, reason))
 		}
 		sugs[0].Recommended = true
 	}
