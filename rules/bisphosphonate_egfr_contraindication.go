@@ -85,7 +85,6 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 		formula = Text{NL: "kreatinineklaring volgens Cockcroft-Gault (mL/min)", EN: "creatinine clearance by Cockcroft-Gault (mL/min)"}
 	}
 	value := renal.Display()
-	valueNL := renal.DisplayText().NL
 	names := shortDrugNames(hits, Text{NL: "bisfosfonaten", EN: "bisphosphonates"})
 
 	ev := []Evidence{{
@@ -109,8 +108,8 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 	switch {
 	case below30:
 		summary = Text{
-			NL: measure.NL + " " + valueNL + " < " + FormatNumberNL(th.EGFRBPContraindicated) + ": bisfosfonaten gecontra-indiceerd (" + names.NL + ")",
-			EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRBPContraindicated) + ": bisphosphonates contraindicated (" + names.EN + ")",
+			NL: belowLimit(measure, renal, th.EGFRBPContraindicated).NL + ": bisfosfonaten gecontra-indiceerd (" + names.NL + ")",
+			EN: belowLimit(measure, renal, th.EGFRBPContraindicated).EN + ": bisphosphonates contraindicated (" + names.EN + ")",
 		}
 		detail = Text{
 			NL: "Bij een nierfunctie onder " + FormatNumberNL(th.EGFRBPContraindicated) + " ml/min zijn bisfosfonaten gecontra-indiceerd (geen bisfosfonaten bij klaring < 30 ml/min). ",
@@ -118,15 +117,15 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 		}
 	default:
 		summary = Text{
-			NL: measure.NL + " " + valueNL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": " + names.NL + " volgens SmPC niet aanbevolen",
-			EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": " + names.EN + " not recommended per SmPC",
+			NL: belowLimit(measure, renal, th.EGFRAlnZolNotRecommended).NL + ": " + names.NL + " volgens SmPC niet aanbevolen",
+			EN: belowLimit(measure, renal, th.EGFRAlnZolNotRecommended).EN + ": " + names.EN + " not recommended per SmPC",
 		}
 		if ind == Critical {
 			// Zoledronic acid at 30 ≤ eGFR < 35: the Aclasta SmPC says
 			// contraindicated, not "not recommended".
 			summary = Text{
-				NL: measure.NL + " " + valueNL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur volgens SmPC gecontra-indiceerd",
-				EN: measure.EN + " " + value + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated per SmPC",
+				NL: belowLimit(measure, renal, th.EGFRAlnZolNotRecommended).NL + ": zoledroninezuur volgens SmPC gecontra-indiceerd",
+				EN: belowLimit(measure, renal, th.EGFRAlnZolNotRecommended).EN + ": zoledronic acid contraindicated per SmPC",
 			}
 		}
 		detail = Text{
@@ -275,4 +274,18 @@ func shortDrugNames(ms []MedicationRecord, generic Text) Text {
 		return generic
 	}
 	return names
+}
+
+// belowLimit says that a renal result is below limit for a summary:
+// "eGFR 25 < 30", or just "eGFR <30" when the result carries a comparator
+// that already says so.
+func belowLimit(measure Text, l Lab, limit float64) Text {
+	if l.Comparator == LessThan || l.Comparator == LessOrEqual {
+		v := l.DisplayText()
+		return Text{NL: measure.NL + " " + v.NL, EN: measure.EN + " " + v.EN}
+	}
+	return Text{
+		NL: measure.NL + " " + FormatNumberNL(l.Value) + " < " + FormatNumberNL(limit),
+		EN: measure.EN + " " + FormatNumber(l.Value) + " < " + FormatNumber(limit),
+	}
 }

@@ -158,7 +158,7 @@ func TestBisphosphonateEGFRContraindicationCardText(t *testing.T) {
 	})
 	t.Run("comparator shown in summary and evidence", func(t *testing.T) {
 		fd := fxFinding(t, BisphosphonateEGFRContraindication, sfFacts(OrderSign, sfRenal(AnalyteEGFR, LessThan, 30, 5), sfDraftRIS))
-		if fd.Evidence[0].Value != "<30" || !strings.Contains(fd.Summary.NL, "eGFR <30") {
+		if fd.Evidence[0].Value != "<30" || !strings.Contains(fd.Summary.NL, "eGFR <30") || strings.Contains(fd.Summary.NL, "<30 <") || strings.Contains(fd.Summary.EN, "<30 <") {
 			t.Errorf("comparator lost: %q / %q", fd.Evidence[0].ValueIn("en"), fd.Summary.NL)
 		}
 	})
