@@ -326,7 +326,9 @@ func (c *Context) continuationCriteria(e bpExposure) continuation {
 		if !c.StatusActive(m) && (m.End.IsZero() || m.End.Before(c.Facts.AsOf)) {
 			continue
 		}
-		dose, known := predEquivalentMg(m)
+		// One table of prednisolone-equivalent factors (glucocorticoid.go)
+		// serves both this review and glucocorticoid-bone-risk.
+		dose, known := PrednisoloneEquivalentMg(m)
 		if !known {
 			if out.RiskFactor != criterionMet {
 				out.RiskFactor = criterionUncertain
@@ -371,29 +373,4 @@ func (c *Context) latestHipTScore() (DXAMeasurement, bool) {
 		}
 	}
 	return best, found
-}
-
-// predEquivalentFactor converts a daily glucocorticoid dose to prednisolone
-// equivalents. The factors are standard pharmacology tables, UNVERIFIED in
-// the corpus (rules.md §2.2); a pharmacist must confirm them.
-var predEquivalentFactor = map[string]float64{
-	"prednisolone":       1,
-	"prednisone":         1,
-	"methylprednisolone": 1.25,
-	"triamcinolone":      1.25,
-	"hydrocortisone":     0.25,
-	"cortisone":          0.2,
-	"dexamethasone":      6.67,
-	"betamethasone":      8.33,
-	"deflazacort":        0.83,
-}
-
-// predEquivalentMg returns the prednisolone-equivalent daily dose; known is
-// false when the dose or the ingredient factor is unknown.
-func predEquivalentMg(m MedicationRecord) (mg float64, known bool) {
-	f, ok := predEquivalentFactor[strings.ToLower(m.Name)]
-	if !ok || m.DailyDoseMg <= 0 {
-		return 0, false
-	}
-	return m.DailyDoseMg * f, true
 }
