@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -103,18 +102,9 @@ func (s *server) feedback(c *gin.Context) {
 		return
 	}
 	c.Set(logServiceKey, id)
-	if ct := c.GetHeader("Content-Type"); ct != "" && !isJSONContentType(ct) {
-		s.fail(c, errUnsupportedMedia)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+	body, err := s.readJSONBody(c)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			s.fail(c, errBodyTooLarge)
-			return
-		}
-		s.fail(c, badRequest("could not read request body"))
+		s.fail(c, err)
 		return
 	}
 	items, err := parseFeedback(body, id, s.cfg.Now())

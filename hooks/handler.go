@@ -212,18 +212,9 @@ func (s *server) callService(c *gin.Context) {
 	}
 	defer release()
 	c.Set(logServiceKey, id)
-	if ct := c.GetHeader("Content-Type"); ct != "" && !isJSONContentType(ct) {
-		s.fail(c, errUnsupportedMedia)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+	body, err := s.readJSONBody(c)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			s.fail(c, errBodyTooLarge)
-			return
-		}
-		s.fail(c, badRequest("could not read request body"))
+		s.fail(c, err)
 		return
 	}
 	req, err := decodeRequest(body, rules.Hook(sv.Hook))
@@ -287,6 +278,23 @@ func (s *server) fail(c *gin.Context, err error) {
 	status, msg := statusOf(err)
 	c.Set(logErrorKey, err)
 	c.AbortWithStatusJSON(status, newOutcome(status, msg))
+}
+
+// readJSONBody reads a POST body for the service and feedback routes: a
+// JSON content type (or none), at most MaxBodyBytes.
+func (s *server) readJSONBody(c *gin.Context) ([]byte, error) {
+	if ct := c.GetHeader("Content-Type"); ct != "" && !isJSONContentType(ct) {
+		return nil, errUnsupportedMedia
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, errBodyTooLarge
+		}
+		return nil, badRequest("could not read request body")
+	}
+	return body, nil
 }
 
 func isJSONContentType(ct string) bool {
