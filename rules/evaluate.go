@@ -39,6 +39,9 @@ type Context struct {
 	Facts      Facts
 	Thresholds Thresholds
 	missing    []Text
+	// fires memoises catalogRuleFires: three add-on rules ask whether the
+	// same four rules fire, and each answer is the same for one request.
+	fires map[string]bool
 }
 
 // Missing records that a rule could not be evaluated because an input was

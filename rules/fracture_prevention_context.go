@@ -21,12 +21,21 @@ const topicFractureOnTreatmentRef = "fracture-on-treatment"
 // catalogRuleFires reports whether the registered rule with the given topic
 // yields at least one finding for c.
 func catalogRuleFires(c *Context, topic string) bool {
-	for _, r := range Catalog() {
+	if fired, ok := c.fires[topic]; ok {
+		return fired
+	}
+	fired := false
+	for _, r := range catalog {
 		if r.Topic == topic && r.Eval != nil {
-			return len(r.Eval(c)) > 0
+			fired = len(r.Eval(c)) > 0
+			break
 		}
 	}
-	return false
+	if c.fires == nil {
+		c.fires = map[string]bool{}
+	}
+	c.fires[topic] = fired
+	return fired
 }
 
 // firingTopics returns those of topics whose rule fires for c, in the order
