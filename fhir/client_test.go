@@ -181,8 +181,8 @@ func page(next string, entries ...string) string {
 	return `{"resourceType":"Bundle","type":"searchset","link":` + links + `,"entry":[` + strings.Join(entries, ",") + `]}`
 }
 
-// observation is a minimal Observation entry for patient p1.
-func observation(id string) string {
+// observationEntry is a minimal Observation entry for patient p1.
+func observationEntry(id string) string {
 	return `{"resource":{"resourceType":"Observation","id":"` + id + `","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"62238-1"}]},"subject":{"reference":"Patient/p1"}}}`
 }
 
@@ -216,7 +216,7 @@ type summary struct {
 
 // Short names for the summary helpers.
 type (
-	obs   = r4.Observation
+	obs   = *observation
 	cond  = r4.Condition
 	mstmt = r4.MedicationStatement
 	mreq  = r4.MedicationRequest
@@ -238,7 +238,7 @@ func ids[T any](xs []T, id func(T) *string) []string {
 
 func summarize(r *resources) summary {
 	s := summary{
-		Observations:              ids(r.observations, func(x obs) *string { return x.Id }),
+		Observations:              ids(r.observations, func(x obs) *string { return &x.ID }),
 		Conditions:                ids(r.conditions, func(x cond) *string { return x.Id }),
 		MedicationStatements:      ids(r.medicationStatements, func(x mstmt) *string { return x.Id }),
 		MedicationRequests:        ids(r.medicationRequests, func(x mreq) *string { return x.Id }),
@@ -362,9 +362,9 @@ func TestFetchFollowsNextLinksAcrossThreePages(t *testing.T) {
 	g := NewGatherer(Options{})
 	f := newFakeFHIR(t, g)
 	f.set(KeyLabs,
-		page("__NEXT__", observation("lab-1")),
-		page("__NEXT__", observation("lab-2")),
-		page("", observation("lab-3"), observation("lab-1")), // lab-1 again: kept once
+		page("__NEXT__", observationEntry("lab-1")),
+		page("__NEXT__", observationEntry("lab-2")),
+		page("", observationEntry("lab-3"), observationEntry("lab-1")), // lab-1 again: kept once
 	)
 	res, err := g.gather(context.Background(), f.input(nullPrefetch(KeyLabs)))
 	if err != nil {
@@ -382,9 +382,9 @@ func TestFetchStopsAtMaxPagesWithGap(t *testing.T) {
 	g := NewGatherer(Options{MaxPages: 2})
 	f := newFakeFHIR(t, g)
 	f.set(KeyLabs,
-		page("__NEXT__", observation("lab-1")),
-		page("__NEXT__", observation("lab-2")),
-		page("", observation("lab-3")),
+		page("__NEXT__", observationEntry("lab-1")),
+		page("__NEXT__", observationEntry("lab-2")),
+		page("", observationEntry("lab-3")),
 	)
 	res, err := g.gather(context.Background(), f.input(nullPrefetch(KeyLabs)))
 	if err != nil {
@@ -407,13 +407,13 @@ func TestFetchNextLinkToOtherHostIsNotFollowed(t *testing.T) {
 		defer mu.Unlock()
 		otherHits++
 		sawToken = sawToken || strings.Contains(r.Header.Get("Authorization"), testToken)
-		w.Write([]byte(page("", observation("stolen"))))
+		w.Write([]byte(page("", observationEntry("stolen"))))
 	}))
 	defer other.Close()
 
 	g := NewGatherer(Options{})
 	f := newFakeFHIR(t, g)
-	f.set(KeyLabs, page(other.URL+"/fhir/Observation?page=2", observation("lab-1")))
+	f.set(KeyLabs, page(other.URL+"/fhir/Observation?page=2", observationEntry("lab-1")))
 	// A prefetched Bundle whose next link leaves fhirServer is not
 	// followed either.
 	prefetch := nullPrefetch(KeyLabs, KeyConditions)
@@ -440,7 +440,7 @@ func TestFetchNextLinkToOtherHostIsNotFollowed(t *testing.T) {
 func TestFetchSameHostOutsideBasePathIsNotFollowed(t *testing.T) {
 	g := NewGatherer(Options{})
 	f := newFakeFHIR(t, g)
-	f.set(KeyLabs, page(f.srv.URL+"/fhir/../admin/Observation", observation("lab-1")))
+	f.set(KeyLabs, page(f.srv.URL+"/fhir/../admin/Observation", observationEntry("lab-1")))
 	res, err := g.gather(context.Background(), f.input(nullPrefetch(KeyLabs)))
 	if err != nil {
 		t.Fatalf("gather: %v", err)
@@ -474,7 +474,7 @@ func TestFetchFailuresAreDataUnavailable(t *testing.T) {
 			name: "oversized response",
 			opts: Options{MaxResponseBytes: 1024},
 			setup: func(f *fakeFHIR) {
-				f.pages[KeyLabs] = []string{page("", slices.Repeat([]string{observation("x")}, 20)...)}
+				f.pages[KeyLabs] = []string{page("", slices.Repeat([]string{observationEntry("x")}, 20)...)}
 			},
 			wantMsg: "larger than 1024 bytes",
 		},

@@ -243,9 +243,9 @@ type labMatch struct {
 
 // classifyLab returns the analyte of the first coding that is a known lab
 // code (built-in LOINC or local).
-func (t *Terminology) classifyLab(codings []r4.Coding) (labMatch, bool) {
+func (t *Terminology) classifyLab(codings []coding) (labMatch, bool) {
 	for _, c := range codings {
-		system, code := codingKey(c)
+		system, code := c.key()
 		if code == "" {
 			continue
 		}
@@ -293,10 +293,10 @@ const (
 // change the WHO class, so it becomes a Gap. Hip codes with bodySite
 // 29627003 are read as femoral neck, because the bodySite is the more
 // specific statement.
-func (t *Terminology) classifyDXA(codings []r4.Coding, bodySite *r4.CodeableConcept) (dxaMatch, bool) {
+func (t *Terminology) classifyDXA(codings, bodySite []coding) (dxaMatch, bool) {
 	sites := bodySiteCodes(bodySite)
 	for _, c := range codings {
-		system, code := codingKey(c)
+		system, code := c.key()
 		if code == "" {
 			continue
 		}
@@ -342,13 +342,10 @@ type bodySites struct {
 
 // bodySiteCodes collects the SNOMED codes of a bodySite and any laterality
 // qualifier coded alongside them.
-func bodySiteCodes(cc *r4.CodeableConcept) bodySites {
+func bodySiteCodes(codings []coding) bodySites {
 	var b bodySites
-	if cc == nil {
-		return b
-	}
-	for _, c := range cc.Coding {
-		system, code := codingKey(c)
+	for _, c := range codings {
+		system, code := c.key()
 		if system != SystemSNOMED || code == "" {
 			continue
 		}

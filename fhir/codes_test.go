@@ -9,18 +9,31 @@ import (
 	"github.com/fracturecds/fracturecds/rules"
 )
 
-// coding builds an r4.Coding for tests.
-func coding(system, code string) r4.Coding {
+// r4Coding builds an r4.Coding for tests.
+func r4Coding(system, code string) r4.Coding {
 	return r4.Coding{System: &system, Code: &code}
 }
 
-// concept builds an r4.CodeableConcept from system/code pairs.
-func concept(pairs ...string) *r4.CodeableConcept {
+// r4Concept builds an r4.CodeableConcept from system/code pairs.
+func r4Concept(pairs ...string) *r4.CodeableConcept {
 	cc := &r4.CodeableConcept{}
 	for i := 0; i+1 < len(pairs); i += 2 {
-		cc.Coding = append(cc.Coding, coding(pairs[i], pairs[i+1]))
+		cc.Coding = append(cc.Coding, r4Coding(pairs[i], pairs[i+1]))
 	}
 	return cc
+}
+
+// liteCodings converts a test concept to the codings an observation
+// decodes (nil for nil).
+func liteCodings(cc *r4.CodeableConcept) []coding {
+	if cc == nil {
+		return nil
+	}
+	var out []coding
+	for _, c := range cc.Coding {
+		out = append(out, coding{System: deref(c.System), Code: deref(c.Code)})
+	}
+	return out
 }
 
 func testTerminology(t *testing.T) *Terminology {
@@ -107,62 +120,62 @@ func TestClassifyCondition(t *testing.T) {
 		want conditionMatch
 		ok   bool
 	}{
-		{"SNOMED tibia fracture is MTX-typical", concept(sct, "31978002"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "SNOMED CT 31978002"}, true},
-		{"SNOMED closed hip fracture", concept(sct, "359817006"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "SNOMED CT 359817006"}, true},
-		{"SNOMED closed vertebral fracture", concept(sct, "42157000"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "SNOMED CT 42157000"}, true},
-		{"SNOMED osteoporotic vertebral collapse", concept(sct, "240198002"), conditionMatch{concepts: []rules.Concept{fx, vert, op}, code: "SNOMED CT 240198002"}, true},
-		{"SNOMED osteoporotic pathological fracture stays included", concept(sct, "443165006"), conditionMatch{concepts: []rules.Concept{fx, op}, code: "SNOMED CT 443165006"}, true},
-		{"SNOMED fracture in neoplastic disease is excluded", concept(sct, "203449003"), conditionMatch{concepts: []rules.Concept{excl}, code: "SNOMED CT 203449003"}, true},
-		{"SNOMED metacarpal fracture", concept(sct, "208393000"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "SNOMED CT 208393000"}, true},
-		{"SNOMED osteoporosis", concept(sct, "64859006"), conditionMatch{concepts: []rules.Concept{op}, code: "SNOMED CT 64859006"}, true},
-		{"SNOMED bone pain", concept(sct, "12584003"), conditionMatch{concepts: []rules.Concept{rules.ConceptBonePain}, code: "SNOMED CT 12584003"}, true},
-		{"SNOMED generic fracture of bone is low confidence", concept(sct, "125605004"), conditionMatch{concepts: []rules.Concept{fx}, code: "SNOMED CT 125605004", lowConfidence: true}, true},
-		{"SNOMED unknown code", concept(sct, "38341003"), conditionMatch{}, false},
-		{"ICD-10 hip S72.0 with dot", concept(icd, "S72.0"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "ICD-10 S72.0"}, true},
-		{"ICD-10-CM hip with 7th character and no dot", concept(icdCM, "S72001A"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "ICD-10-CM S72001A"}, true},
-		{"ICD-10 distal radius S52.5", concept(icd, "S52.5"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S52.5"}, true},
-		{"ICD-10 thoracic vertebra S22.0", concept(icd, "S22.0"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICD-10 S22.0"}, true},
-		{"ICD-10 rib S22.3", concept(icd, "S22.3"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S22.3"}, true},
-		{"ICD-10 flail chest S22.5 is ribs", concept(icd, "S22.5"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S22.5"}, true},
-		{"ICD-10 WHO S22.1 multiple thoracic spine", concept(icd, "S22.1"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICD-10 S22.1"}, true},
-		{"ICD-10 three-character S72 is a fracture", concept(icd, "S72"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S72"}, true},
-		{"ICD-10 three-character S62 may be a finger", concept(icd, "S62"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S62", lowConfidence: true}, true},
-		{"ICD-10 non-fracture code", concept(icd, "J45.9"), conditionMatch{}, false},
-		{"ICD-10 lumbar vertebra S32.0", concept(icd, "S32.0"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICD-10 S32.0"}, true},
-		{"ICD-10 pelvis S32.8", concept(icd, "S32.8"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S32.8"}, true},
-		{"ICD-10 skull S02 excluded", concept(icd, "S02.1"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S02.1"}, true},
-		{"ICD-10 cervical spine S12 excluded", concept(icd, "S12.0"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S12.0"}, true},
-		{"ICD-10 metacarpal S62.3 included", concept(icd, "S62.3"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICD-10 S62.3"}, true},
-		{"ICD-10 finger S62.6 excluded", concept(icd, "S62.6"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S62.6"}, true},
-		{"ICD-10 thumb S62.5 excluded", concept(icd, "S62.5"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S62.5"}, true},
-		{"ICD-10 metatarsal S92.3", concept(icd, "S92.3"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICD-10 S92.3"}, true},
-		{"ICD-10 toe S92.4 excluded", concept(icd, "S92.4"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S92.4"}, true},
-		{"ICD-10 tibia shaft S82.2", concept(icd, "S82.2"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICD-10 S82.2"}, true},
-		{"ICD-10 fibula alone S82.4 not MTX-typical", concept(icd, "S82.4"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S82.4"}, true},
-		{"ICD-10 M80 osteoporotic fracture", concept(icd, "M80.0"), conditionMatch{concepts: []rules.Concept{fx, op}, code: "ICD-10 M80.0"}, true},
-		{"ICD-10 WHO M80.08 is other site, not vertebral", concept(icd, "M80.08"), conditionMatch{concepts: []rules.Concept{fx, op}, code: "ICD-10 M80.08"}, true},
-		{"ICD-10-CM M80.08XA is vertebral", concept(icdCM, "M80.08XA"), conditionMatch{concepts: []rules.Concept{fx, vert, op}, code: "ICD-10-CM M80.08XA"}, true},
-		{"ICD-10-CM M80.88XA is vertebral", concept(icdCM, "M80.88XA"), conditionMatch{concepts: []rules.Concept{fx, vert, op}, code: "ICD-10-CM M80.88XA"}, true},
-		{"ICD-10 M81 osteoporosis", concept(icd, "M81.0"), conditionMatch{concepts: []rules.Concept{op}, code: "ICD-10 M81.0"}, true},
-		{"ICD-10 collapsed vertebra M48.5", concept(icd, "M48.5"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICD-10 M48.5"}, true},
-		{"ICD-10-CM stress fracture M84.3", concept(icdCM, "M84.331A"), conditionMatch{concepts: []rules.Concept{fx, rules.ConceptStressFracture}, code: "ICD-10-CM M84.331A"}, true},
-		{"ICD-10-CM neoplastic fracture M84.5 excluded", concept(icdCM, "M84.50XA"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10-CM M84.50XA"}, true},
-		{"ICD-10 lower case is normalised", concept(icd, "s72.1"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "ICD-10 s72.1"}, true},
-		{"ICPC-2 L72 radius", concept(icpc, "L72"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-2 L72"}, true},
-		{"ICPC-1-NL L73 tibia/fibula", concept(icpNL, "L73"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICPC-1-NL L73"}, true},
-		{"ICPC L74 hand/foot is low confidence", concept(icpNL, "L74"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-1-NL L74", lowConfidence: true}, true},
-		{"ICPC L74 with a metacarpal ICD code is sure", concept(icpNL, "L74", icd, "S62.3"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICPC-1-NL L74"}, true},
-		{"ICPC L74 with a finger ICD code is excluded", concept(icpNL, "L74", icd, "S62.6"), conditionMatch{concepts: []rules.Concept{fx, excl}, code: "ICPC-1-NL L74"}, true},
-		{"ICPC L75 femur", concept(icpc, "L75"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-2 L75"}, true},
-		{"ICPC L76 alone is not vertebral", concept(icpNL, "L76"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-1-NL L76"}, true},
-		{"ICPC L76 with a vertebral SNOMED coding is vertebral", concept(icpNL, "L76", sct, "42157000"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICPC-1-NL L76"}, true},
-		{"ICPC L76 with a rib ICD coding stays non-vertebral", concept(icpNL, "L76", icd, "S22.3"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-1-NL L76"}, true},
-		{"ICPC-1-NL sub-code belongs to its rubric", concept(icpNL, "L95.01"), conditionMatch{concepts: []rules.Concept{op}, code: "ICPC-1-NL L95.01"}, true},
-		{"ICPC-1-NL FHIR alias URI", concept("http://hl7.org/fhir/sid/icpc-1-nl", "L95"), conditionMatch{concepts: []rules.Concept{op}, code: "ICPC-1-NL L95"}, true},
-		{"ICPC T86 hypothyroidism", concept(icpc, "T86"), conditionMatch{concepts: []rules.Concept{rules.ConceptHypothyroidism}, code: "ICPC-2 T86"}, true},
-		{"ICD code under the SNOMED system does not match", concept(sct, "S72.0"), conditionMatch{}, false},
-		{"unknown coding first, known second: display is the known one", concept("urn:x", "1", sct, "5913000"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "SNOMED CT 5913000"}, true},
-		{"local problem code", concept("urn:local:problems", "VFA2"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "urn:local:problems VFA2"}, true},
+		{"SNOMED tibia fracture is MTX-typical", r4Concept(sct, "31978002"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "SNOMED CT 31978002"}, true},
+		{"SNOMED closed hip fracture", r4Concept(sct, "359817006"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "SNOMED CT 359817006"}, true},
+		{"SNOMED closed vertebral fracture", r4Concept(sct, "42157000"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "SNOMED CT 42157000"}, true},
+		{"SNOMED osteoporotic vertebral collapse", r4Concept(sct, "240198002"), conditionMatch{concepts: []rules.Concept{fx, vert, op}, code: "SNOMED CT 240198002"}, true},
+		{"SNOMED osteoporotic pathological fracture stays included", r4Concept(sct, "443165006"), conditionMatch{concepts: []rules.Concept{fx, op}, code: "SNOMED CT 443165006"}, true},
+		{"SNOMED fracture in neoplastic disease is excluded", r4Concept(sct, "203449003"), conditionMatch{concepts: []rules.Concept{excl}, code: "SNOMED CT 203449003"}, true},
+		{"SNOMED metacarpal fracture", r4Concept(sct, "208393000"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "SNOMED CT 208393000"}, true},
+		{"SNOMED osteoporosis", r4Concept(sct, "64859006"), conditionMatch{concepts: []rules.Concept{op}, code: "SNOMED CT 64859006"}, true},
+		{"SNOMED bone pain", r4Concept(sct, "12584003"), conditionMatch{concepts: []rules.Concept{rules.ConceptBonePain}, code: "SNOMED CT 12584003"}, true},
+		{"SNOMED generic fracture of bone is low confidence", r4Concept(sct, "125605004"), conditionMatch{concepts: []rules.Concept{fx}, code: "SNOMED CT 125605004", lowConfidence: true}, true},
+		{"SNOMED unknown code", r4Concept(sct, "38341003"), conditionMatch{}, false},
+		{"ICD-10 hip S72.0 with dot", r4Concept(icd, "S72.0"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "ICD-10 S72.0"}, true},
+		{"ICD-10-CM hip with 7th character and no dot", r4Concept(icdCM, "S72001A"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "ICD-10-CM S72001A"}, true},
+		{"ICD-10 distal radius S52.5", r4Concept(icd, "S52.5"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S52.5"}, true},
+		{"ICD-10 thoracic vertebra S22.0", r4Concept(icd, "S22.0"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICD-10 S22.0"}, true},
+		{"ICD-10 rib S22.3", r4Concept(icd, "S22.3"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S22.3"}, true},
+		{"ICD-10 flail chest S22.5 is ribs", r4Concept(icd, "S22.5"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S22.5"}, true},
+		{"ICD-10 WHO S22.1 multiple thoracic spine", r4Concept(icd, "S22.1"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICD-10 S22.1"}, true},
+		{"ICD-10 three-character S72 is a fracture", r4Concept(icd, "S72"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S72"}, true},
+		{"ICD-10 three-character S62 may be a finger", r4Concept(icd, "S62"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S62", lowConfidence: true}, true},
+		{"ICD-10 non-fracture code", r4Concept(icd, "J45.9"), conditionMatch{}, false},
+		{"ICD-10 lumbar vertebra S32.0", r4Concept(icd, "S32.0"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICD-10 S32.0"}, true},
+		{"ICD-10 pelvis S32.8", r4Concept(icd, "S32.8"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S32.8"}, true},
+		{"ICD-10 skull S02 excluded", r4Concept(icd, "S02.1"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S02.1"}, true},
+		{"ICD-10 cervical spine S12 excluded", r4Concept(icd, "S12.0"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S12.0"}, true},
+		{"ICD-10 metacarpal S62.3 included", r4Concept(icd, "S62.3"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICD-10 S62.3"}, true},
+		{"ICD-10 finger S62.6 excluded", r4Concept(icd, "S62.6"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S62.6"}, true},
+		{"ICD-10 thumb S62.5 excluded", r4Concept(icd, "S62.5"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S62.5"}, true},
+		{"ICD-10 metatarsal S92.3", r4Concept(icd, "S92.3"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICD-10 S92.3"}, true},
+		{"ICD-10 toe S92.4 excluded", r4Concept(icd, "S92.4"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10 S92.4"}, true},
+		{"ICD-10 tibia shaft S82.2", r4Concept(icd, "S82.2"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICD-10 S82.2"}, true},
+		{"ICD-10 fibula alone S82.4 not MTX-typical", r4Concept(icd, "S82.4"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICD-10 S82.4"}, true},
+		{"ICD-10 M80 osteoporotic fracture", r4Concept(icd, "M80.0"), conditionMatch{concepts: []rules.Concept{fx, op}, code: "ICD-10 M80.0"}, true},
+		{"ICD-10 WHO M80.08 is other site, not vertebral", r4Concept(icd, "M80.08"), conditionMatch{concepts: []rules.Concept{fx, op}, code: "ICD-10 M80.08"}, true},
+		{"ICD-10-CM M80.08XA is vertebral", r4Concept(icdCM, "M80.08XA"), conditionMatch{concepts: []rules.Concept{fx, vert, op}, code: "ICD-10-CM M80.08XA"}, true},
+		{"ICD-10-CM M80.88XA is vertebral", r4Concept(icdCM, "M80.88XA"), conditionMatch{concepts: []rules.Concept{fx, vert, op}, code: "ICD-10-CM M80.88XA"}, true},
+		{"ICD-10 M81 osteoporosis", r4Concept(icd, "M81.0"), conditionMatch{concepts: []rules.Concept{op}, code: "ICD-10 M81.0"}, true},
+		{"ICD-10 collapsed vertebra M48.5", r4Concept(icd, "M48.5"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICD-10 M48.5"}, true},
+		{"ICD-10-CM stress fracture M84.3", r4Concept(icdCM, "M84.331A"), conditionMatch{concepts: []rules.Concept{fx, rules.ConceptStressFracture}, code: "ICD-10-CM M84.331A"}, true},
+		{"ICD-10-CM neoplastic fracture M84.5 excluded", r4Concept(icdCM, "M84.50XA"), conditionMatch{concepts: []rules.Concept{excl}, code: "ICD-10-CM M84.50XA"}, true},
+		{"ICD-10 lower case is normalised", r4Concept(icd, "s72.1"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "ICD-10 s72.1"}, true},
+		{"ICPC-2 L72 radius", r4Concept(icpc, "L72"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-2 L72"}, true},
+		{"ICPC-1-NL L73 tibia/fibula", r4Concept(icpNL, "L73"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICPC-1-NL L73"}, true},
+		{"ICPC L74 hand/foot is low confidence", r4Concept(icpNL, "L74"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-1-NL L74", lowConfidence: true}, true},
+		{"ICPC L74 with a metacarpal ICD code is sure", r4Concept(icpNL, "L74", icd, "S62.3"), conditionMatch{concepts: []rules.Concept{fx, mtx}, code: "ICPC-1-NL L74"}, true},
+		{"ICPC L74 with a finger ICD code is excluded", r4Concept(icpNL, "L74", icd, "S62.6"), conditionMatch{concepts: []rules.Concept{fx, excl}, code: "ICPC-1-NL L74"}, true},
+		{"ICPC L75 femur", r4Concept(icpc, "L75"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-2 L75"}, true},
+		{"ICPC L76 alone is not vertebral", r4Concept(icpNL, "L76"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-1-NL L76"}, true},
+		{"ICPC L76 with a vertebral SNOMED coding is vertebral", r4Concept(icpNL, "L76", sct, "42157000"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "ICPC-1-NL L76"}, true},
+		{"ICPC L76 with a rib ICD coding stays non-vertebral", r4Concept(icpNL, "L76", icd, "S22.3"), conditionMatch{concepts: []rules.Concept{fx}, code: "ICPC-1-NL L76"}, true},
+		{"ICPC-1-NL sub-code belongs to its rubric", r4Concept(icpNL, "L95.01"), conditionMatch{concepts: []rules.Concept{op}, code: "ICPC-1-NL L95.01"}, true},
+		{"ICPC-1-NL FHIR alias URI", r4Concept("http://hl7.org/fhir/sid/icpc-1-nl", "L95"), conditionMatch{concepts: []rules.Concept{op}, code: "ICPC-1-NL L95"}, true},
+		{"ICPC T86 hypothyroidism", r4Concept(icpc, "T86"), conditionMatch{concepts: []rules.Concept{rules.ConceptHypothyroidism}, code: "ICPC-2 T86"}, true},
+		{"ICD code under the SNOMED system does not match", r4Concept(sct, "S72.0"), conditionMatch{}, false},
+		{"unknown coding first, known second: display is the known one", r4Concept("urn:x", "1", sct, "5913000"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "SNOMED CT 5913000"}, true},
+		{"local problem code", r4Concept("urn:local:problems", "VFA2"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "urn:local:problems VFA2"}, true},
 		{"nil code", nil, conditionMatch{}, false},
 	}
 	for _, tc := range tests {
@@ -186,20 +199,20 @@ func TestClassifyLab(t *testing.T) {
 		want labMatch
 		ok   bool
 	}{
-		{"eGFR CKD-EPI 2021", concept(SystemLOINC, "98979-8"), labMatch{rules.AnalyteEGFR, "LOINC 98979-8"}, true},
-		{"Cockcroft-Gault CrCl is its own analyte", concept(SystemLOINC, "35591-7"), labMatch{rules.AnalyteCrClCockcroftGault, "LOINC 35591-7"}, true},
-		{"vitamin D D3 moles", concept(SystemLOINC, "14635-7"), labMatch{rules.AnalyteVitaminD, "LOINC 14635-7"}, true},
-		{"corrected calcium", concept(SystemLOINC, "29265-6"), labMatch{rules.AnalyteCalciumCorrected, "LOINC 29265-6"}, true},
-		{"testosterone", concept(SystemLOINC, "2986-8"), labMatch{rules.AnalyteTestosterone, "LOINC 2986-8"}, true},
-		{"ionised calcium is not total calcium", concept(SystemLOINC, "1995-0"), labMatch{}, false},
-		{"bone ALP is not total ALP", concept(SystemLOINC, "1777-2"), labMatch{}, false},
-		{"local NHG-45 25-OH-D code", concept(SystemNHGTab45, "VITD0001"), labMatch{rules.AnalyteVitaminD, "NHG-45 VITD0001"}, true},
-		{"local code next to an unknown LOINC", concept(SystemLOINC, "0000-0", SystemNHGTab45, "VITD0001"), labMatch{rules.AnalyteVitaminD, "NHG-45 VITD0001"}, true},
-		{"DXA code is not a lab", concept(SystemLOINC, "38267-1"), labMatch{}, false},
+		{"eGFR CKD-EPI 2021", r4Concept(SystemLOINC, "98979-8"), labMatch{rules.AnalyteEGFR, "LOINC 98979-8"}, true},
+		{"Cockcroft-Gault CrCl is its own analyte", r4Concept(SystemLOINC, "35591-7"), labMatch{rules.AnalyteCrClCockcroftGault, "LOINC 35591-7"}, true},
+		{"vitamin D D3 moles", r4Concept(SystemLOINC, "14635-7"), labMatch{rules.AnalyteVitaminD, "LOINC 14635-7"}, true},
+		{"corrected calcium", r4Concept(SystemLOINC, "29265-6"), labMatch{rules.AnalyteCalciumCorrected, "LOINC 29265-6"}, true},
+		{"testosterone", r4Concept(SystemLOINC, "2986-8"), labMatch{rules.AnalyteTestosterone, "LOINC 2986-8"}, true},
+		{"ionised calcium is not total calcium", r4Concept(SystemLOINC, "1995-0"), labMatch{}, false},
+		{"bone ALP is not total ALP", r4Concept(SystemLOINC, "1777-2"), labMatch{}, false},
+		{"local NHG-45 25-OH-D code", r4Concept(SystemNHGTab45, "VITD0001"), labMatch{rules.AnalyteVitaminD, "NHG-45 VITD0001"}, true},
+		{"local code next to an unknown LOINC", r4Concept(SystemLOINC, "0000-0", SystemNHGTab45, "VITD0001"), labMatch{rules.AnalyteVitaminD, "NHG-45 VITD0001"}, true},
+		{"DXA code is not a lab", r4Concept(SystemLOINC, "38267-1"), labMatch{}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := term.classifyLab(tc.cc.Coding)
+			got, ok := term.classifyLab(liteCodings(tc.cc))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}
@@ -212,10 +225,10 @@ func TestClassifyLab(t *testing.T) {
 
 func TestClassifyDXA(t *testing.T) {
 	term := testTerminology(t)
-	neck := concept(SystemSNOMED, sctNeckOfFemur)
-	hipRegion := concept(SystemSNOMED, sctHipRegion)
-	femurBone := concept(SystemSNOMED, "71341001")
-	neckLeft := concept(SystemSNOMED, sctNeckOfFemur, SystemSNOMED, sctLeft)
+	neck := r4Concept(SystemSNOMED, sctNeckOfFemur)
+	hipRegion := r4Concept(SystemSNOMED, sctHipRegion)
+	femurBone := r4Concept(SystemSNOMED, "71341001")
+	neckLeft := r4Concept(SystemSNOMED, sctNeckOfFemur, SystemSNOMED, sctLeft)
 	tests := []struct {
 		name     string
 		cc       *r4.CodeableConcept
@@ -223,29 +236,29 @@ func TestClassifyDXA(t *testing.T) {
 		want     dxaMatch
 		ok       bool
 	}{
-		{"lumbar spine T-score", concept(SystemLOINC, "38267-1"), nil, dxaMatch{rules.SiteLumbarSpine, rules.TScore, "", "LOINC 38267-1"}, true},
-		{"total hip T-score", concept(SystemLOINC, "38264-8"), nil, dxaMatch{rules.SiteTotalHip, rules.TScore, "", "LOINC 38264-8"}, true},
-		{"hip right T-score carries laterality", concept(SystemLOINC, "80945-9"), nil, dxaMatch{rules.SiteTotalHip, rules.TScore, "right", "LOINC 80945-9"}, true},
-		{"hip left BMD", concept(SystemLOINC, "46278-8"), nil, dxaMatch{rules.SiteTotalHip, rules.BMD, "left", "LOINC 46278-8"}, true},
-		{"hip code with neck bodySite is femoral neck", concept(SystemLOINC, "38264-8"), neck, dxaMatch{rules.SiteFemoralNeck, rules.TScore, "", "LOINC 38264-8"}, true},
-		{"femur T-score with neck bodySite is femoral neck", concept(SystemLOINC, "38263-0"), neck, dxaMatch{rules.SiteFemoralNeck, rules.TScore, "", "LOINC 38263-0"}, true},
-		{"femur left T-score with neck bodySite", concept(SystemLOINC, "80948-3"), neck, dxaMatch{rules.SiteFemoralNeck, rules.TScore, "left", "LOINC 80948-3"}, true},
-		{"femur T-score with hip-region bodySite is total hip", concept(SystemLOINC, "38263-0"), hipRegion, dxaMatch{rules.SiteTotalHip, rules.TScore, "", "LOINC 38263-0"}, true},
-		{"femur T-score without bodySite has no site", concept(SystemLOINC, "38263-0"), nil, dxaMatch{"", rules.TScore, "", "LOINC 38263-0"}, true},
-		{"femur BMD with femur-bone bodySite has no site", concept(SystemLOINC, "24701-5"), femurBone, dxaMatch{"", rules.BMD, "", "LOINC 24701-5"}, true},
-		{"femur Z-score with laterality qualifier in bodySite", concept(SystemLOINC, "80934-3"), neckLeft, dxaMatch{rules.SiteFemoralNeck, rules.ZScore, "left", "LOINC 80934-3"}, true},
-		{"forearm (Synthea's 38265-5) is radius and ulna", concept(SystemLOINC, "38265-5"), nil, dxaMatch{rules.SiteForearm, rules.TScore, "", "LOINC 38265-5"}, true},
-		{"spine code ignores a contradicting bodySite", concept(SystemLOINC, "38267-1"), neck, dxaMatch{rules.SiteLumbarSpine, rules.TScore, "", "LOINC 38267-1"}, true},
-		{"calcaneus is other", concept(SystemLOINC, "38266-3"), nil, dxaMatch{rules.SiteOther, rules.TScore, "", "LOINC 38266-3"}, true},
-		{"unspecified bone BMD takes the bodySite", concept(SystemLOINC, "46383-6"), concept(SystemSNOMED, sctLumbarSpine), dxaMatch{rules.SiteLumbarSpine, rules.BMD, "", "LOINC 46383-6"}, true},
-		{"unspecified bone BMD without bodySite has no site", concept(SystemLOINC, "46383-6"), nil, dxaMatch{"", rules.BMD, "", "LOINC 46383-6"}, true},
-		{"local DXA code", concept("urn:local:dxa", "NECK-T"), nil, dxaMatch{rules.SiteFemoralNeck, rules.TScore, "", "urn:local:dxa NECK-T"}, true},
-		{"order code is not a result", concept(SystemLOINC, "38268-9"), nil, dxaMatch{}, false},
-		{"lab code is not DXA", concept(SystemLOINC, "98979-8"), nil, dxaMatch{}, false},
+		{"lumbar spine T-score", r4Concept(SystemLOINC, "38267-1"), nil, dxaMatch{rules.SiteLumbarSpine, rules.TScore, "", "LOINC 38267-1"}, true},
+		{"total hip T-score", r4Concept(SystemLOINC, "38264-8"), nil, dxaMatch{rules.SiteTotalHip, rules.TScore, "", "LOINC 38264-8"}, true},
+		{"hip right T-score carries laterality", r4Concept(SystemLOINC, "80945-9"), nil, dxaMatch{rules.SiteTotalHip, rules.TScore, "right", "LOINC 80945-9"}, true},
+		{"hip left BMD", r4Concept(SystemLOINC, "46278-8"), nil, dxaMatch{rules.SiteTotalHip, rules.BMD, "left", "LOINC 46278-8"}, true},
+		{"hip code with neck bodySite is femoral neck", r4Concept(SystemLOINC, "38264-8"), neck, dxaMatch{rules.SiteFemoralNeck, rules.TScore, "", "LOINC 38264-8"}, true},
+		{"femur T-score with neck bodySite is femoral neck", r4Concept(SystemLOINC, "38263-0"), neck, dxaMatch{rules.SiteFemoralNeck, rules.TScore, "", "LOINC 38263-0"}, true},
+		{"femur left T-score with neck bodySite", r4Concept(SystemLOINC, "80948-3"), neck, dxaMatch{rules.SiteFemoralNeck, rules.TScore, "left", "LOINC 80948-3"}, true},
+		{"femur T-score with hip-region bodySite is total hip", r4Concept(SystemLOINC, "38263-0"), hipRegion, dxaMatch{rules.SiteTotalHip, rules.TScore, "", "LOINC 38263-0"}, true},
+		{"femur T-score without bodySite has no site", r4Concept(SystemLOINC, "38263-0"), nil, dxaMatch{"", rules.TScore, "", "LOINC 38263-0"}, true},
+		{"femur BMD with femur-bone bodySite has no site", r4Concept(SystemLOINC, "24701-5"), femurBone, dxaMatch{"", rules.BMD, "", "LOINC 24701-5"}, true},
+		{"femur Z-score with laterality qualifier in bodySite", r4Concept(SystemLOINC, "80934-3"), neckLeft, dxaMatch{rules.SiteFemoralNeck, rules.ZScore, "left", "LOINC 80934-3"}, true},
+		{"forearm (Synthea's 38265-5) is radius and ulna", r4Concept(SystemLOINC, "38265-5"), nil, dxaMatch{rules.SiteForearm, rules.TScore, "", "LOINC 38265-5"}, true},
+		{"spine code ignores a contradicting bodySite", r4Concept(SystemLOINC, "38267-1"), neck, dxaMatch{rules.SiteLumbarSpine, rules.TScore, "", "LOINC 38267-1"}, true},
+		{"calcaneus is other", r4Concept(SystemLOINC, "38266-3"), nil, dxaMatch{rules.SiteOther, rules.TScore, "", "LOINC 38266-3"}, true},
+		{"unspecified bone BMD takes the bodySite", r4Concept(SystemLOINC, "46383-6"), r4Concept(SystemSNOMED, sctLumbarSpine), dxaMatch{rules.SiteLumbarSpine, rules.BMD, "", "LOINC 46383-6"}, true},
+		{"unspecified bone BMD without bodySite has no site", r4Concept(SystemLOINC, "46383-6"), nil, dxaMatch{"", rules.BMD, "", "LOINC 46383-6"}, true},
+		{"local DXA code", r4Concept("urn:local:dxa", "NECK-T"), nil, dxaMatch{rules.SiteFemoralNeck, rules.TScore, "", "urn:local:dxa NECK-T"}, true},
+		{"order code is not a result", r4Concept(SystemLOINC, "38268-9"), nil, dxaMatch{}, false},
+		{"lab code is not DXA", r4Concept(SystemLOINC, "98979-8"), nil, dxaMatch{}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := term.classifyDXA(tc.cc.Coding, tc.bodySite)
+			got, ok := term.classifyDXA(liteCodings(tc.cc), liteCodings(tc.bodySite))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}

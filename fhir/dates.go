@@ -91,12 +91,6 @@ func conditionOnset(c r4.Condition) time.Time {
 	return firstDate(dateOf(c.OnsetDateTime), periodStart(c.OnsetPeriod), dateOf(c.RecordedDate))
 }
 
-// observationDate returns effectiveDateTime, else effectivePeriod.start,
-// else effectiveInstant, else issued.
-func observationDate(o r4.Observation) time.Time {
-	return firstDate(dateOf(o.EffectiveDateTime), periodStart(o.EffectivePeriod), dateOf(o.EffectiveInstant), dateOf(o.Issued))
-}
-
 // serviceRequestDate returns authoredOn, else the occurrence.
 func serviceRequestDate(sr r4.ServiceRequest) time.Time {
 	return firstDate(dateOf(sr.AuthoredOn), dateOf(sr.OccurrenceDateTime), periodStart(sr.OccurrencePeriod))

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -46,20 +47,22 @@ func TestObservationDate(t *testing.T) {
 	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
 	tests := []struct {
 		name string
-		obs  r4.Observation
+		obs  string // the Observation's date elements, as JSON members
 		want time.Time
 	}{
-		{"effectiveDateTime", r4.Observation{EffectiveDateTime: strp("2024-03-01"), Issued: strp("2024-03-05T00:00:00Z")}, d(2024, 3, 1)},
-		{"effectivePeriod start", r4.Observation{EffectivePeriod: &r4.Period{Start: strp("2024-02-10"), End: strp("2024-02-11")}}, d(2024, 2, 10)},
-		{"effectivePeriod with only an end", r4.Observation{EffectivePeriod: &r4.Period{End: strp("2024-02-11")}}, d(2024, 2, 11)},
-		{"issued when nothing else", r4.Observation{Issued: strp("2024-03-05T00:00:00Z")}, d(2024, 3, 5)},
-		{"invalid effective falls through to issued", r4.Observation{EffectiveDateTime: strp("gisteren"), Issued: strp("2024-03-05T00:00:00Z")}, d(2024, 3, 5)},
-		{"undated", r4.Observation{}, time.Time{}},
+		{"effectiveDateTime", `"effectiveDateTime":"2024-03-01","issued":"2024-03-05T00:00:00Z"`, d(2024, 3, 1)},
+		{"effectivePeriod start", `"effectivePeriod":{"start":"2024-02-10","end":"2024-02-11"}`, d(2024, 2, 10)},
+		{"effectivePeriod with only an end", `"effectivePeriod":{"end":"2024-02-11"}`, d(2024, 2, 11)},
+		{"effectiveInstant", `"effectiveInstant":"2024-02-12T08:00:00Z","issued":"2024-03-05T00:00:00Z"`, time.Date(2024, 2, 12, 8, 0, 0, 0, time.UTC)},
+		{"issued when nothing else", `"issued":"2024-03-05T00:00:00Z"`, d(2024, 3, 5)},
+		{"invalid effective falls through to issued", `"effectiveDateTime":"gisteren","issued":"2024-03-05T00:00:00Z"`, d(2024, 3, 5)},
+		{"undated", ``, time.Time{}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := observationDate(tc.obs); !got.Equal(tc.want) {
-				t.Errorf("observationDate = %v, want %v", got, tc.want)
+			o := decodeObservation(t, `{"resourceType":"Observation"`+strings.TrimSuffix(","+tc.obs, ",")+`}`)
+			if got := o.date(); !got.Equal(tc.want) {
+				t.Errorf("date() = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -25,7 +25,7 @@ func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) er
 	if trimmed[0] != '{' {
 		return fmt.Errorf("context.draftOrders: not a JSON object: %w", ErrInvalidInput)
 	}
-	var b bundleHeader
+	var b bundleOf[json.RawMessage]
 	if err := unmarshal(trimmed, &b); err != nil {
 		return fmt.Errorf("context.draftOrders: malformed Bundle: %w", ErrInvalidInput)
 	}

@@ -1,8 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
-	"regexp"
 	"time"
 
 	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -27,7 +25,7 @@ func extract(res *resources, in Input, t *Terminology) Result {
 		}
 	}
 	for _, o := range res.observations {
-		labs, dxa, gaps := observationFacts(o, t, res.raw)
+		labs, dxa, gaps := observationFacts(o, t)
 		f.Labs = append(f.Labs, labs...)
 		f.DXA = append(f.DXA, dxa...)
 		f.Gaps = append(f.Gaps, gaps...)
@@ -151,93 +149,83 @@ func hasAnyCode(cc *r4.CodeableConcept, codes ...string) bool {
 
 // ref builds "Type/id".
 func ref(resourceType string, id *string) rules.Ref {
-	if id == nil || !validID(*id) {
+	if id == nil {
 		return rules.Ref(resourceType + "/")
 	}
-	return rules.Ref(resourceType + "/" + *id)
+	return refTo(resourceType, *id)
 }
 
-// fhirIDPattern is the FHIR R4 id datatype: [A-Za-z0-9\-\.]{1,64}.
-var fhirIDPattern = regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`)
-
-// validID reports whether id is a valid FHIR id. Ids come from the request
-// and end up in card evidence and in delete/update actions, so an invalid
-// one ("../Patient/x", markup) is treated as no id at all.
-func validID(id string) bool { return fhirIDPattern.MatchString(id) }
-
-// observationUsable decides whether an Observation's status allows reading
-// its value. final, amended, corrected and preliminary are usable;
-// entered-in-error, cancelled and unknown are not. samply decodes a missing
-// status as "registered" (its first enum value), so "registered" is usable
-// only when the raw JSON is at hand and shows that no status was sent; a
-// real "registered" Observation has no result yet, and without the raw
-// JSON the two cannot be told apart, so it is skipped.
-func observationUsable(o r4.Observation, raw map[rules.Ref]json.RawMessage) bool {
-	switch o.Status {
-	case r4.ObservationStatusFinal, r4.ObservationStatusAmended, r4.ObservationStatusCorrected, r4.ObservationStatusPreliminary:
-		return true
-	case r4.ObservationStatusRegistered:
-		b, ok := raw[ref("Observation", o.Id)]
-		if !ok {
-			return false
-		}
-		var probe struct {
-			Status *string `json:"status"`
-		}
-		if err := json.Unmarshal(b, &probe); err != nil {
-			return false
-		}
-		return probe.Status == nil
+// refTo builds "Type/id", "Type/" when id is not a valid FHIR id.
+func refTo(resourceType, id string) rules.Ref {
+	if !validID(id) {
+		return rules.Ref(resourceType + "/")
 	}
-	return false
+	return rules.Ref(resourceType + "/" + id)
+}
+
+// validID reports whether id is a valid FHIR id, the R4 id datatype
+// [A-Za-z0-9\-\.]{1,64}. Ids come from the request and end up in card
+// evidence and in delete/update actions, so an invalid one
+// ("../Patient/x", markup) is treated as no id at all. It is checked for
+// every resource of every request, which a regexp made 5 % of a request's
+// CPU.
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // measurement is one coded value of an Observation: the Observation itself
 // or one of its components (a DXA report may carry each site as a
 // component).
 type measurement struct {
-	code     r4.CodeableConcept
-	quantity *r4.Quantity
+	code     concept
+	quantity *quantity
 	integer  *int
-	ranges   []r4.ObservationReferenceRange
+	ranges   []referenceRange
 }
 
 // observationFacts reads one Observation (and its components) as labs and
 // DXA measurements. Category is not checked: DXA results may carry
 // "imaging" or no category at all.
-func observationFacts(o r4.Observation, t *Terminology, raw map[rules.Ref]json.RawMessage) ([]rules.Lab, []rules.DXAMeasurement, []rules.Gap) {
-	if !observationUsable(o, raw) {
+func observationFacts(o *observation, t *Terminology) ([]rules.Lab, []rules.DXAMeasurement, []rules.Gap) {
+	if !o.usable() {
 		return nil, nil, nil
 	}
-	src := ref("Observation", o.Id)
-	date := observationDate(o)
-	ms := []measurement{{code: o.Code, quantity: o.ValueQuantity, integer: o.ValueInteger, ranges: o.ReferenceRange}}
-	for _, c := range o.Component {
-		ms = append(ms, measurement{code: c.Code, quantity: c.ValueQuantity, integer: c.ValueInteger, ranges: c.ReferenceRange})
-	}
+	src := refTo("Observation", o.ID)
+	date := o.date()
 	var (
 		labs []rules.Lab
 		dxa  []rules.DXAMeasurement
 		gaps []rules.Gap
 	)
-	for _, m := range ms {
+	read := func(m measurement) {
 		if lm, ok := t.classifyLab(m.code.Coding); ok {
-			lab, gap, ok := labFact(lm, m, src, date)
-			if ok {
+			if lab, gap, ok := labFact(lm, m, src, date); ok {
 				labs = append(labs, lab)
 			} else {
 				gaps = append(gaps, gap)
 			}
-			continue
+			return
 		}
-		if dm, ok := t.classifyDXA(m.code.Coding, o.BodySite); ok {
-			d, gap, ok := dxaFact(dm, m, src, date)
-			if ok {
+		if dm, ok := t.classifyDXA(m.code.Coding, o.BodySite.codings()); ok {
+			if d, gap, ok := dxaFact(dm, m, src, date); ok {
 				dxa = append(dxa, d)
 			} else {
 				gaps = append(gaps, gap)
 			}
 		}
+	}
+	read(measurement{code: o.Code, quantity: o.ValueQuantity, integer: o.ValueInteger, ranges: o.ReferenceRange})
+	for _, c := range o.Component {
+		read(measurement{code: c.Code, quantity: c.ValueQuantity, integer: c.ValueInteger, ranges: c.ReferenceRange})
 	}
 	return labs, dxa, gaps
 }
@@ -246,7 +234,7 @@ func observationFacts(o r4.Observation, t *Terminology, raw map[rules.Ref]json.R
 func labFact(lm labMatch, m measurement, src rules.Ref, date time.Time) (rules.Lab, rules.Gap, bool) {
 	name := analyteName(lm.analyte)
 	q := m.quantity
-	if q == nil || q.Value == nil {
+	if q == nil || q.Value == "" {
 		return rules.Lab{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (geen numerieke waarde)", EN: name.EN + " (no numeric value)"}}, false
 	}
 	unit := quantityUnit(q)
@@ -294,7 +282,7 @@ func dxaFact(dm dxaMatch, m measurement, src rules.Ref, date time.Time) (rules.D
 			return rules.DXAMeasurement{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (geen numerieke waarde)", EN: name.EN + " (no numeric value)"}}, false
 		}
 		value = v
-	case m.quantity != nil && m.quantity.Value != nil:
+	case m.quantity != nil && m.quantity.Value != "":
 		v, ok := quantityValue(m.quantity)
 		if !ok {
 			return rules.DXAMeasurement{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (geen numerieke waarde)", EN: name.EN + " (no numeric value)"}}, false

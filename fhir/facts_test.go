@@ -14,9 +14,8 @@ import (
 )
 
 // loadFactsBundle decodes a hand-written collection Bundle from
-// testdata/facts with samply, as the prefetch decoder does, into res. The
-// raw JSON of every Observation is kept so the missing-status handling can
-// be exercised.
+// testdata/facts as the prefetch decoder does (samply, and the one-pass
+// observation for Observations) into res.
 func loadFactsBundle(t *testing.T, name string, res *resources, draft bool) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "facts", name))
@@ -26,9 +25,6 @@ func loadFactsBundle(t *testing.T, name string, res *resources, draft bool) {
 	bundle, err := r4.UnmarshalBundle(b)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
-	}
-	if res.raw == nil {
-		res.raw = map[rules.Ref]json.RawMessage{}
 	}
 	for i, e := range bundle.Entry {
 		var hdr struct {
@@ -49,10 +45,9 @@ func loadFactsBundle(t *testing.T, name string, res *resources, draft bool) {
 			c, decodeErr = r4.UnmarshalCondition(e.Resource)
 			res.conditions = append(res.conditions, c)
 		case "Observation":
-			var o r4.Observation
-			o, decodeErr = r4.UnmarshalObservation(e.Resource)
-			res.observations = append(res.observations, o)
-			res.raw[rules.Ref("Observation/"+hdr.ID)] = e.Resource
+			var o observation
+			o, decodeErr = decodeAs[observation](e.Resource)
+			res.observations = append(res.observations, &o)
 		case "ServiceRequest":
 			var sr r4.ServiceRequest
 			sr, decodeErr = r4.UnmarshalServiceRequest(e.Resource)
@@ -73,6 +68,7 @@ func loadFactsBundle(t *testing.T, name string, res *resources, draft bool) {
 func TestExtractScenario(t *testing.T) {
 	term := testTerminology(t)
 	res := &resources{gaps: []rules.Gap{{Source: "MedicationStatement/bad", What: rules.Text{NL: "medicatie (onbekende status)", EN: "medication (unknown status)"}}}}
+	res.raw = map[rules.Ref]json.RawMessage{"MedicationRequest/mr-kept": json.RawMessage(`{"id":"mr-kept"}`)}
 	loadFactsBundle(t, "scenario.json", res, false)
 	loadFactsBundle(t, "draft-orders.json", res, true)
 	asOf := time.Date(2024, 4, 1, 10, 0, 0, 0, time.UTC)
@@ -98,7 +94,7 @@ func TestExtractScenario(t *testing.T) {
 			{Source: "Observation/o-egfr", Analyte: rules.AnalyteEGFR, Value: 60, Comparator: rules.MoreThan, Date: time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC), Code: "LOINC 98979-8", OriginalValue: 60, OriginalUnit: "mL/min/{1.73_m2}"},
 			{Source: "Observation/o-vitd", Analyte: rules.AnalyteVitaminD, Value: 29.952, Date: d(2024, 3, 1), Code: "NHG-45 VITD0001", RefLow: f(49.92), RefHigh: f(249.6), OriginalValue: 12, OriginalUnit: "ng/mL"},
 			{Source: "Observation/o-calcium", Analyte: rules.AnalyteCalcium, Value: 2.0459, Date: time.Date(2024, 3, 3, 12, 0, 0, 0, time.UTC), Code: "LOINC 17861-6", OriginalValue: 8.2, OriginalUnit: "mg/dL"},
-			// A missing status (decoded by samply as "registered") is usable.
+			// A missing status is usable.
 			{Source: "Observation/o-phosphate-nostatus", Analyte: rules.AnalytePhosphate, Value: 1.1, Date: d(2024, 3, 1), Code: "LOINC 14879-1", OriginalValue: 1.1, OriginalUnit: "mmol/L"},
 		},
 		DXA: []rules.DXAMeasurement{
@@ -123,8 +119,8 @@ func TestExtractScenario(t *testing.T) {
 	if diff := cmp.Diff(want, got.Facts); diff != "" {
 		t.Errorf("extract (-want +got):\n%s", diff)
 	}
-	if _, ok := got.Resource("Observation/o-egfr"); !ok {
-		t.Errorf("Result lost the raw resources")
+	if b, ok := got.Resource("MedicationRequest/mr-kept"); !ok || string(b) != `{"id":"mr-kept"}` {
+		t.Errorf("Result lost the raw resources: %s, %v", b, ok)
 	}
 }
 
@@ -137,81 +133,31 @@ func TestExtractWithoutPatientResource(t *testing.T) {
 	}
 }
 
-func TestObservationUsable(t *testing.T) {
-	status := func(s string) r4.ObservationStatus {
-		var st r4.ObservationStatus
-		if err := json.Unmarshal([]byte(`"`+s+`"`), &st); err != nil {
-			t.Fatalf("status %q: %v", s, err)
-		}
-		return st
-	}
-	id := "o1"
-	withRaw := func(js string) map[rules.Ref]json.RawMessage {
-		return map[rules.Ref]json.RawMessage{"Observation/o1": json.RawMessage(js)}
-	}
-	tests := []struct {
-		name string
-		obs  r4.Observation
-		raw  map[rules.Ref]json.RawMessage
-		want bool
-	}{
-		{"final", r4.Observation{Id: &id, Status: status("final")}, nil, true},
-		{"amended", r4.Observation{Id: &id, Status: status("amended")}, nil, true},
-		{"corrected", r4.Observation{Id: &id, Status: status("corrected")}, nil, true},
-		{"preliminary", r4.Observation{Id: &id, Status: status("preliminary")}, nil, true},
-		{"entered-in-error", r4.Observation{Id: &id, Status: status("entered-in-error")}, nil, false},
-		{"cancelled", r4.Observation{Id: &id, Status: status("cancelled")}, nil, false},
-		{"unknown", r4.Observation{Id: &id, Status: status("unknown")}, nil, false},
-		{"explicit registered", r4.Observation{Id: &id, Status: status("registered")}, withRaw(`{"resourceType":"Observation","id":"o1","status":"registered"}`), false},
-		{"missing status with raw JSON", r4.Observation{Id: &id}, withRaw(`{"resourceType":"Observation","id":"o1"}`), true},
-		{"missing status without raw JSON cannot be told from registered", r4.Observation{Id: &id}, nil, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := observationUsable(tc.obs, tc.raw); got != tc.want {
-				t.Errorf("observationUsable = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestObservationFactsEdgeCases(t *testing.T) {
 	term := testTerminology(t)
-	final := r4.Observation{}
-	if err := json.Unmarshal([]byte(`{"status":"final"}`), &final); err != nil {
-		t.Fatal(err)
+	// obs builds a final Observation; value and date are JSON members.
+	obs := func(id, system, code, members string) *observation {
+		return decodeObservation(t, `{"resourceType":"Observation","id":"`+id+`","status":"final","code":{"coding":[{"system":"`+system+`","code":"`+code+`"}]}`+members+`}`)
 	}
-	obs := func(id string, code *r4.CodeableConcept, q *r4.Quantity, date string) r4.Observation {
-		o := final
-		o.Id = &id
-		o.Code = *code
-		o.ValueQuantity = q
-		if date != "" {
-			o.EffectiveDateTime = &date
-		}
-		return o
-	}
-	valueString := obs("o-str", concept(SystemLOINC, "98979-8"), nil, "2024-03-01")
-	s := ">60"
-	valueString.ValueString = &s
-	dxaNoUnitBMD := obs("o-bmd", concept(SystemLOINC, "24966-4"), qty("0.8", "", ""), "2024-03-01")
-	localDXA := obs("o-local", concept("urn:local:dxa", "NECK-T"), qty("-2.6", "", ""), "2024-03-01")
+	const date = `,"effectiveDateTime":"2024-03-01"`
 	tests := []struct {
 		name     string
-		obs      r4.Observation
+		obs      *observation
 		wantLabs int
 		wantDXA  int
 		wantGaps []rules.Gap
 	}{
-		{"eGFR as valueString is a gap, never normal", valueString, 0, 0, []rules.Gap{{Source: "Observation/o-str", What: rules.Text{NL: "eGFR (geen numerieke waarde)", EN: "eGFR (no numeric value)"}}}},
-		{"undated lab is a gap", obs("o-nodate", concept(SystemLOINC, "14635-7"), qty("50", "nmol/L", ""), ""), 0, 0, []rules.Gap{{Source: "Observation/o-nodate", What: rules.Text{NL: "25-OH-vitamine D (datum onbekend)", EN: "25-OH vitamin D (date unknown)"}}}},
-		{"BMD without unit is a gap", dxaNoUnitBMD, 0, 0, []rules.Gap{{Source: "Observation/o-bmd", What: rules.Text{NL: "DXA BMD (LOINC 24966-4) (geen eenheid)", EN: "DXA BMD (LOINC 24966-4) (no unit)"}}}},
-		{"local DXA code maps to femoral neck", localDXA, 0, 1, nil},
-		{"unrelated code is ignored", obs("o-bp", concept(SystemLOINC, "8480-6"), qty("120", "mm[Hg]", ""), "2024-03-01"), 0, 0, nil},
+		{"eGFR as valueString is a gap, never normal", obs("o-str", SystemLOINC, "98979-8", `,"valueString":">60"`+date), 0, 0, []rules.Gap{{Source: "Observation/o-str", What: rules.Text{NL: "eGFR (geen numerieke waarde)", EN: "eGFR (no numeric value)"}}}},
+		{"undated lab is a gap", obs("o-nodate", SystemLOINC, "14635-7", `,"valueQuantity":{"value":50,"code":"nmol/L"}`), 0, 0, []rules.Gap{{Source: "Observation/o-nodate", What: rules.Text{NL: "25-OH-vitamine D (datum onbekend)", EN: "25-OH vitamin D (date unknown)"}}}},
+		{"BMD without unit is a gap", obs("o-bmd", SystemLOINC, "24966-4", `,"valueQuantity":{"value":0.8}`+date), 0, 0, []rules.Gap{{Source: "Observation/o-bmd", What: rules.Text{NL: "DXA BMD (LOINC 24966-4) (geen eenheid)", EN: "DXA BMD (LOINC 24966-4) (no unit)"}}}},
+		{"local DXA code maps to femoral neck", obs("o-local", "urn:local:dxa", "NECK-T", `,"valueQuantity":{"value":-2.6}`+date), 0, 1, nil},
+		{"T-score as valueInteger", obs("o-int", SystemLOINC, "38267-1", `,"valueInteger":-3`+date), 0, 1, nil},
+		{"unrelated code is ignored", obs("o-bp", SystemLOINC, "8480-6", `,"valueQuantity":{"value":120,"code":"mm[Hg]"}`+date), 0, 0, nil},
+		{"registered has no result to read", obs("o-reg", SystemLOINC, "14635-7", `,"valueQuantity":{"value":50,"code":"nmol/L"}`+date+`,"status":"registered"`), 0, 0, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			labs, dxa, gaps := observationFacts(tc.obs, term, nil)
+			labs, dxa, gaps := observationFacts(tc.obs, term)
 			if len(labs) != tc.wantLabs || len(dxa) != tc.wantDXA {
 				t.Errorf("got %d labs, %d DXA; want %d, %d", len(labs), len(dxa), tc.wantLabs, tc.wantDXA)
 			}
@@ -224,7 +170,7 @@ func TestObservationFactsEdgeCases(t *testing.T) {
 
 func TestConditionActive(t *testing.T) {
 	status := func(code string) *r4.CodeableConcept {
-		return concept("http://terminology.hl7.org/CodeSystem/condition-clinical", code)
+		return r4Concept("http://terminology.hl7.org/CodeSystem/condition-clinical", code)
 	}
 	tests := []struct {
 		name string

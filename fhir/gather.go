@@ -282,7 +282,7 @@ func (r *resources) merge(src *resources, seen map[rules.Ref]bool) {
 	if src.patient != nil {
 		r.patient = src.patient
 	}
-	r.observations = appendNew(r.observations, src.observations, "Observation", func(x r4.Observation) *string { return x.Id }, seen)
+	r.observations = appendNew(r.observations, src.observations, "Observation", func(x *observation) *string { return &x.ID }, seen)
 	r.conditions = appendNew(r.conditions, src.conditions, "Condition", func(x r4.Condition) *string { return x.Id }, seen)
 	r.medicationStatements = appendNew(r.medicationStatements, src.medicationStatements, "MedicationStatement", func(x r4.MedicationStatement) *string { return x.Id }, seen)
 	r.medicationRequests = appendNew(r.medicationRequests, src.medicationRequests, "MedicationRequest", func(x r4.MedicationRequest) *string { return x.Id }, seen)

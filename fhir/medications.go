@@ -121,7 +121,7 @@ func (t *Terminology) classifyMedication(med r4.Medication) (drug, bool) {
 // 120), which is what StrengthMg means.
 func ingredientStrength(med r4.Medication, matched *r4.MedicationIngredient) float64 {
 	if matched != nil && matched.Strength != nil {
-		if mg, ok := quantityMg(matched.Strength.Numerator); ok {
+		if mg, ok := quantityMg(quantityOf(matched.Strength.Numerator)); ok {
 			return mg
 		}
 	}
@@ -131,7 +131,7 @@ func ingredientStrength(med r4.Medication, matched *r4.MedicationIngredient) flo
 		if ing.Strength == nil {
 			continue
 		}
-		if mg, ok := quantityMg(ing.Strength.Numerator); ok {
+		if mg, ok := quantityMg(quantityOf(ing.Strength.Numerator)); ok {
 			found = mg
 			n++
 		}
@@ -443,7 +443,7 @@ func dosageSummary(ds []r4.Dosage, unitStrengthMg float64) dosageInfo {
 		}
 	}
 	if q := doseQuantity(ds[0]); q != nil {
-		out.doseMg, _ = quantityMg(q)
+		out.doseMg, _ = quantityMg(quantityOf(q))
 	}
 	total := 0.0
 	for _, d := range ds {
@@ -485,7 +485,8 @@ func doseQuantity(d r4.Dosage) *r4.Quantity {
 // doseInMg converts a dose to mg: directly for a mass unit, or as a count
 // of units (tablets, mL, "1") times the strength per unit when known.
 // A dose without a unit, or in international units, cannot be converted.
-func doseInMg(q *r4.Quantity, unitStrengthMg float64) (float64, bool) {
+func doseInMg(dose *r4.Quantity, unitStrengthMg float64) (float64, bool) {
+	q := quantityOf(dose)
 	if mg, ok := quantityMg(q); ok {
 		return mg, true
 	}
@@ -510,7 +511,7 @@ var massToMg = map[string]float64{
 }
 
 // quantityMg returns a mass quantity in mg.
-func quantityMg(q *r4.Quantity) (float64, bool) {
+func quantityMg(q *quantity) (float64, bool) {
 	v, ok := quantityValue(q)
 	if !ok {
 		return 0, false

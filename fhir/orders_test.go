@@ -69,13 +69,6 @@ func codesOf(cc *r4.CodeableConcept) []string {
 	return out
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // srSummary is what the tests check of a ServiceRequest.
 type srSummary struct {
 	Status, Intent, Subject, AuthoredOn, Occurrence string

@@ -72,17 +72,19 @@ var allowedTypes = map[string]map[string]bool{
 	KeyServiceRequests:           {"ServiceRequest": true},
 }
 
-// bundleHeader is the part of a Bundle we read. Bundle.type is not read at
+// bundleOf is the part of a Bundle we read, with entry resources of type R:
+// json.RawMessage to decode each entry by its type, or *observation to
+// decode a Bundle of Observations in one pass. Bundle.type is not read at
 // all: prefetch and draftOrders Bundles often lack it.
-type bundleHeader struct {
+type bundleOf[R any] struct {
 	ResourceType string `json:"resourceType"`
 	Link         []struct {
 		Relation string `json:"relation"`
 		URL      string `json:"url"`
 	} `json:"link"`
 	Entry []struct {
-		FullURL  string          `json:"fullUrl"`
-		Resource json.RawMessage `json:"resource"`
+		FullURL  string `json:"fullUrl"`
+		Resource R      `json:"resource"`
 		Search   *struct {
 			Mode string `json:"mode"`
 		} `json:"search"`
@@ -90,7 +92,7 @@ type bundleHeader struct {
 }
 
 // next returns the Bundle's next link, "" when there is none.
-func (b bundleHeader) next() string {
+func (b *bundleOf[R]) next() string {
 	for _, l := range b.Link {
 		if l.Relation == "next" && l.URL != "" {
 			return l.URL
@@ -100,13 +102,19 @@ func (b bundleHeader) next() string {
 }
 
 // entryHeader is the part of an entry we check before decoding it: its
-// type, its id and whom it is about.
+// type, its id, whom it is about, and (for an OperationOutcome) whether
+// it reports a failed search.
 type entryHeader struct {
-	ResourceType string          `json:"resourceType"`
-	ID           json.RawMessage `json:"id"`
-	Subject      json.RawMessage `json:"subject"`
-	Patient      json.RawMessage `json:"patient"`
+	ResourceType string                      `json:"resourceType"`
+	ID           json.RawMessage             `json:"id"`
+	Subject      json.RawMessage             `json:"subject"`
+	Patient      json.RawMessage             `json:"patient"`
+	Issue        []struct{ Severity string } `json:"issue"`
 }
+
+// observationKeys hold only Observations: their Bundles are decoded in
+// one pass into observation (observation.go).
+var observationKeys = map[string]bool{KeyLabs: true, KeyDXA: true}
 
 // decodeValue decodes the body of one key (a prefetched value or a fetched
 // page) into res and returns the Bundle's next link. The patient key holds
@@ -119,24 +127,53 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 	if !ok {
 		return "", fmt.Errorf("unknown prefetch key %s: %w", key, ErrInvalidInput)
 	}
-	var b bundleHeader
+	if observationKeys[key] {
+		var b bundleOf[*observation]
+		if unmarshal(body, &b) == nil {
+			return walkBundle(key, &b, (*observation).failedSearch, func(o *observation) error {
+				return addObservation(key, o, allowed, patientID, res)
+			})
+		}
+		// One entry the small struct cannot hold (a string where a number
+		// belongs) must not cost the others: read the Bundle entry by
+		// entry, where such an entry becomes a gap.
+	}
+	var b bundleOf[json.RawMessage]
 	if err := unmarshal(body, &b); err != nil {
 		return "", fmt.Errorf("prefetch key %s: malformed Bundle: %w", key, ErrInvalidInput)
 	}
+	var h *entryHeader
+	return walkBundle(key, &b, func(raw json.RawMessage) bool {
+		// Each entry's header is decoded once, here, and reused by
+		// decodeEntry; nil when the entry is not a JSON object.
+		h = &entryHeader{}
+		if unmarshal(raw, h) != nil {
+			h = nil
+			return false
+		}
+		return h.ResourceType == "OperationOutcome" && severe(h.Issue)
+	}, func(raw json.RawMessage) error {
+		return decodeEntry(key, raw, h, allowed, patientID, res)
+	})
+}
+
+// walkBundle checks that b is a Bundle and hands each entry resource to
+// add, in order. Some servers answer "insufficient scope" or a timeout with
+// a searchset holding an error OperationOutcome (failed): the search
+// failed, it did not find nothing. An entry with search.mode "outcome" is
+// a server note about the search, not data.
+func walkBundle[R any](key string, b *bundleOf[R], failed func(R) bool, add func(R) error) (next string, err error) {
 	if b.ResourceType != "Bundle" {
 		return "", fmt.Errorf("prefetch key %s: holds %s, want a Bundle: %w", key, quoteType(b.ResourceType), ErrInvalidInput)
 	}
 	for _, e := range b.Entry {
-		if failedSearch(e.Resource) {
-			// Some servers answer "insufficient scope" or a timeout with a
-			// searchset holding an error OperationOutcome: the search
-			// failed, it did not find nothing.
+		if failed(e.Resource) {
 			return "", fmt.Errorf("prefetch key %s: the search reported an error: %w", key, errSearchFailed)
 		}
 		if e.Search != nil && e.Search.Mode == "outcome" {
-			continue // a server note about the search, not data
+			continue
 		}
-		if err := decodeEntry(key, e.Resource, allowed, patientID, res); err != nil {
+		if err := add(e.Resource); err != nil {
 			return "", err
 		}
 	}
@@ -148,24 +185,26 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 // value (fetched again, else 412), never as an empty result.
 var errSearchFailed = errors.New("search reported an error")
 
-// failedSearch reports whether raw is an OperationOutcome with an issue of
-// severity error or fatal.
-func failedSearch(raw json.RawMessage) bool {
-	var oo struct {
-		ResourceType string `json:"resourceType"`
-		Issue        []struct {
-			Severity string `json:"severity"`
-		} `json:"issue"`
+// addObservation checks one Observation entry decoded by the one-pass
+// path and adds it to res, with the same outcomes as decodeEntry: another
+// resource type is an error, data about another patient is an error, and
+// an Observation with a code samply would reject is a gap.
+func addObservation(key string, o *observation, allowed map[string]bool, patientID string, res *resources) error {
+	if o == nil || o.ResourceType == "OperationOutcome" {
+		return nil
 	}
-	if unmarshal(raw, &oo) != nil || oo.ResourceType != "OperationOutcome" {
-		return false
+	if !allowed[o.ResourceType] {
+		return fmt.Errorf("prefetch key %s: holds %s: %w", key, quoteType(o.ResourceType), ErrInvalidInput)
 	}
-	for _, i := range oo.Issue {
-		if i.Severity == "error" || i.Severity == "fatal" {
-			return true
-		}
+	if err := checkReference(o.Subject.Reference, patientID); err != nil {
+		return fmt.Errorf("prefetch key %s: %w", key, err)
 	}
-	return false
+	if !o.valid() {
+		res.gaps = append(res.gaps, unreadable("Observation", idRef("Observation", o.ID)))
+		return nil
+	}
+	res.observations = append(res.observations, o)
+	return nil
 }
 
 // decodePatient decodes the patient key's Patient.
@@ -214,16 +253,16 @@ func decodeGender(code string) (r4.AdministrativeGender, error) {
 	return g, err
 }
 
-// decodeEntry decodes one Bundle entry resource into res. A type the key
-// cannot return and data about another patient are errors; an entry samply
-// cannot decode (an unknown enum code) becomes a gap.
-func decodeEntry(key string, raw json.RawMessage, allowed map[string]bool, patientID string, res *resources) error {
+// decodeEntry decodes one Bundle entry resource, whose header h has been
+// read (nil: it could not be), into res. A type the key cannot return and
+// data about another patient are errors; an entry that cannot be decoded
+// (an unknown enum code) becomes a gap.
+func decodeEntry(key string, raw json.RawMessage, h *entryHeader, allowed map[string]bool, patientID string, res *resources) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return nil // an entry without a resource (e.g. only a fullUrl)
 	}
-	var h entryHeader
-	if err := unmarshal(raw, &h); err != nil {
+	if h == nil {
 		res.gaps = append(res.gaps, unreadable("resource in "+key, ""))
 		return nil
 	}
@@ -233,10 +272,10 @@ func decodeEntry(key string, raw json.RawMessage, allowed map[string]bool, patie
 	if !allowed[h.ResourceType] {
 		return fmt.Errorf("prefetch key %s: holds %s: %w", key, quoteType(h.ResourceType), ErrInvalidInput)
 	}
-	if err := checkSubject(h, patientID); err != nil {
+	if err := checkSubject(*h, patientID); err != nil {
 		return fmt.Errorf("prefetch key %s: %w", key, err)
 	}
-	ref := refOf(h.ResourceType, h)
+	ref := refOf(h.ResourceType, *h)
 	gap := func() error {
 		res.gaps = append(res.gaps, unreadable(h.ResourceType, ref))
 		return nil
@@ -249,16 +288,11 @@ func decodeEntry(key string, raw json.RawMessage, allowed map[string]bool, patie
 		}
 		res.conditions = append(res.conditions, c)
 	case "Observation":
-		o, err := decodeAs[r4.Observation](raw)
-		if err != nil {
+		o, err := decodeAs[observation](raw)
+		if err != nil || !o.valid() {
 			return gap()
 		}
-		res.observations = append(res.observations, o)
-		if o.Status == r4.ObservationStatusRegistered {
-			// samply reads a missing status as "registered"; extraction
-			// tells the two apart from the JSON, so keep it.
-			keepRaw(res, ref, raw)
-		}
+		res.observations = append(res.observations, &o)
 	case "MedicationStatement":
 		m, err := decodeAs[r4.MedicationStatement](raw)
 		if err != nil {
@@ -319,9 +353,7 @@ func keepRaw(res *resources, ref rules.Ref, raw json.RawMessage) {
 }
 
 // checkSubject rejects a resource whose subject or patient reference names
-// a subject other than Patient/patientID. References that name no literal
-// target (a contained "#x", a urn:uuid, an identifier only) cannot be
-// checked and are accepted: the search asked for this patient.
+// a subject other than Patient/patientID.
 func checkSubject(h entryHeader, patientID string) error {
 	for _, raw := range []json.RawMessage{h.Subject, h.Patient} {
 		raw = bytes.TrimSpace(raw)
@@ -334,13 +366,21 @@ func checkSubject(h entryHeader, patientID string) error {
 		if err := unmarshal(raw, &r); err != nil {
 			return fmt.Errorf("malformed subject reference: %w", ErrInvalidInput)
 		}
-		typ, id, ok := parseReference(r.Reference)
-		if !ok {
-			continue
+		if err := checkReference(r.Reference, patientID); err != nil {
+			return err
 		}
-		if typ != "Patient" || id != patientID {
-			return errWrongPatient
-		}
+	}
+	return nil
+}
+
+// checkReference rejects a reference to a subject other than
+// Patient/patientID. References that name no literal target (a contained
+// "#x", a urn:uuid, an identifier only) cannot be checked and are
+// accepted: the search asked for this patient.
+func checkReference(reference, patientID string) error {
+	typ, id, ok := parseReference(reference)
+	if ok && (typ != "Patient" || id != patientID) {
+		return errWrongPatient
 	}
 	return nil
 }
@@ -380,6 +420,14 @@ func idOf(h entryHeader) (string, bool) {
 func refOf(typ string, h entryHeader) rules.Ref {
 	id, ok := idOf(h)
 	if !ok {
+		return ""
+	}
+	return rules.Ref(typ + "/" + id)
+}
+
+// idRef returns "Type/id", or "" when id is not a valid FHIR id.
+func idRef(typ, id string) rules.Ref {
+	if !validID(id) {
 		return ""
 	}
 	return rules.Ref(typ + "/" + id)

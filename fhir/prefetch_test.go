@@ -99,7 +99,7 @@ func TestPrefetchWithoutServer(t *testing.T) {
 			name: "next link without server keeps the page and reports a gap",
 			prefetch: func() map[string]json.RawMessage {
 				p := nullPrefetch(KeyLabs)
-				p[KeyLabs] = json.RawMessage(page("https://ehr.example/fhir/Observation?page=2", observation("lab-1")))
+				p[KeyLabs] = json.RawMessage(page("https://ehr.example/fhir/Observation?page=2", observationEntry("lab-1")))
 				return p
 			}(),
 			want: summary{Observations: []string{"lab-1"}, Gaps: []rules.Gap{incomplete(KeyLabs)}},
@@ -134,9 +134,9 @@ func TestPrefetchWithoutServer(t *testing.T) {
 func TestPrefetchNextLinkIsFollowedWithToken(t *testing.T) {
 	g := NewGatherer(Options{})
 	f := newFakeFHIR(t, g)
-	f.set(KeyLabs, "unused page 0", page("__NEXT__", observation("lab-2")), page("", observation("lab-3")))
+	f.set(KeyLabs, "unused page 0", page("__NEXT__", observationEntry("lab-2")), page("", observationEntry("lab-3")))
 	prefetch := nullPrefetch(KeyLabs)
-	prefetch[KeyLabs] = json.RawMessage(page(f.srv.URL+"/fhir/_page?key=labs&n=1", observation("lab-1")))
+	prefetch[KeyLabs] = json.RawMessage(page(f.srv.URL+"/fhir/_page?key=labs&n=1", observationEntry("lab-1")))
 	res, err := g.gather(context.Background(), f.input(prefetch))
 	if err != nil {
 		t.Fatalf("gather: %v", err)
@@ -168,7 +168,7 @@ func TestPrefetchInvalidInput(t *testing.T) {
 		{name: "patient with another id", key: KeyPatient, value: json.RawMessage(`{"resourceType":"Patient","id":"p2"}`), wantMsg: "another patient"},
 		{name: "search key holding a Patient", key: KeyConditions, value: readTestdata(t, "patient.json"), wantMsg: "want a Bundle"},
 		{name: "Condition inside dxa", key: KeyDXA, value: readTestdata(t, "conditions.json"), wantMsg: "dxa: holds resourceType Condition"},
-		{name: "Observation inside medicationRequests", key: KeyMedicationRequests, value: bundle(observation("o1")), wantMsg: "holds resourceType Observation"},
+		{name: "Observation inside medicationRequests", key: KeyMedicationRequests, value: bundle(observationEntry("o1")), wantMsg: "holds resourceType Observation"},
 		{name: "Condition about another patient", key: KeyConditions, value: readTestdata(t, "conditions-wrong-patient.json"), wantMsg: "another patient"},
 		{
 			name:    "Observation about a Group",
@@ -181,6 +181,26 @@ func TestPrefetchInvalidInput(t *testing.T) {
 			key:     KeyMedicationStatements,
 			value:   bundle(`{"resource":{"resourceType":"MedicationStatement","id":"m","status":"active","subject":{"reference":"https://ehr.example/fhir/Patient/p2"}}}`),
 			wantMsg: "another patient",
+		},
+		{
+			name:    "Observation about another patient",
+			key:     KeyLabs,
+			value:   bundle(observationEntry("o1"), `{"resource":{"resourceType":"Observation","id":"o2","status":"final","subject":{"reference":"Patient/p2"}}}`),
+			wantMsg: "another patient",
+		},
+		{
+			// Read entry by entry: the malformed subject does not fit the
+			// one-pass observation.
+			name:    "Observation with a malformed subject",
+			key:     KeyLabs,
+			value:   bundle(observationEntry("o1"), `{"resource":{"resourceType":"Observation","id":"o2","status":"final","subject":"Patient/p1"}}`),
+			wantMsg: "malformed subject reference",
+		},
+		{
+			name:    "Condition inside labs, read entry by entry",
+			key:     KeyLabs,
+			value:   bundle(`{"resource":{"resourceType":"Observation","id":"o1","valueInteger":"x"}}`, `{"resource":{"resourceType":"Condition","id":"c1"}}`),
+			wantMsg: "labs: holds resourceType Condition",
 		},
 		{name: "not a JSON object", key: KeyLabs, value: json.RawMessage(`[1,2]`), wantMsg: "not a JSON object"},
 		{name: "entry is not an array", key: KeyLabs, value: json.RawMessage(`{"resourceType":"Bundle","entry":{}}`), wantMsg: "malformed Bundle"},
@@ -257,10 +277,32 @@ func TestPrefetchTolerance(t *testing.T) {
 			want: summary{MedicationStatements: []string{"ms-2"}, Medications: []string{"MedicationStatement/ms-2#m1"}},
 		},
 		{
-			name:  "Observation without status keeps its JSON",
+			name: "Observation that does not fit the one-pass decoder becomes a gap, the rest is kept",
+			key:  KeyLabs,
+			value: json.RawMessage(page("",
+				observationEntry("o1"),
+				`{"resource":{"resourceType":"Observation","id":"o2","status":"final","valueInteger":"three","subject":{"reference":"Patient/p1"}}}`,
+				`{"resource":{"resourceType":"Observation","id":7,"status":"final"}}`,
+				`{"resource":{"resourceType":"Observation","id":"o4","status":"final","valueQuantity":{"value":1,"comparator":"~"}}}`,
+				observationEntry("o5"))),
+			want: summary{
+				Observations: []string{"o1", "o5"},
+				Gaps:         []rules.Gap{unreadable("Observation", "Observation/o2"), unreadable("Observation", ""), unreadable("Observation", "Observation/o4")},
+			},
+		},
+		{
+			name: "Observation with an unknown comparator becomes a gap in one pass too",
+			key:  KeyDXA,
+			value: json.RawMessage(page("",
+				`{"resource":{"resourceType":"Observation","id":"o4","status":"final","valueQuantity":{"value":1,"comparator":"~"}}}`,
+				observationEntry("o5"))),
+			want: summary{Observations: []string{"o5"}, Gaps: []rules.Gap{unreadable("Observation", "Observation/o4")}},
+		},
+		{
+			name:  "Observation without status is kept",
 			key:   KeyLabs,
 			value: json.RawMessage(page("", `{"resource":{"resourceType":"Observation","id":"o-ns","code":{},"subject":{"reference":"Patient/p1"}}}`)),
-			want:  summary{Observations: []string{"o-ns"}, Raw: []string{"Observation/o-ns"}},
+			want:  summary{Observations: []string{"o-ns"}},
 		},
 		{
 			name:  "empty Bundle",

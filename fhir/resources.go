@@ -13,7 +13,7 @@ import (
 // Decoding (prefetch.go, client.go) fills it; extraction (facts.go) reads it.
 type resources struct {
 	patient                   *r4.Patient
-	observations              []r4.Observation
+	observations              []*observation
 	conditions                []r4.Condition
 	medicationStatements      []r4.MedicationStatement
 	medicationRequests        []r4.MedicationRequest

@@ -37,6 +37,18 @@ func TestSearchsetWithAnErrorOutcomeIsAFailedSearch(t *testing.T) {
 		t.Fatalf("without a FHIR server: err = %v, want ErrDataUnavailable (412)", err)
 	}
 
+	// Observation keys are decoded in one pass, and entry by entry when one
+	// entry does not fit (observation.go): both paths see the outcome.
+	for name, bundle := range map[string]string{
+		"one pass":       failedSearchBundle,
+		"entry by entry": strings.Replace(failedSearchBundle, `"entry":[`, `"entry":[{"resource":{"resourceType":"Observation","id":"o1","valueInteger":"x"}},`, 1),
+	} {
+		in := Input{Hook: rules.PatientView, PatientID: "p1", AsOf: time.Now(), Prefetch: nullPrefetchExcept(KeyLabs, bundle)}
+		if _, err := g.Facts(context.Background(), in); !errors.Is(err, ErrDataUnavailable) {
+			t.Errorf("labs, %s: err = %v, want ErrDataUnavailable (412)", name, err)
+		}
+	}
+
 	var fetched atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fetched.Add(1)

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode"
 
-	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
-
 	"github.com/fracturecds/fracturecds/rules"
 )
 
@@ -113,30 +111,27 @@ func unitKey(u string) string {
 
 // quantityUnit returns the unit to show for q: its UCUM code, else its
 // unit text, "" when neither is present.
-func quantityUnit(q *r4.Quantity) string {
+func quantityUnit(q *quantity) string {
 	if q == nil {
 		return ""
 	}
-	if q.Code != nil && strings.TrimSpace(*q.Code) != "" {
-		return strings.TrimSpace(*q.Code)
+	if c := strings.TrimSpace(q.Code); c != "" {
+		return c
 	}
-	if q.Unit != nil {
-		return strings.TrimSpace(*q.Unit)
-	}
-	return ""
+	return strings.TrimSpace(q.Unit)
 }
 
 // lookupFactor finds the factor for q in factors, trying the UCUM code
 // first and the human-readable unit text second.
-func lookupFactor(factors map[string]float64, q *r4.Quantity) (float64, bool) {
+func lookupFactor(factors map[string]float64, q *quantity) (float64, bool) {
 	if q == nil {
 		return 0, false
 	}
-	for _, u := range []*string{q.Code, q.Unit} {
-		if u == nil {
+	for _, u := range [2]string{q.Code, q.Unit} {
+		if u == "" {
 			continue
 		}
-		if f, ok := factors[unitKey(*u)]; ok {
+		if f, ok := factors[unitKey(u)]; ok {
 			return f, true
 		}
 	}
@@ -145,7 +140,7 @@ func lookupFactor(factors map[string]float64, q *r4.Quantity) (float64, bool) {
 
 // convertLab converts q to the canonical unit of analyte a. ok is false
 // when the unit is missing or unknown: such a value must not be read.
-func convertLab(a rules.Analyte, q *r4.Quantity) (value float64, ok bool) {
+func convertLab(a rules.Analyte, q *quantity) (value float64, ok bool) {
 	v, ok := quantityValue(q)
 	if !ok {
 		return 0, false
@@ -165,7 +160,7 @@ func convertLab(a rules.Analyte, q *r4.Quantity) (value float64, ok bool) {
 }
 
 // convertBMD converts a BMD quantity to g/cm2.
-func convertBMD(q *r4.Quantity) (float64, bool) {
+func convertBMD(q *quantity) (float64, bool) {
 	v, ok := quantityValue(q)
 	if !ok {
 		return 0, false
@@ -178,8 +173,8 @@ func convertBMD(q *r4.Quantity) (float64, bool) {
 }
 
 // quantityValue returns q's numeric value.
-func quantityValue(q *r4.Quantity) (float64, bool) {
-	if q == nil || q.Value == nil {
+func quantityValue(q *quantity) (float64, bool) {
+	if q == nil || q.Value == "" {
 		return 0, false
 	}
 	v, err := q.Value.Float64()
@@ -190,18 +185,18 @@ func quantityValue(q *r4.Quantity) (float64, bool) {
 }
 
 // comparator maps a FHIR quantity comparator to the rules type.
-func comparator(q *r4.Quantity) rules.Comparator {
-	if q == nil || q.Comparator == nil {
+func comparator(q *quantity) rules.Comparator {
+	if q == nil {
 		return rules.Exact
 	}
-	switch *q.Comparator {
-	case r4.QuantityComparatorLessThan:
+	switch q.Comparator {
+	case "<":
 		return rules.LessThan
-	case r4.QuantityComparatorLessOrEquals:
+	case "<=":
 		return rules.LessOrEqual
-	case r4.QuantityComparatorGreaterOrEquals:
+	case ">=":
 		return rules.MoreOrEqual
-	case r4.QuantityComparatorGreaterThan:
+	case ">":
 		return rules.MoreThan
 	}
 	return rules.Exact
@@ -209,8 +204,8 @@ func comparator(q *r4.Quantity) rules.Comparator {
 
 // convertRange converts a reference range bound. A bound without its own
 // unit is taken to share the result's unit (common in lab feeds).
-func convertRange(a rules.Analyte, bound, result *r4.Quantity) *float64 {
-	if bound == nil || bound.Value == nil {
+func convertRange(a rules.Analyte, bound, result *quantity) *float64 {
+	if bound == nil || bound.Value == "" {
 		return nil
 	}
 	q := *bound
