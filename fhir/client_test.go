@@ -217,7 +217,7 @@ type summary struct {
 // Short names for the summary helpers.
 type (
 	obs   = *observation
-	cond  = r4.Condition
+	cond  = *condition
 	mstmt = r4.MedicationStatement
 	mreq  = r4.MedicationRequest
 	madm  = r4.MedicationAdministration
@@ -239,7 +239,7 @@ func ids[T any](xs []T, id func(T) *string) []string {
 func summarize(r *resources) summary {
 	s := summary{
 		Observations:              ids(r.observations, func(x obs) *string { return &x.ID }),
-		Conditions:                ids(r.conditions, func(x cond) *string { return x.Id }),
+		Conditions:                ids(r.conditions, func(x cond) *string { return &x.ID }),
 		MedicationStatements:      ids(r.medicationStatements, func(x mstmt) *string { return x.Id }),
 		MedicationRequests:        ids(r.medicationRequests, func(x mreq) *string { return x.Id }),
 		MedicationAdministrations: ids(r.medicationAdministrations, func(x madm) *string { return x.Id }),

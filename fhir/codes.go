@@ -607,15 +607,12 @@ func (t *Terminology) codingMeaningOf(system, code string) (codingMeaning, bool)
 // code. The display is the first matching coding. The result is low
 // confidence only when every fracture-bearing coding is: a specific code
 // next to ICPC L74 settles the site.
-func (t *Terminology) classifyCondition(cc *r4.CodeableConcept) (conditionMatch, bool) {
-	if cc == nil {
-		return conditionMatch{}, false
-	}
+func (t *Terminology) classifyCondition(codings []coding) (conditionMatch, bool) {
 	var m conditionMatch
 	seen := map[rules.Concept]bool{}
 	anyLow, anySure := false, false
-	for _, c := range cc.Coding {
-		system, code := codingKey(c)
+	for _, c := range codings {
+		system, code := c.key()
 		if code == "" {
 			continue
 		}

@@ -180,7 +180,7 @@ func TestClassifyCondition(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := term.classifyCondition(tc.cc)
+			got, ok := term.classifyCondition(liteCodings(tc.cc))
 			if ok != tc.ok {
 				t.Fatalf("ok = %v, want %v", ok, tc.ok)
 			}

@@ -87,8 +87,12 @@ func firstDate(ts ...time.Time) time.Time {
 // onsetDateTime, else onsetPeriod.start, else recordedDate. onsetAge and
 // onsetString are skipped: an age needs the birth date and rounding, and
 // free text is never parsed.
-func conditionOnset(c r4.Condition) time.Time {
-	return firstDate(dateOf(c.OnsetDateTime), periodStart(c.OnsetPeriod), dateOf(c.RecordedDate))
+func conditionOnset(c *condition) time.Time {
+	var p time.Time
+	if c.OnsetPeriod != nil {
+		p = c.OnsetPeriod.start()
+	}
+	return firstDate(dateOf(&c.OnsetDateTime), p, dateOf(&c.RecordedDate))
 }
 
 // serviceRequestDate returns authoredOn, else the occurrence.

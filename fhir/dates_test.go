@@ -68,27 +68,6 @@ func TestObservationDate(t *testing.T) {
 	}
 }
 
-func TestConditionOnset(t *testing.T) {
-	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
-	tests := []struct {
-		name string
-		c    r4.Condition
-		want time.Time
-	}{
-		{"onsetDateTime wins over recordedDate", r4.Condition{OnsetDateTime: strp("2023-11"), RecordedDate: strp("2024-01-02")}, d(2023, 11, 1)},
-		{"onsetPeriod start", r4.Condition{OnsetPeriod: &r4.Period{Start: strp("2023-10-04")}, RecordedDate: strp("2024-01-02")}, d(2023, 10, 4)},
-		{"onsetString is not parsed, recordedDate used", r4.Condition{OnsetString: strp("vorig jaar"), RecordedDate: strp("2024-01-02")}, d(2024, 1, 2)},
-		{"no date at all", r4.Condition{}, time.Time{}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := conditionOnset(tc.c); !got.Equal(tc.want) {
-				t.Errorf("conditionOnset = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestServiceRequestDate(t *testing.T) {
 	tests := []struct {
 		name string

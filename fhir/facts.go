@@ -67,16 +67,16 @@ func patientFacts(p *r4.Patient, fallbackID string) rules.Patient {
 // conditionFacts reads one Condition. Entered-in-error and refuted
 // conditions never drive a card (rules.md §0.3) and are dropped; a
 // condition whose code means nothing to the rules is dropped as well.
-func conditionFacts(c r4.Condition, t *Terminology) (rules.Condition, bool) {
+func conditionFacts(c *condition, t *Terminology) (rules.Condition, bool) {
 	if hasAnyCode(c.VerificationStatus, "entered-in-error", "refuted") {
 		return rules.Condition{}, false
 	}
-	m, ok := t.classifyCondition(c.Code)
+	m, ok := t.classifyCondition(c.Code.codings())
 	if !ok {
 		return rules.Condition{}, false
 	}
 	return rules.Condition{
-		Source:        ref("Condition", c.Id),
+		Source:        refTo("Condition", c.ID),
 		Concepts:      m.concepts,
 		Code:          m.code,
 		Onset:         conditionOnset(c),
@@ -96,16 +96,13 @@ const GenantGradeSystem = "https://fracturecds.org/fhir/CodeSystem/genant-grade"
 
 // genantGrade reads the Genant grade from Condition.stage.summary, 0 when
 // the condition is not graded.
-func genantGrade(c r4.Condition) int {
+func genantGrade(c *condition) int {
 	for _, st := range c.Stage {
-		if st.Summary == nil {
-			continue
-		}
-		for _, cd := range st.Summary.Coding {
-			if cd.System == nil || *cd.System != GenantGradeSystem || cd.Code == nil {
+		for _, cd := range st.Summary.codings() {
+			if cd.System != GenantGradeSystem {
 				continue
 			}
-			switch *cd.Code {
+			switch cd.Code {
 			case "1":
 				return 1
 			case "2":
@@ -122,22 +119,18 @@ func genantGrade(c r4.Condition) int {
 // active (a problem-list entry without status is still on the list),
 // unless abatement[x] is present: FHIR then requires an inactive status,
 // so the sender simply left it out.
-func conditionActive(c r4.Condition) bool {
-	if c.ClinicalStatus == nil || len(c.ClinicalStatus.Coding) == 0 {
-		abated := c.AbatementDateTime != nil || c.AbatementPeriod != nil || c.AbatementAge != nil || c.AbatementRange != nil || c.AbatementString != nil
-		return !abated
+func conditionActive(c *condition) bool {
+	if len(c.ClinicalStatus.codings()) == 0 {
+		return !c.abated()
 	}
 	return !hasAnyCode(c.ClinicalStatus, "inactive", "remission", "resolved")
 }
 
 // hasAnyCode reports whether any coding of cc has one of the codes
 // (system-independent: the status code systems have one meaning per code).
-func hasAnyCode(cc *r4.CodeableConcept, codes ...string) bool {
-	if cc == nil {
-		return false
-	}
-	for _, c := range cc.Coding {
-		_, code := codingKey(c)
+func hasAnyCode(cc *concept, codes ...string) bool {
+	for _, c := range cc.codings() {
+		_, code := c.key()
 		for _, want := range codes {
 			if code == want {
 				return true

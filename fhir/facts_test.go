@@ -41,9 +41,9 @@ func loadFactsBundle(t *testing.T, name string, res *resources, draft bool) {
 			p, decodeErr = r4.UnmarshalPatient(e.Resource)
 			res.patient = &p
 		case "Condition":
-			var c r4.Condition
-			c, decodeErr = r4.UnmarshalCondition(e.Resource)
-			res.conditions = append(res.conditions, c)
+			var c condition
+			c, decodeErr = decodeAs[condition](e.Resource)
+			res.conditions = append(res.conditions, &c)
 		case "Observation":
 			var o observation
 			o, decodeErr = decodeAs[observation](e.Resource)
@@ -163,34 +163,6 @@ func TestObservationFactsEdgeCases(t *testing.T) {
 			}
 			if diff := cmp.Diff(tc.wantGaps, gaps); diff != "" {
 				t.Errorf("gaps (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestConditionActive(t *testing.T) {
-	status := func(code string) *r4.CodeableConcept {
-		return r4Concept("http://terminology.hl7.org/CodeSystem/condition-clinical", code)
-	}
-	tests := []struct {
-		name string
-		c    r4.Condition
-		want bool
-	}{
-		{"active", r4.Condition{ClinicalStatus: status("active")}, true},
-		{"recurrence", r4.Condition{ClinicalStatus: status("recurrence")}, true},
-		{"relapse", r4.Condition{ClinicalStatus: status("relapse")}, true},
-		{"inactive", r4.Condition{ClinicalStatus: status("inactive")}, false},
-		{"remission", r4.Condition{ClinicalStatus: status("remission")}, false},
-		{"resolved", r4.Condition{ClinicalStatus: status("resolved")}, false},
-		{"missing status counts as active", r4.Condition{}, true},
-		{"missing status with an abatement date is not active", r4.Condition{AbatementDateTime: strp("2023-01-01")}, false},
-		{"explicit active wins over abatement", r4.Condition{ClinicalStatus: status("active"), AbatementDateTime: strp("2023-01-01")}, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := conditionActive(tc.c); got != tc.want {
-				t.Errorf("conditionActive = %v, want %v", got, tc.want)
 			}
 		})
 	}

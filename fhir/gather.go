@@ -162,8 +162,6 @@ func (g *Gatherer) gather(ctx context.Context, in Input) (*resources, error) {
 			// Known empty: nothing to decode, nothing to fetch.
 		case stateAbsent:
 			jobs = append(jobs, job{key: key})
-		case stateOperationOutcome:
-			jobs = append(jobs, job{key: key, outcome: true})
 		case statePresent:
 			r := &resources{}
 			next, err := decodeValue(key, raw, in.PatientID, r)
@@ -283,7 +281,7 @@ func (r *resources) merge(src *resources, seen map[rules.Ref]bool) {
 		r.patient = src.patient
 	}
 	r.observations = appendNew(r.observations, src.observations, "Observation", func(x *observation) *string { return &x.ID }, seen)
-	r.conditions = appendNew(r.conditions, src.conditions, "Condition", func(x r4.Condition) *string { return x.Id }, seen)
+	r.conditions = appendNew(r.conditions, src.conditions, "Condition", func(x *condition) *string { return &x.ID }, seen)
 	r.medicationStatements = appendNew(r.medicationStatements, src.medicationStatements, "MedicationStatement", func(x r4.MedicationStatement) *string { return x.Id }, seen)
 	r.medicationRequests = appendNew(r.medicationRequests, src.medicationRequests, "MedicationRequest", func(x r4.MedicationRequest) *string { return x.Id }, seen)
 	r.medicationAdministrations = appendNew(r.medicationAdministrations, src.medicationAdministrations, "MedicationAdministration", func(x r4.MedicationAdministration) *string { return x.Id }, seen)

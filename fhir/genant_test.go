@@ -1,10 +1,6 @@
 package fhir
 
-import (
-	"testing"
-
-	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
-)
+import "testing"
 
 // A VFA-found deformity of Genant grade 1 must not count as a vertebral
 // fracture by default (rules.md §7.5), so the grade has to reach the facts.
@@ -24,11 +20,7 @@ func TestGenantGradeIsReadFromConditionStage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			raw := `{"resourceType":"Condition","id":"v1","subject":{"reference":"Patient/p"},` +
 				`"code":{"coding":[{"system":"http://snomed.info/sct","code":"240198002"}]},"stage":` + tt.stage + `}`
-			c, err := r4.UnmarshalCondition([]byte(raw))
-			if err != nil {
-				t.Fatal(err)
-			}
-			fact, ok := conditionFacts(c, DefaultTerminology())
+			fact, ok := conditionFacts(decodeCondition(t, raw), DefaultTerminology())
 			if !ok {
 				t.Fatal("vertebral collapse not recognised")
 			}

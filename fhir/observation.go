@@ -9,7 +9,7 @@ import (
 )
 
 // observation is the part of an Observation that the rules read, decoded
-// in one pass straight from the Bundle. Observations are most of every
+// in one pass straight from the Bundle (onepass.go). Observations are most of every
 // prefetch (years of labs, DXA per site), and samply's r4.Observation,
 // with a pointer per string and every element of the resource, cost three
 // times as much to decode, plus a copy of the whole Bundle and two header
@@ -21,30 +21,45 @@ import (
 // samply would have rejected, so an Observation with an unknown status or
 // comparator still becomes an "unreadable" gap, never a silent guess.
 type observation struct {
-	ResourceType string `json:"resourceType"`
-	ID           string `json:"id"`
-	Subject      struct {
-		Reference string `json:"reference"`
-	} `json:"subject"`
-	// Issue is read so that an error OperationOutcome in a searchset is
-	// seen in the same pass (failedSearch).
-	Issue             []struct{ Severity string } `json:"issue"`
-	Status            *string                     `json:"status"`
-	Code              concept                     `json:"code"`
-	BodySite          *concept                    `json:"bodySite"`
-	EffectiveDateTime string                      `json:"effectiveDateTime"`
-	EffectivePeriod   *period                     `json:"effectivePeriod"`
-	EffectiveInstant  string                      `json:"effectiveInstant"`
-	Issued            string                      `json:"issued"`
-	ValueQuantity     *quantity                   `json:"valueQuantity"`
-	ValueInteger      *int                        `json:"valueInteger"`
-	ReferenceRange    []referenceRange            `json:"referenceRange"`
+	header
+	Status            *string          `json:"status"`
+	Code              concept          `json:"code"`
+	BodySite          *concept         `json:"bodySite"`
+	EffectiveDateTime string           `json:"effectiveDateTime"`
+	EffectivePeriod   *period          `json:"effectivePeriod"`
+	EffectiveInstant  string           `json:"effectiveInstant"`
+	Issued            string           `json:"issued"`
+	ValueQuantity     *quantity        `json:"valueQuantity"`
+	ValueInteger      *int             `json:"valueInteger"`
+	ReferenceRange    []referenceRange `json:"referenceRange"`
 	Component         []struct {
 		Code           concept          `json:"code"`
 		ValueQuantity  *quantity        `json:"valueQuantity"`
 		ValueInteger   *int             `json:"valueInteger"`
 		ReferenceRange []referenceRange `json:"referenceRange"`
 	} `json:"component"`
+}
+
+// header is what every resource decoded in one pass carries: its type,
+// id and subject, checked before it is used, and the issues of an
+// OperationOutcome entry, so that an error outcome in a searchset is seen
+// in the same pass (failedSearch).
+type header struct {
+	ResourceType string `json:"resourceType"`
+	ID           string `json:"id"`
+	Subject      struct {
+		Reference string `json:"reference"`
+	} `json:"subject"`
+	Issue []struct{ Severity string } `json:"issue"`
+}
+
+// head returns the header (the onePass interface).
+func (h *header) head() *header { return h }
+
+// failedSearch reports whether the entry is an OperationOutcome with an
+// issue of severity error or fatal.
+func (h *header) failedSearch() bool {
+	return h.ResourceType == "OperationOutcome" && severe(h.Issue)
 }
 
 // coding is a Coding's system and code.
@@ -118,6 +133,12 @@ type period struct {
 	End   string `json:"end"`
 }
 
+// start returns the period's start, else its end (a period that only says
+// when it ended still dates the event), else zero; as periodStart.
+func (p *period) start() time.Time {
+	return firstDate(dateOf(&p.Start), dateOf(&p.End))
+}
+
 // observationStatuses are the codes of ObservationStatus (R4).
 var observationStatuses = map[string]bool{
 	"registered": true, "preliminary": true, "final": true, "amended": true,
@@ -175,15 +196,9 @@ func (o *observation) usable() bool {
 func (o *observation) date() time.Time {
 	var p time.Time
 	if o.EffectivePeriod != nil {
-		p = firstDate(dateOf(&o.EffectivePeriod.Start), dateOf(&o.EffectivePeriod.End))
+		p = o.EffectivePeriod.start()
 	}
 	return firstDate(dateOf(&o.EffectiveDateTime), p, dateOf(&o.EffectiveInstant), dateOf(&o.Issued))
-}
-
-// failedSearch reports whether the entry is an OperationOutcome with an
-// issue of severity error or fatal.
-func (o *observation) failedSearch() bool {
-	return o != nil && o.ResourceType == "OperationOutcome" && severe(o.Issue)
 }
 
 // severe reports whether any issue has severity error or fatal.

@@ -18,25 +18,17 @@ import (
 var errWrongPatient = fmt.Errorf("%w: data about another patient", ErrInvalidInput)
 
 // prefetchState is one of the four states of a prefetch key (cds-hooks.md
-// §D item 21).
+// §D item 21). The fourth, an OperationOutcome, is told apart while
+// decoding (errSearchFailed), not by a pass of its own over the value.
 type prefetchState int
 
 const (
-	stateAbsent           prefetchState = iota // not sent: fetch it
-	stateNull                                  // JSON null: known empty
-	stateOperationOutcome                      // the client hit an error: fetch it
-	statePresent                               // a resource: decode it
+	stateAbsent  prefetchState = iota // not sent: fetch it
+	stateNull                         // JSON null: known empty
+	statePresent                      // a resource (or an OperationOutcome): decode it
 )
 
-// header is the part of any resource or Bundle we peek at before choosing
-// a decoder. Decoding the outer Bundle with samply's Bundle type is avoided
-// on purpose: its non-pointer Type enum turns a missing "type" into
-// "document" and fails the whole Bundle on one unknown code.
-type header struct {
-	ResourceType string `json:"resourceType"`
-}
-
-// classify tells which state a prefetch value is in.
+// classify tells which state a prefetch value is in, from its first byte.
 func classify(key string, raw json.RawMessage) (prefetchState, error) {
 	trimmed := bytes.TrimSpace(raw)
 	if len(trimmed) == 0 {
@@ -47,13 +39,6 @@ func classify(key string, raw json.RawMessage) (prefetchState, error) {
 	}
 	if trimmed[0] != '{' {
 		return 0, fmt.Errorf("prefetch key %s: not a JSON object: %w", key, ErrInvalidInput)
-	}
-	var h header
-	if err := unmarshal(trimmed, &h); err != nil {
-		return 0, fmt.Errorf("prefetch key %s: malformed resource: %w", key, ErrInvalidInput)
-	}
-	if h.ResourceType == "OperationOutcome" {
-		return stateOperationOutcome, nil
 	}
 	return statePresent, nil
 }
@@ -112,10 +97,6 @@ type entryHeader struct {
 	Issue        []struct{ Severity string } `json:"issue"`
 }
 
-// observationKeys hold only Observations: their Bundles are decoded in
-// one pass into observation (observation.go).
-var observationKeys = map[string]bool{KeyLabs: true, KeyDXA: true}
-
 // decodeValue decodes the body of one key (a prefetched value or a fetched
 // page) into res and returns the Bundle's next link. The patient key holds
 // a Patient; every other key holds a Bundle (of any or no Bundle.type).
@@ -127,16 +108,19 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 	if !ok {
 		return "", fmt.Errorf("unknown prefetch key %s: %w", key, ErrInvalidInput)
 	}
-	if observationKeys[key] {
-		var b bundleOf[*observation]
-		if unmarshal(body, &b) == nil {
-			return walkBundle(key, &b, (*observation).failedSearch, func(o *observation) error {
-				return addObservation(key, o, allowed, patientID, res)
-			})
+	// The keys that hold one resource type the rules read in full are
+	// decoded in one pass (onepass.go). When one entry does not fit (a
+	// string where a number belongs), the Bundle is read entry by entry
+	// below, where such an entry becomes a gap and costs no other.
+	switch key {
+	case KeyLabs, KeyDXA:
+		if next, ok, err := decodeOnePass(key, body, allowed, patientID, res, (*resources).addObservation); ok {
+			return next, err
 		}
-		// One entry the small struct cannot hold (a string where a number
-		// belongs) must not cost the others: read the Bundle entry by
-		// entry, where such an entry becomes a gap.
+	case KeyConditions:
+		if next, ok, err := decodeOnePass(key, body, allowed, patientID, res, (*resources).addCondition); ok {
+			return next, err
+		}
 	}
 	var b bundleOf[json.RawMessage]
 	if err := unmarshal(body, &b); err != nil {
@@ -163,6 +147,9 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 // failed, it did not find nothing. An entry with search.mode "outcome" is
 // a server note about the search, not data.
 func walkBundle[R any](key string, b *bundleOf[R], failed func(R) bool, add func(R) error) (next string, err error) {
+	if b.ResourceType == "OperationOutcome" {
+		return "", fmt.Errorf("prefetch key %s: holds an OperationOutcome: %w", key, errSearchFailed)
+	}
 	if b.ResourceType != "Bundle" {
 		return "", fmt.Errorf("prefetch key %s: holds %s, want a Bundle: %w", key, quoteType(b.ResourceType), ErrInvalidInput)
 	}
@@ -180,38 +167,20 @@ func walkBundle[R any](key string, b *bundleOf[R], failed func(R) bool, add func
 	return b.next(), nil
 }
 
-// errSearchFailed marks a searchset that carries an error or fatal
-// OperationOutcome: the key is treated like an OperationOutcome prefetch
-// value (fetched again, else 412), never as an empty result.
+// errSearchFailed marks a key whose value is an OperationOutcome (the EHR
+// could not prefetch it) or a searchset that carries an error or fatal
+// OperationOutcome: the key is fetched again, else the answer is 412;
+// never an empty result.
 var errSearchFailed = errors.New("search reported an error")
-
-// addObservation checks one Observation entry decoded by the one-pass
-// path and adds it to res, with the same outcomes as decodeEntry: another
-// resource type is an error, data about another patient is an error, and
-// an Observation with a code samply would reject is a gap.
-func addObservation(key string, o *observation, allowed map[string]bool, patientID string, res *resources) error {
-	if o == nil || o.ResourceType == "OperationOutcome" {
-		return nil
-	}
-	if !allowed[o.ResourceType] {
-		return fmt.Errorf("prefetch key %s: holds %s: %w", key, quoteType(o.ResourceType), ErrInvalidInput)
-	}
-	if err := checkReference(o.Subject.Reference, patientID); err != nil {
-		return fmt.Errorf("prefetch key %s: %w", key, err)
-	}
-	if !o.valid() {
-		res.gaps = append(res.gaps, unreadable("Observation", idRef("Observation", o.ID)))
-		return nil
-	}
-	res.observations = append(res.observations, o)
-	return nil
-}
 
 // decodePatient decodes the patient key's Patient.
 func decodePatient(body []byte, patientID string, res *resources) error {
 	var h entryHeader
 	if err := unmarshal(body, &h); err != nil {
 		return fmt.Errorf("prefetch key %s: malformed resource: %w", KeyPatient, ErrInvalidInput)
+	}
+	if h.ResourceType == "OperationOutcome" {
+		return fmt.Errorf("prefetch key %s: holds an OperationOutcome: %w", KeyPatient, errSearchFailed)
 	}
 	if h.ResourceType != "Patient" {
 		return fmt.Errorf("prefetch key %s: holds %s, want a Patient: %w", KeyPatient, quoteType(h.ResourceType), ErrInvalidInput)
@@ -282,17 +251,17 @@ func decodeEntry(key string, raw json.RawMessage, h *entryHeader, allowed map[st
 	}
 	switch h.ResourceType {
 	case "Condition":
-		c, err := decodeAs[r4.Condition](raw)
-		if err != nil {
+		c, err := decodeAs[condition](raw)
+		if err != nil || !c.valid() {
 			return gap()
 		}
-		res.conditions = append(res.conditions, c)
+		res.addCondition(&c)
 	case "Observation":
 		o, err := decodeAs[observation](raw)
 		if err != nil || !o.valid() {
 			return gap()
 		}
-		res.observations = append(res.observations, &o)
+		res.addObservation(&o)
 	case "MedicationStatement":
 		m, err := decodeAs[r4.MedicationStatement](raw)
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 type resources struct {
 	patient                   *r4.Patient
 	observations              []*observation
-	conditions                []r4.Condition
+	conditions                []*condition
 	medicationStatements      []r4.MedicationStatement
 	medicationRequests        []r4.MedicationRequest
 	medicationAdministrations []r4.MedicationAdministration
