@@ -24,11 +24,13 @@ func extract(res *resources, in Input, t *Terminology) Result {
 			f.Conditions = append(f.Conditions, cond)
 		}
 	}
+	if len(res.observations) > 0 {
+		// Most observations are labs: size for them once instead of
+		// growing.
+		f.Labs = make([]rules.Lab, 0, len(res.observations))
+	}
 	for _, o := range res.observations {
-		labs, dxa, gaps := observationFacts(o, t)
-		f.Labs = append(f.Labs, labs...)
-		f.DXA = append(f.DXA, dxa...)
-		f.Gaps = append(f.Gaps, gaps...)
+		observationFacts(o, t, &f)
 	}
 	for _, sr := range res.serviceRequests {
 		if so, ok := serviceOrderFacts(sr, false); ok {
@@ -186,33 +188,28 @@ type measurement struct {
 }
 
 // observationFacts reads one Observation (and its components) as labs and
-// DXA measurements. Category is not checked: DXA results may carry
-// "imaging" or no category at all.
-func observationFacts(o *observation, t *Terminology) ([]rules.Lab, []rules.DXAMeasurement, []rules.Gap) {
+// DXA measurements into f, and what cannot be read as gaps. Category is
+// not checked: DXA results may carry "imaging" or no category at all.
+func observationFacts(o *observation, t *Terminology, f *rules.Facts) {
 	if !o.usable() {
-		return nil, nil, nil
+		return
 	}
 	src := refTo("Observation", o.ID)
 	date := o.date()
-	var (
-		labs []rules.Lab
-		dxa  []rules.DXAMeasurement
-		gaps []rules.Gap
-	)
 	read := func(m measurement) {
 		if lm, ok := t.classifyLab(m.code.Coding); ok {
 			if lab, gap, ok := labFact(lm, m, src, date); ok {
-				labs = append(labs, lab)
+				f.Labs = append(f.Labs, lab)
 			} else {
-				gaps = append(gaps, gap)
+				f.Gaps = append(f.Gaps, gap)
 			}
 			return
 		}
 		if dm, ok := t.classifyDXA(m.code.Coding, o.BodySite.codings()); ok {
 			if d, gap, ok := dxaFact(dm, m, src, date); ok {
-				dxa = append(dxa, d)
+				f.DXA = append(f.DXA, d)
 			} else {
-				gaps = append(gaps, gap)
+				f.Gaps = append(f.Gaps, gap)
 			}
 		}
 	}
@@ -220,7 +217,6 @@ func observationFacts(o *observation, t *Terminology) ([]rules.Lab, []rules.DXAM
 	for _, c := range o.Component {
 		read(measurement{code: c.Code, quantity: c.ValueQuantity, integer: c.ValueInteger, ranges: c.ReferenceRange})
 	}
-	return labs, dxa, gaps
 }
 
 // labFact converts one lab measurement, or explains why it cannot be used.

@@ -157,7 +157,9 @@ func TestObservationFactsEdgeCases(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			labs, dxa, gaps := observationFacts(tc.obs, term)
+			var f rules.Facts
+			observationFacts(tc.obs, term, &f)
+			labs, dxa, gaps := f.Labs, f.DXA, f.Gaps
 			if len(labs) != tc.wantLabs || len(dxa) != tc.wantDXA {
 				t.Errorf("got %d labs, %d DXA; want %d, %d", len(labs), len(dxa), tc.wantLabs, tc.wantDXA)
 			}

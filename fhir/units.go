@@ -131,11 +131,42 @@ func lookupFactor(factors map[string]float64, q *quantity) (float64, bool) {
 		if u == "" {
 			continue
 		}
-		if f, ok := factors[unitKey(u)]; ok {
+		if f, ok := lookupUnit(factors, u); ok {
 			return f, true
 		}
 	}
 	return 0, false
+}
+
+// lookupUnit returns factors[unitKey(u)]. Units are looked up for every
+// lab value of every request; the common case, a short ASCII unit such as
+// "mmol/L", is normalised into a stack buffer and looked up without
+// allocating (Go does not copy a []byte converted to string for a map
+// index). Anything else takes unitKey.
+func lookupUnit(factors map[string]float64, u string) (float64, bool) {
+	var buf [32]byte
+	if len(u) > len(buf) {
+		f, ok := factors[unitKey(u)]
+		return f, ok
+	}
+	k := buf[:0]
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		switch {
+		case c >= 0x80 || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			// Non-ASCII (µ, ², Unicode case) or whitespace TrimSpace
+			// would handle: the general path.
+			f, ok := factors[unitKey(u)]
+			return f, ok
+		case c == ' ':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		k = append(k, c)
+	}
+	f, ok := factors[string(k)]
+	return f, ok
 }
 
 // convertLab converts q to the canonical unit of analyte a. ok is false

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -158,5 +159,32 @@ func TestUnitGapText(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// lookupUnit is an allocation-free unitKey lookup: it must agree with
+// unitKey on every spelling.
+func TestLookupUnitAgreesWithUnitKey(t *testing.T) {
+	factors := map[string]float64{}
+	for _, m := range unitFactors {
+		for k, f := range m {
+			factors[k] = f
+		}
+	}
+	units := []string{"mmol/L", "MMOL/L", " mmol / l ", "µmol/L", "μmol/L", "umol/l", "ml/min/1.73m²", "mL/min/1.73 m2",
+		"\tmmol/L\n", "nmol/L\r", "ng/mL", "pg/ml", "U/L", "IU/L", "g/cm2", "mg/dL", "", " ", "x", "mmol/L\u00a0",
+		"a-very-long-unit-string-of-more-than-thirty-two-bytes", "MMOL/L ", "ＭＭＯＬ/Ｌ", "Μmol/L"}
+	for k := range factors {
+		units = append(units, k, strings.ToUpper(k), " "+k+" ")
+	}
+	for _, u := range units {
+		wantF, wantOK := factors[unitKey(u)]
+		gotF, gotOK := lookupUnit(factors, u)
+		if gotF != wantF || gotOK != wantOK {
+			t.Errorf("lookupUnit(%q) = %v, %v; unitKey lookup gives %v, %v", u, gotF, gotOK, wantF, wantOK)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { lookupUnit(factors, "mmol/L") }); n != 0 {
+		t.Errorf("lookupUnit allocates %v times for an ASCII unit", n)
 	}
 }
