@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -211,7 +212,7 @@ func (g *Gatherer) gather(ctx context.Context, in Input) (*resources, error) {
 	}
 
 	res := &resources{}
-	seen := map[rules.Ref]bool{}
+	seen := map[resourceKey]bool{}
 	for _, key := range prefetchKeys {
 		for _, p := range parts[key] {
 			res.merge(p, seen)
@@ -276,16 +277,16 @@ func (g *Gatherer) fetchAll(ctx context.Context, f *fetcher, patientID string, j
 
 // merge adds src to r, skipping resources already seen by "Type/id" (the
 // same Observation may come back under dxa and labs, or on two pages).
-func (r *resources) merge(src *resources, seen map[rules.Ref]bool) {
+func (r *resources) merge(src *resources, seen map[resourceKey]bool) {
 	if src.patient != nil {
 		r.patient = src.patient
 	}
-	r.observations = appendNew(r.observations, src.observations, "Observation", func(x *observation) *string { return &x.ID }, seen)
-	r.conditions = appendNew(r.conditions, src.conditions, "Condition", func(x *condition) *string { return &x.ID }, seen)
-	r.medicationStatements = appendNew(r.medicationStatements, src.medicationStatements, "MedicationStatement", func(x r4.MedicationStatement) *string { return x.Id }, seen)
-	r.medicationRequests = appendNew(r.medicationRequests, src.medicationRequests, "MedicationRequest", func(x r4.MedicationRequest) *string { return x.Id }, seen)
-	r.medicationAdministrations = appendNew(r.medicationAdministrations, src.medicationAdministrations, "MedicationAdministration", func(x r4.MedicationAdministration) *string { return x.Id }, seen)
-	r.serviceRequests = appendNew(r.serviceRequests, src.serviceRequests, "ServiceRequest", func(x r4.ServiceRequest) *string { return x.Id }, seen)
+	r.observations = appendNew(r.observations, src.observations, "Observation", func(x **observation) *string { return &(*x).ID }, seen)
+	r.conditions = appendNew(r.conditions, src.conditions, "Condition", func(x **condition) *string { return &(*x).ID }, seen)
+	r.medicationStatements = appendNew(r.medicationStatements, src.medicationStatements, "MedicationStatement", func(x *r4.MedicationStatement) *string { return x.Id }, seen)
+	r.medicationRequests = appendNew(r.medicationRequests, src.medicationRequests, "MedicationRequest", func(x *r4.MedicationRequest) *string { return x.Id }, seen)
+	r.medicationAdministrations = appendNew(r.medicationAdministrations, src.medicationAdministrations, "MedicationAdministration", func(x *r4.MedicationAdministration) *string { return x.Id }, seen)
+	r.serviceRequests = appendNew(r.serviceRequests, src.serviceRequests, "ServiceRequest", func(x *r4.ServiceRequest) *string { return x.Id }, seen)
 	if len(src.medications) > 0 && r.medications == nil {
 		r.medications = map[string]r4.Medication{}
 	}
@@ -297,18 +298,23 @@ func (r *resources) merge(src *resources, seen map[rules.Ref]bool) {
 	r.gaps = append(r.gaps, src.gaps...)
 }
 
-// appendNew appends the elements of src whose "typ/id" is not yet in seen.
-// Resources without an id cannot be compared and are always kept.
-func appendNew[T any](dst, src []T, typ string, id func(T) *string, seen map[rules.Ref]bool) []T {
-	for _, x := range src {
-		if p := id(x); p != nil && *p != "" {
-			ref := rules.Ref(typ + "/" + *p)
-			if seen[ref] {
+// resourceKey identifies a resource for merge without building the
+// "Type/id" string of every resource of every request.
+type resourceKey struct{ typ, id string }
+
+// appendNew appends the elements of src whose type and id are not yet in
+// seen. Resources without an id cannot be compared and are always kept.
+func appendNew[T any](dst, src []T, typ string, id func(*T) *string, seen map[resourceKey]bool) []T {
+	dst = slices.Grow(dst, len(src))
+	for i := range src {
+		if p := id(&src[i]); p != nil && *p != "" {
+			k := resourceKey{typ, *p}
+			if seen[k] {
 				continue
 			}
-			seen[ref] = true
+			seen[k] = true
 		}
-		dst = append(dst, x)
+		dst = append(dst, src[i])
 	}
 	return dst
 }
