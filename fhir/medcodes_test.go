@@ -1,6 +1,11 @@
 package fhir
 
 import (
+	"math"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -163,26 +168,180 @@ func TestClassifyDrug(t *testing.T) {
 	}
 }
 
-func TestParseDisplayMg(t *testing.T) {
-	tests := []struct {
-		display string
-		want    float64
-	}{
-		{"Prolia 60 mg oplossing voor injectie", 60},
-		{"XGEVA 120MG/1,7ML", 120},
-		{"XGEVA INJVLST 70MG/ML FLACON 1,7ML", 0},
-		{"Aclasta 5 mg/100 ml", 5},
-		{"letrozol 2,5 mg tablet", 2.5},
-		{"colecalciferol 800 IE", 0},
-		{"", 0},
+// displayMgOracle is the regular expression parseDisplayMg used before it
+// became a hand-written scanner (the expression cost about 4% of handler
+// CPU). It stays here as the reference: the table below holds its actual
+// outputs, and FuzzParseDisplayMg compares the scanner with it.
+var displayMgOracle = regexp.MustCompile(`(?i)(\d+(?:[.,]\d+)?)\s*mg\b(\s*/\s*(\d+(?:[.,]\d+)?)?\s*ml)?`)
+
+// parseDisplayMgRegexp is the former parseDisplayMg, verbatim.
+func parseDisplayMgRegexp(s string) float64 {
+	for _, m := range displayMgOracle.FindAllStringSubmatch(s, -1) {
+		if m[2] != "" && m[3] == "" {
+			continue // "NN mg/ml": a concentration, not a strength per unit
+		}
+		v, err := strconv.ParseFloat(strings.Replace(m[1], ",", ".", 1), 64)
+		if err == nil && v > 0 {
+			return v
+		}
 	}
-	for _, tt := range tests {
+	return 0
+}
+
+// parseDisplayMgCases are the regular expression's actual outputs
+// (displayMgOracle), including the odd ones, which the scanner keeps: see
+// the comments.
+var parseDisplayMgCases = []struct {
+	display string
+	want    float64
+}{
+	{"Prolia 60 mg oplossing voor injectie", 60},
+	{"XGEVA 120MG/1,7ML", 120},
+	{"XGEVA INJVLST 70MG/ML FLACON 1,7ML", 0},
+	{"Aclasta 5 mg/100 ml", 5},
+	{"letrozol 2,5 mg tablet", 2.5},
+	{"colecalciferol 800 IE", 0},
+	{"", 0},
+	// Case and spacing.
+	{"ALENDRONINEZUUR 70 MG", 70},
+	{"70 Mg", 70},
+	{"70 mG", 70},
+	{"70mg", 70},
+	{"7,5 MG", 7.5},
+	{"60  mg", 60},
+	{"60\tmg", 60},
+	{"60\r\nmg", 60},
+	{"60\fmg", 60},
+	{"60\vmg", 0},     // \s is [\t\n\f\r ]: no vertical tab
+	{"60\u00a0mg", 0}, // nor a no-break space
+	{"１２ mg", 0},      // \d is ASCII only
+	{"١٢ mg", 0},
+	// Decimals.
+	{"0,5 mg", 0.5},
+	{"0.5 mg", 0.5},
+	{"1.mg", 0},
+	{"5. mg", 0},
+	{"5,mg", 0},
+	{".5 mg", 5},
+	{"1. 5 mg", 5},
+	{"1.2.5 mg", 2.5},   // the match starts at the second number
+	{"12,34,5mg", 34.5}, // likewise
+	{"1.000 mg", 1},     // a Dutch thousands separator reads as a decimal point
+	{"calcium 1.000 mg / vitamine D 800 IE", 1},
+	// Concentrations are skipped, container forms kept.
+	{"2.5 mg/ml", 0},
+	{"2,5mg/ml", 0},
+	{"5 mg/ ml", 0},
+	{"5 mg /ml", 0},
+	{"5 mg/mL", 0},
+	{"5 MG/ML", 0},
+	{"5 mg/mlx", 0}, // no word boundary is required after ml
+	{"4 mg/5 ml", 4},
+	{"4mg/5ml", 4},
+	{"5 mg / 100 ml", 5},
+	{"5 mg /100ml", 5},
+	{"5 mg/ 5 ml", 5},
+	{"5 mg/5,5ml", 5},
+	{"120 mg/1.7 ml", 120},
+	{"120 mg/1,7 ml", 120},
+	{"5 mg/5", 5},
+	{"5 mg/5 g", 5},
+	{"5 mg/5.ml", 5},
+	{"5 mg//ml", 5},
+	{"5 mg/kg", 5},
+	{"5 mg/l", 5},
+	{"5 mg/dl", 5},
+	{"5 mg per ml", 5}, // only "/" marks a concentration
+	// The first dose that is not a concentration wins.
+	{"70 mg/ml, 120 mg/1,7 ml", 120},
+	{"70 mg/ml 120 mg", 120},
+	{"70 mg/ml120 mg", 120},
+	{"3 mg/ml4 mg", 4},
+	{"3 mg/4 ml5 mg", 3},
+	{"0,0 mg/ml 3 mg", 3},
+	{"0 mg", 0},
+	{"0 mg 5 mg", 5},
+	{"0 mg/5 ml 3 mg", 3},
+	{"5mg5mg", 5}, // the first has no word boundary after mg
+	{"10 mg mg", 10},
+	{"10mgmg", 0},
+	{strings.Repeat("9", 400) + " mg 7 mg", 7}, // out of float64 range: skipped
+	{"2 x 10 mg", 10},
+	{"10-20 mg", 20},
+	{"1e3 mg", 3},
+	{"0x10 mg", 10},
+	{"abc12mg", 12},
+	{"x2.5mg", 2.5},
+	// Word boundary after mg.
+	{"10 mgx", 0},
+	{"10 mg_", 0},
+	{"10 mg1", 0},
+	{"10 mg-tablet", 10},
+	{"10 mg.", 10},
+	{"10 mg,", 10},
+	{"70 mgé", 70}, // a non-ASCII letter is not a word character for \b
+	{"ácido 70 mgé", 70},
+	{"alendroninezuur 70 mg tablet", 70},
+	{"alendroninezuur 70 mg tablét", 70},
+	// Not mg.
+	{"mg", 0},
+	{"mg 60", 0},
+	{"10 mcg", 0},
+	{"10 MCG", 0},
+	{"10 µg", 0},
+	{"Ergocalciferol 50.000 IE", 0},
+	// Invalid UTF-8.
+	{"\xff5 mg", 5},
+	{"5 mg\xff", 5},
+	{"5 m\xffg", 0},
+}
+
+func TestParseDisplayMg(t *testing.T) {
+	for _, tt := range parseDisplayMgCases {
 		t.Run(tt.display, func(t *testing.T) {
+			if got := parseDisplayMgRegexp(tt.display); got != tt.want {
+				t.Errorf("oracle parseDisplayMgRegexp(%q) = %v, want %v", tt.display, got, tt.want)
+			}
 			if got := parseDisplayMg(tt.display); got != tt.want {
 				t.Errorf("parseDisplayMg(%q) = %v, want %v", tt.display, got, tt.want)
 			}
 		})
 	}
+}
+
+// TestParseDisplayMgMatchesRegexp compares the scanner with the regular
+// expression on random strings built from the tokens that matter (digits,
+// separators, \s and not-\s spaces, m/g/l in both cases, "/", word and
+// non-ASCII bytes), which plain fuzzing reaches only slowly.
+func TestParseDisplayMgMatchesRegexp(t *testing.T) {
+	toks := []string{"0", "1", "5", "9", ".", ",", " ", "\t", "\v", "m", "M", "g", "G", "l", "L",
+		"/", "x", "_", "é", "\xff", "mg", "ml", "MG", "ML", "mg/", "/ml", "mcg"}
+	r := rand.New(rand.NewPCG(1, 2))
+	var b []byte
+	for range 20000 {
+		b = b[:0]
+		for k := r.IntN(16); k > 0; k-- {
+			b = append(b, toks[r.IntN(len(toks))]...)
+		}
+		s := string(b)
+		if got, want := parseDisplayMg(s), parseDisplayMgRegexp(s); got != want {
+			t.Fatalf("parseDisplayMg(%q) = %v, regexp gives %v", s, got, want)
+		}
+	}
+}
+
+// FuzzParseDisplayMg checks the scanner against the regular expression it
+// replaced.
+func FuzzParseDisplayMg(f *testing.F) {
+	for _, tt := range parseDisplayMgCases {
+		f.Add(tt.display)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, want := parseDisplayMg(s), parseDisplayMgRegexp(s)
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("parseDisplayMg(%q) = %v, regexp gives %v", s, got, want)
+		}
+	})
 }
 
 func TestRouteOfAndApplyRoute(t *testing.T) {
