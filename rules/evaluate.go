@@ -14,7 +14,8 @@ type Rule struct {
 	// Hooks are the hooks the rule runs on.
 	Hooks []Hook
 	// Eval computes the findings. It may call c.Missing to report data it
-	// needed but did not have; it must not mutate c.Facts.
+	// needed but did not have; it must not mutate c.Facts, nor the slices
+	// Context.Records shares between rules.
 	Eval func(c *Context) []Finding
 }
 
@@ -42,6 +43,10 @@ type Context struct {
 	// fires memoises catalogRuleFires: three add-on rules ask whether the
 	// same four rules fire, and each answer is the same for one request.
 	fires map[string]bool
+	// records memoises Records per (class, withDrafts). Like fires, it
+	// relies on rules not mutating c.Facts (see Rule.Eval). A Context
+	// serves one request on one goroutine, so no lock.
+	records map[recordsKey][]MedicationRecord
 }
 
 // Missing records that a rule could not be evaluated because an input was
