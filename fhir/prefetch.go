@@ -97,6 +97,10 @@ type entryHeader struct {
 	Issue        []struct{ Severity string } `json:"issue"`
 }
 
+// entryByEntryOnly turns the one-pass path off, for the test that proves
+// both paths read the same data.
+var entryByEntryOnly = false
+
 // decodeValue decodes the body of one key (a prefetched value or a fetched
 // page) into res and returns the Bundle's next link. The patient key holds
 // a Patient; every other key holds a Bundle (of any or no Bundle.type).
@@ -112,12 +116,13 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 	// decoded in one pass (onepass.go). When one entry does not fit (a
 	// string where a number belongs), the Bundle is read entry by entry
 	// below, where such an entry becomes a gap and costs no other.
-	switch key {
-	case KeyLabs, KeyDXA:
+	switch {
+	case entryByEntryOnly:
+	case key == KeyLabs || key == KeyDXA:
 		if next, ok, err := decodeOnePass(key, body, allowed, patientID, res, (*resources).addObservation); ok {
 			return next, err
 		}
-	case KeyConditions:
+	case key == KeyConditions:
 		if next, ok, err := decodeOnePass(key, body, allowed, patientID, res, (*resources).addCondition); ok {
 			return next, err
 		}
