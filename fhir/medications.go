@@ -6,6 +6,7 @@ package fhir
 // whose drug belongs to a class the rules know.
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"strings"
@@ -200,6 +201,11 @@ func containedMedication(raw json.RawMessage, id string) (r4.Medication, bool) {
 // key medication() looks up. Decoders call it when they do not keep the
 // resource's JSON in res.raw.
 func addContainedMedications(res *resources, owner rules.Ref, raw json.RawMessage) {
+	if !bytes.Contains(raw, []byte(`"contained"`)) && !bytes.Contains(raw, []byte(`\u`)) {
+		// Most statements contain nothing: skip a decoding pass over
+		// each of them. A key spelled with \u escapes is still read.
+		return
+	}
 	var o struct {
 		Contained []json.RawMessage `json:"contained"`
 	}

@@ -277,6 +277,13 @@ func TestPrefetchTolerance(t *testing.T) {
 			want: summary{MedicationStatements: []string{"ms-2"}, Medications: []string{"MedicationStatement/ms-2#m1"}},
 		},
 		{
+			name: "contained spelled with a JSON escape is kept too",
+			key:  KeyMedicationStatements,
+			value: json.RawMessage(page("",
+				`{"resource":{"resourceType":"MedicationStatement","id":"ms-3","status":"active","contain\u0065d":[{"resourceType":"Medication","id":"m1"}],"medicationReference":{"reference":"#m1"},"subject":{"reference":"Patient/p1"}}}`)),
+			want: summary{MedicationStatements: []string{"ms-3"}, Medications: []string{"MedicationStatement/ms-3#m1"}},
+		},
+		{
 			name: "Observation that does not fit the one-pass decoder becomes a gap, the rest is kept",
 			key:  KeyLabs,
 			value: json.RawMessage(page("",
