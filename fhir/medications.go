@@ -212,7 +212,13 @@ func addContainedMedications(res *resources, owner rules.Ref, raw json.RawMessag
 	if unmarshal(raw, &o) != nil {
 		return
 	}
-	for _, c := range o.Contained {
+	addContained(res, owner, o.Contained)
+}
+
+// addContained records the contained Medications of owner, as
+// addContainedMedications, from its decoded contained list.
+func addContained(res *resources, owner rules.Ref, contained []json.RawMessage) {
+	for _, c := range contained {
 		var hdr struct {
 			ResourceType string `json:"resourceType"`
 			ID           string `json:"id"`

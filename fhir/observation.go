@@ -54,11 +54,11 @@ type header struct {
 }
 
 // head returns the header (the onePass interface).
-func (h *header) head() *header { return h }
+func (h *header) head() header { return *h }
 
 // failedSearch reports whether the entry is an OperationOutcome with an
 // issue of severity error or fatal.
-func (h *header) failedSearch() bool {
+func (h header) failedSearch() bool {
 	return h.ResourceType == "OperationOutcome" && severe(h.Issue)
 }
 

@@ -66,3 +66,63 @@ func TestOnePassReadsWhatEntryByEntryReads(t *testing.T) {
 		})
 	}
 }
+
+// The generated typical patient must take the one-pass path for every key
+// that has one; otherwise the comparison above would compare the
+// entry-by-entry path with itself.
+func TestGeneratedKeysTakeTheOnePassPath(t *testing.T) {
+	body := fhirtest.Generate(fhirtest.Typical, 1, time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC))
+	var req struct {
+		Context struct {
+			PatientID string `json:"patientId"`
+		} `json:"context"`
+		Prefetch map[string]json.RawMessage `json:"prefetch"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		t.Fatal(err)
+	}
+	id := req.Context.PatientID
+	check := func(key string, ok bool, err error) {
+		t.Helper()
+		if !ok || err != nil {
+			t.Errorf("%s: one pass ok = %v, err = %v", key, ok, err)
+		}
+	}
+	res := &resources{}
+	_, ok, err := decodeOnePass(KeyLabs, "Observation", req.Prefetch[KeyLabs], allowedTypes[KeyLabs], id, res, (*resources).addObservation)
+	check(KeyLabs, ok, err)
+	_, ok, err = decodeOnePass(KeyConditions, "Condition", req.Prefetch[KeyConditions], allowedTypes[KeyConditions], id, res, (*resources).addCondition)
+	check(KeyConditions, ok, err)
+	_, ok, err = decodeOnePass(KeyMedicationStatements, "MedicationStatement", req.Prefetch[KeyMedicationStatements], allowedTypes[KeyMedicationStatements], id, res, (*resources).addStatement)
+	check(KeyMedicationStatements, ok, err)
+	_, ok, err = decodeOnePass(KeyMedicationAdministrations, "MedicationAdministration", req.Prefetch[KeyMedicationAdministrations], allowedTypes[KeyMedicationAdministrations], id, res, (*resources).addAdministration)
+	check(KeyMedicationAdministrations, ok, err)
+	_, ok, err = decodeOnePass(KeyServiceRequests, "ServiceRequest", req.Prefetch[KeyServiceRequests], allowedTypes[KeyServiceRequests], id, res, (*resources).addServiceRequest)
+	check(KeyServiceRequests, ok, err)
+	if len(res.observations) == 0 || len(res.conditions) == 0 || len(res.medicationStatements) == 0 || len(res.medicationAdministrations) == 0 || len(res.serviceRequests) == 0 {
+		t.Errorf("one pass read %d observations, %d conditions, %d statements, %d administrations, %d service requests",
+			len(res.observations), len(res.conditions), len(res.medicationStatements), len(res.medicationAdministrations), len(res.serviceRequests))
+	}
+}
+
+// A statement Bundle with an included Medication is read entry by entry:
+// the one pass holds statements only.
+func TestOnePassLeavesMixedBundlesToEntryByEntry(t *testing.T) {
+	body := []byte(page("",
+		`{"resource":{"resourceType":"MedicationStatement","id":"ms-1","status":"active","medicationReference":{"reference":"Medication/m1"},"subject":{"reference":"Patient/p1"}}}`,
+		`{"resource":{"resourceType":"Medication","id":"m1","status":"active","code":{"coding":[{"system":"http://www.whocc.no/atc","code":"M05BA04"}]}},"search":{"mode":"include"}}`))
+	res := &resources{}
+	if _, ok, err := decodeOnePass(KeyMedicationStatements, "MedicationStatement", body, allowedTypes[KeyMedicationStatements], "p1", res, (*resources).addStatement); ok || err != nil {
+		t.Fatalf("ok = %v, err = %v; want the entry-by-entry path", ok, err)
+	}
+	if len(res.medicationStatements) != 0 {
+		t.Fatalf("the abandoned one pass left %d statements behind", len(res.medicationStatements))
+	}
+	res = &resources{}
+	if _, err := decodeValue(KeyMedicationStatements, body, "p1", res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.medicationStatements) != 1 || len(res.medications) != 1 {
+		t.Errorf("read %d statements and %d medications, want 1 and 1", len(res.medicationStatements), len(res.medications))
+	}
+}

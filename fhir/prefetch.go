@@ -119,11 +119,23 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 	switch {
 	case entryByEntryOnly:
 	case key == KeyLabs || key == KeyDXA:
-		if next, ok, err := decodeOnePass(key, body, allowed, patientID, res, (*resources).addObservation); ok {
+		if next, ok, err := decodeOnePass(key, "Observation", body, allowed, patientID, res, (*resources).addObservation); ok {
 			return next, err
 		}
 	case key == KeyConditions:
-		if next, ok, err := decodeOnePass(key, body, allowed, patientID, res, (*resources).addCondition); ok {
+		if next, ok, err := decodeOnePass(key, "Condition", body, allowed, patientID, res, (*resources).addCondition); ok {
+			return next, err
+		}
+	case key == KeyMedicationStatements:
+		if next, ok, err := decodeOnePass(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement); ok {
+			return next, err
+		}
+	case key == KeyMedicationAdministrations:
+		if next, ok, err := decodeOnePass(key, "MedicationAdministration", body, allowed, patientID, res, (*resources).addAdministration); ok {
+			return next, err
+		}
+	case key == KeyServiceRequests:
+		if next, ok, err := decodeOnePass(key, "ServiceRequest", body, allowed, patientID, res, (*resources).addServiceRequest); ok {
 			return next, err
 		}
 	}
