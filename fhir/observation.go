@@ -88,12 +88,12 @@ func (c *concept) codings() []coding {
 }
 
 // quantity is a FHIR Quantity. Value keeps the number as written, so a
-// value such as 0.1 is not rounded on the way in.
+// value such as 0.1 is not rounded on the way in. The unit's system is not
+// read: a unit is recognised by its UCUM code or its text alone.
 type quantity struct {
 	Value      json.Number `json:"value"`
 	Comparator string      `json:"comparator"`
 	Unit       string      `json:"unit"`
-	System     string      `json:"system"`
 	Code       string      `json:"code"`
 }
 
@@ -103,7 +103,7 @@ func quantityOf(q *r4.Quantity) *quantity {
 	if q == nil {
 		return nil
 	}
-	out := &quantity{Unit: deref(q.Unit), System: deref(q.System), Code: deref(q.Code)}
+	out := &quantity{Unit: deref(q.Unit), Code: deref(q.Code)}
 	if q.Value != nil {
 		out.Value = *q.Value
 	}
