@@ -40,13 +40,31 @@ type Context struct {
 	Facts      Facts
 	Thresholds Thresholds
 	missing    []Text
-	// fires memoises catalogRuleFires: three add-on rules ask whether the
-	// same four rules fire, and each answer is the same for one request.
-	fires map[string]bool
+	// findings memoises each rule's findings by topic (eval): three add-on
+	// rules ask whether the same four rules fire (catalogRuleFires), and
+	// the answer, like the findings EvaluateRules then collects, is the
+	// same for one request.
+	findings map[string][]Finding
 	// records memoises Records per (class, withDrafts). Like fires, it
 	// relies on rules not mutating c.Facts (see Rule.Eval). A Context
 	// serves one request on one goroutine, so no lock.
 	records map[recordsKey][]MedicationRecord
+}
+
+// eval returns r's findings for c, evaluating r once per Context. Rules
+// are pure functions of c.Facts and c.Thresholds (see Rule.Eval); their
+// Missing reports are deduplicated, so a second evaluation would add
+// nothing.
+func (c *Context) eval(r Rule) []Finding {
+	if f, ok := c.findings[r.Topic]; ok {
+		return f
+	}
+	f := r.Eval(c)
+	if c.findings == nil {
+		c.findings = map[string][]Finding{}
+	}
+	c.findings[r.Topic] = f
+	return f
 }
 
 // Missing records that a rule could not be evaluated because an input was
@@ -80,7 +98,7 @@ func EvaluateRules(rules []Rule, facts Facts, th Thresholds) []Finding {
 		if !runsOn(r, facts.Hook) {
 			continue
 		}
-		for _, f := range r.Eval(c) {
+		for _, f := range c.eval(r) {
 			all = append(all, ranked{f, r.Number})
 		}
 	}

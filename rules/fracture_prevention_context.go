@@ -21,21 +21,12 @@ const topicFractureOnTreatmentRef = "fracture-on-treatment"
 // catalogRuleFires reports whether the registered rule with the given topic
 // yields at least one finding for c.
 func catalogRuleFires(c *Context, topic string) bool {
-	if fired, ok := c.fires[topic]; ok {
-		return fired
-	}
-	fired := false
 	for _, r := range catalog {
 		if r.Topic == topic && r.Eval != nil {
-			fired = len(r.Eval(c)) > 0
-			break
+			return len(c.eval(r)) > 0
 		}
 	}
-	if c.fires == nil {
-		c.fires = map[string]bool{}
-	}
-	c.fires[topic] = fired
-	return fired
+	return false
 }
 
 // firingTopics returns those of topics whose rule fires for c, in the order
