@@ -158,12 +158,12 @@ func (b cardBuilder) suggestion(s rules.Suggestion) (Suggestion, bool) {
 		case rules.Delete:
 			// The id came from the request: only a well-formed Type/id may
 			// reach an action the EHR executes.
-			if !refPattern.MatchString(string(a.ResourceID)) {
+			if !isReference(string(a.ResourceID)) {
 				continue
 			}
 			out.Actions = append(out.Actions, Action{Type: "delete", Description: desc, ResourceID: string(a.ResourceID)})
 		case rules.Update:
-			if !refPattern.MatchString(string(a.ResourceID)) {
+			if !isReference(string(a.ResourceID)) {
 				continue
 			}
 			raw, ok := b.result.Resource(a.ResourceID)
