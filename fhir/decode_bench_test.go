@@ -3,6 +3,7 @@ package fhir
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,21 +26,30 @@ var benchProfiles = []fhirtest.Profile{
 func benchInput(b *testing.B, p fhirtest.Profile) (Input, int) {
 	b.Helper()
 	body := fhirtest.Generate(p, 1, benchAsOf)
+	return inputOf(b, body, benchAsOf), len(body)
+}
+
+// inputOf returns the fhir.Input of a CDS Hooks request body, as the hooks
+// package builds it (patient id without "Patient/").
+func inputOf(tb testing.TB, body []byte, asOf time.Time) Input {
+	tb.Helper()
 	var req struct {
 		Context struct {
-			PatientID string `json:"patientId"`
+			PatientID   string          `json:"patientId"`
+			DraftOrders json.RawMessage `json:"draftOrders"`
 		} `json:"context"`
 		Prefetch map[string]json.RawMessage `json:"prefetch"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return Input{
-		Hook:      rules.PatientView,
-		PatientID: req.Context.PatientID,
-		Prefetch:  req.Prefetch,
-		AsOf:      benchAsOf,
-	}, len(body)
+		Hook:        rules.PatientView,
+		PatientID:   strings.TrimPrefix(req.Context.PatientID, "Patient/"),
+		Prefetch:    req.Prefetch,
+		DraftOrders: req.Context.DraftOrders,
+		AsOf:        asOf,
+	}
 }
 
 // perResource reports the time per resource, the number that must stay

@@ -2,10 +2,8 @@ package fhir
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -35,17 +33,7 @@ func TestOnePassReadsWhatEntryByEntryReads(t *testing.T) {
 	g := NewGatherer(Options{})
 	facts := func(t *testing.T, body []byte) rules.Facts {
 		t.Helper()
-		var req struct {
-			Context struct {
-				PatientID   string          `json:"patientId"`
-				DraftOrders json.RawMessage `json:"draftOrders"`
-			} `json:"context"`
-			Prefetch map[string]json.RawMessage `json:"prefetch"`
-		}
-		if err := json.Unmarshal(body, &req); err != nil {
-			t.Fatal(err)
-		}
-		res, err := g.Facts(context.Background(), Input{Hook: rules.PatientView, PatientID: strings.TrimPrefix(req.Context.PatientID, "Patient/"), Prefetch: req.Prefetch, DraftOrders: req.Context.DraftOrders, AsOf: asOf})
+		res, err := g.Facts(context.Background(), inputOf(t, body, asOf))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,17 +59,8 @@ func TestOnePassReadsWhatEntryByEntryReads(t *testing.T) {
 // that has one; otherwise the comparison above would compare the
 // entry-by-entry path with itself.
 func TestGeneratedKeysTakeTheOnePassPath(t *testing.T) {
-	body := fhirtest.Generate(fhirtest.Typical, 1, time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC))
-	var req struct {
-		Context struct {
-			PatientID string `json:"patientId"`
-		} `json:"context"`
-		Prefetch map[string]json.RawMessage `json:"prefetch"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		t.Fatal(err)
-	}
-	id := req.Context.PatientID
+	in := inputOf(t, fhirtest.Generate(fhirtest.Typical, 1, benchAsOf), benchAsOf)
+	id, prefetch := in.PatientID, in.Prefetch
 	check := func(key string, ok bool, err error) {
 		t.Helper()
 		if !ok || err != nil {
@@ -89,15 +68,15 @@ func TestGeneratedKeysTakeTheOnePassPath(t *testing.T) {
 		}
 	}
 	res := &resources{}
-	_, ok, err := decodeOnePass(KeyLabs, "Observation", req.Prefetch[KeyLabs], allowedTypes[KeyLabs], id, res, (*resources).addObservation)
+	_, ok, err := decodeOnePass(KeyLabs, "Observation", prefetch[KeyLabs], allowedTypes[KeyLabs], id, res, (*resources).addObservation)
 	check(KeyLabs, ok, err)
-	_, ok, err = decodeOnePass(KeyConditions, "Condition", req.Prefetch[KeyConditions], allowedTypes[KeyConditions], id, res, (*resources).addCondition)
+	_, ok, err = decodeOnePass(KeyConditions, "Condition", prefetch[KeyConditions], allowedTypes[KeyConditions], id, res, (*resources).addCondition)
 	check(KeyConditions, ok, err)
-	_, ok, err = decodeOnePass(KeyMedicationStatements, "MedicationStatement", req.Prefetch[KeyMedicationStatements], allowedTypes[KeyMedicationStatements], id, res, (*resources).addStatement)
+	_, ok, err = decodeOnePass(KeyMedicationStatements, "MedicationStatement", prefetch[KeyMedicationStatements], allowedTypes[KeyMedicationStatements], id, res, (*resources).addStatement)
 	check(KeyMedicationStatements, ok, err)
-	_, ok, err = decodeOnePass(KeyMedicationAdministrations, "MedicationAdministration", req.Prefetch[KeyMedicationAdministrations], allowedTypes[KeyMedicationAdministrations], id, res, (*resources).addAdministration)
+	_, ok, err = decodeOnePass(KeyMedicationAdministrations, "MedicationAdministration", prefetch[KeyMedicationAdministrations], allowedTypes[KeyMedicationAdministrations], id, res, (*resources).addAdministration)
 	check(KeyMedicationAdministrations, ok, err)
-	_, ok, err = decodeOnePass(KeyServiceRequests, "ServiceRequest", req.Prefetch[KeyServiceRequests], allowedTypes[KeyServiceRequests], id, res, (*resources).addServiceRequest)
+	_, ok, err = decodeOnePass(KeyServiceRequests, "ServiceRequest", prefetch[KeyServiceRequests], allowedTypes[KeyServiceRequests], id, res, (*resources).addServiceRequest)
 	check(KeyServiceRequests, ok, err)
 	if len(res.observations) == 0 || len(res.conditions) == 0 || len(res.medicationStatements) == 0 || len(res.medicationAdministrations) == 0 || len(res.serviceRequests) == 0 {
 		t.Errorf("one pass read %d observations, %d conditions, %d statements, %d administrations, %d service requests",
