@@ -61,16 +61,12 @@ func dateOf(s *string) time.Time {
 	return t
 }
 
-// periodStart returns a period's start, else its end (a period that only
-// says when it ended still dates the event), else zero.
+// periodStart is period.start for a samply Period.
 func periodStart(p *r4.Period) time.Time {
 	if p == nil {
 		return time.Time{}
 	}
-	if t := dateOf(p.Start); !t.IsZero() {
-		return t
-	}
-	return dateOf(p.End)
+	return (&period{Start: deref(p.Start), End: deref(p.End)}).start()
 }
 
 // firstDate returns the first non-zero time.
@@ -88,11 +84,7 @@ func firstDate(ts ...time.Time) time.Time {
 // onsetString are skipped: an age needs the birth date and rounding, and
 // free text is never parsed.
 func conditionOnset(c *condition) time.Time {
-	var p time.Time
-	if c.OnsetPeriod != nil {
-		p = c.OnsetPeriod.start()
-	}
-	return firstDate(dateOf(&c.OnsetDateTime), p, dateOf(&c.RecordedDate))
+	return firstDate(dateOf(&c.OnsetDateTime), c.OnsetPeriod.start(), dateOf(&c.RecordedDate))
 }
 
 // serviceRequestDate returns authoredOn, else the occurrence.

@@ -134,8 +134,11 @@ type period struct {
 }
 
 // start returns the period's start, else its end (a period that only says
-// when it ended still dates the event), else zero; as periodStart.
+// when it ended still dates the event), else zero (also for no period).
 func (p *period) start() time.Time {
+	if p == nil {
+		return time.Time{}
+	}
 	return firstDate(dateOf(&p.Start), dateOf(&p.End))
 }
 
@@ -194,11 +197,7 @@ func (o *observation) usable() bool {
 // date returns effectiveDateTime, else effectivePeriod.start (or end),
 // else effectiveInstant, else issued.
 func (o *observation) date() time.Time {
-	var p time.Time
-	if o.EffectivePeriod != nil {
-		p = o.EffectivePeriod.start()
-	}
-	return firstDate(dateOf(&o.EffectiveDateTime), p, dateOf(&o.EffectiveInstant), dateOf(&o.Issued))
+	return firstDate(dateOf(&o.EffectiveDateTime), o.EffectivePeriod.start(), dateOf(&o.EffectiveInstant), dateOf(&o.Issued))
 }
 
 // severe reports whether any issue has severity error or fatal.

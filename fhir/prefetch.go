@@ -58,8 +58,8 @@ var allowedTypes = map[string]map[string]bool{
 }
 
 // bundleOf is the part of a Bundle we read, with entry resources of type R:
-// json.RawMessage to decode each entry by its type, or *observation to
-// decode a Bundle of Observations in one pass. Bundle.type is not read at
+// json.RawMessage to decode each entry by its type, or a onePass type to
+// decode the whole Bundle in one pass (onepass.go). Bundle.type is not read at
 // all: prefetch and draftOrders Bundles often lack it.
 type bundleOf[R any] struct {
 	ResourceType string `json:"resourceType"`
