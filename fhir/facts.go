@@ -152,19 +152,19 @@ func ref(resourceType string, id *string) rules.Ref {
 
 // refTo builds "Type/id", "Type/" when id is not a valid FHIR id.
 func refTo(resourceType, id string) rules.Ref {
-	if !validID(id) {
+	if !ValidID(id) {
 		return rules.Ref(resourceType + "/")
 	}
 	return rules.Ref(resourceType + "/" + id)
 }
 
-// validID reports whether id is a valid FHIR id, the R4 id datatype
+// ValidID reports whether id is a valid FHIR id, the R4 id datatype
 // [A-Za-z0-9\-\.]{1,64}. Ids come from the request and end up in card
 // evidence and in delete/update actions, so an invalid one
 // ("../Patient/x", markup) is treated as no id at all. It is checked for
 // every resource of every request, which a regexp made 5 % of a request's
 // CPU.
-func validID(id string) bool {
+func ValidID(id string) bool {
 	if len(id) == 0 || len(id) > 64 {
 		return false
 	}

@@ -422,7 +422,7 @@ func (res *resources) isSelected(ref rules.Ref) bool {
 
 // resourceRef builds "Type/id"; a resource without an id gets just its type.
 func resourceRef(typ string, id *string) rules.Ref {
-	if id == nil || !validID(*id) {
+	if id == nil || !ValidID(*id) {
 		return rules.Ref(typ)
 	}
 	return rules.Ref(typ + "/" + *id)

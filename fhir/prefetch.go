@@ -396,7 +396,7 @@ func parseReference(ref string) (typ, id string, ok bool) {
 // idOf returns the resource id when it is a JSON string.
 func idOf(h entryHeader) (string, bool) {
 	var id string
-	if len(h.ID) == 0 || unmarshal(h.ID, &id) != nil || !validID(id) {
+	if len(h.ID) == 0 || unmarshal(h.ID, &id) != nil || !ValidID(id) {
 		return "", false
 	}
 	return id, true
@@ -413,7 +413,7 @@ func refOf(typ string, h entryHeader) rules.Ref {
 
 // idRef returns "Type/id", or "" when id is not a valid FHIR id.
 func idRef(typ, id string) rules.Ref {
-	if !validID(id) {
+	if !ValidID(id) {
 		return ""
 	}
 	return rules.Ref(typ + "/" + id)

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/fracturecds/fracturecds/fhir"
 )
 
 // The regular expressions the identifier checks replaced; the checks
@@ -16,7 +18,7 @@ var identifierPatterns = []struct {
 }{
 	{"uuid", regexp.MustCompile(`^(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`), isUUID},
 	{"userId", regexp.MustCompile(`^(Practitioner|PractitionerRole|Patient|RelatedPerson)/[A-Za-z0-9\-.]{1,64}$`), isUserID},
-	{"FHIR id", regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`), isFHIRID},
+	{"FHIR id", regexp.MustCompile(`^[A-Za-z0-9\-.]{1,64}$`), fhir.ValidID},
 	{"reference", regexp.MustCompile(`^[A-Za-z]+/[A-Za-z0-9\-.]{1,64}$`), isReference},
 }
 

@@ -9,6 +9,7 @@ import (
 
 	gojson "github.com/goccy/go-json"
 
+	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/rules"
 )
 
@@ -54,7 +55,7 @@ type validRequest struct {
 }
 
 // The identifiers in a request are checked with byte loops, not regexp.
-// Compiling the four patterns these replace took 1.2 ms and 2,500
+// FHIR ids use fhir.ValidID. Compiling the four patterns these replace took 1.2 ms and 2,500
 // allocations (200 KB) at every start-up, about 0.3 MB of idle RSS, and
 // the loops run the four checks of a request in 0.07 µs instead of
 // 0.85 µs. They accept exactly what the patterns, quoted on each
@@ -82,20 +83,6 @@ func isUUID(s string) bool {
 	return true
 }
 
-// isFHIRID reports whether s is a FHIR id: ^[A-Za-z0-9\-.]{1,64}$
-func isFHIRID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // isUserID reports whether s is a userId, [ResourceType]/[id];
 // patient-view allows Practitioner, PractitionerRole, Patient and
 // RelatedPerson (invariant ord-1 for the order hooks: Practitioner or
@@ -108,7 +95,7 @@ func isUserID(s string) bool {
 	}
 	switch typ {
 	case "Practitioner", "PractitionerRole", "Patient", "RelatedPerson":
-		return isFHIRID(id)
+		return fhir.ValidID(id)
 	}
 	return false
 }
@@ -125,7 +112,7 @@ func isReference(s string) bool {
 			return false
 		}
 	}
-	return isFHIRID(id)
+	return fhir.ValidID(id)
 }
 
 // decodeRequest parses and validates a request body for a service that
@@ -198,7 +185,7 @@ func decodeRequest(body []byte, want rules.Hook) (validRequest, error) {
 	// The library defines patientId as a bare Patient.id; real fixtures send
 	// "Patient/123" (cds-hooks.md §P item 71). Accept both.
 	pid := strings.TrimPrefix(hc.PatientID, "Patient/")
-	if !isFHIRID(pid) {
+	if !fhir.ValidID(pid) {
 		return validRequest{}, badRequest("context.patientId must be a FHIR id")
 	}
 	switch want {
