@@ -1,6 +1,7 @@
 package hooks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,7 +103,7 @@ func (s *server) feedback(c *gin.Context) {
 		return
 	}
 	c.Set(logServiceKey, id)
-	body, err := s.readJSONBody(c)
+	body, err := s.readJSONBody(c, new(bytes.Buffer))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -27,7 +27,7 @@ func TestReadAllMatchesReadAll(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := readAll(strings.NewReader(body), tc.hint)
+			got, err := readAll(strings.NewReader(body), tc.hint, new(bytes.Buffer))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +42,7 @@ func TestReadAllMatchesReadAll(t *testing.T) {
 	t.Run("body cap", func(t *testing.T) {
 		rec := httptest.NewRecorder()
 		r := http.MaxBytesReader(rec, io.NopCloser(strings.NewReader(body)), 1000)
-		_, err := readAll(r, int64(len(body)))
+		_, err := readAll(r, int64(len(body)), new(bytes.Buffer))
 		var tooLarge *http.MaxBytesError
 		if !errors.As(err, &tooLarge) {
 			t.Errorf("err = %v, want *http.MaxBytesError", err)

@@ -1,0 +1,127 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/fhir/fhirtest"
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// reuseBody is one request of the buffer-reuse tests.
+type reuseBody struct {
+	name    string
+	service string
+	hook    rules.Hook
+	data    []byte
+}
+
+// reuseBodies are every seed request and the generated typical and heavy
+// patients.
+func reuseBodies(t *testing.T) []reuseBody {
+	t.Helper()
+	dir := filepath.Join("..", "testdata", "seeds")
+	raw, err := os.ReadFile(filepath.Join(dir, "cases.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct{ ID, File, Service string }
+	if err := json.Unmarshal(raw, &cases); err != nil {
+		t.Fatal(err)
+	}
+	hookOf := map[string]rules.Hook{
+		ServicePatientView: rules.PatientView, ServiceOrderSelect: rules.OrderSelect, ServiceOrderSign: rules.OrderSign,
+	}
+	var bodies []reuseBody
+	for _, c := range cases {
+		data, err := os.ReadFile(filepath.Join(dir, c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, reuseBody{c.ID, c.Service, hookOf[c.Service], data})
+	}
+	for _, p := range []fhirtest.Profile{fhirtest.Typical, fhirtest.Heavy} {
+		bodies = append(bodies, reuseBody{p.Name, ServicePatientView, rules.PatientView, fhirtest.Generate(p, 1, benchAsOf)})
+	}
+	return bodies
+}
+
+// The service route reuses request-body buffers (bodyBuffers), which is
+// only safe while nothing decodeRequest returns points into the body: the
+// next request would overwrite it. Every seed request and the generated
+// profiles are decoded, the body is scribbled over, and the decoded
+// request must still equal a decode of an untouched copy.
+func TestDecodedRequestDoesNotAliasBody(t *testing.T) {
+	bodies := reuseBodies(t)
+	for _, b := range bodies {
+		t.Run(b.name, func(t *testing.T) {
+			want, err := decodeRequest(append([]byte(nil), b.data...), b.hook)
+			if err != nil {
+				t.Fatalf("seed request rejected: %v", err)
+			}
+			scratch := append([]byte(nil), b.data...)
+			got, err := decodeRequest(scratch, b.hook)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range scratch {
+				scratch[i] = 'x'
+			}
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(validRequest{})); diff != "" {
+				t.Errorf("decoded request changed when its body was overwritten (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// One handler serving every request in turn (large, small, large again,
+// so recycled buffers hold older, longer bodies) must answer each exactly
+// as a fresh handler does, card uuids aside, and say how long the answer
+// is.
+func TestRecycledBodyBuffersDoNotMixRequests(t *testing.T) {
+	bodies := reuseBodies(t)
+	newHandler := func() http.Handler {
+		g := fhir.NewGatherer(fhir.Options{})
+		return NewHandler(Config{
+			Facts:      g,
+			Thresholds: rules.DefaultThresholds(),
+			Prefetch:   g.Templates(),
+			Now:        func() time.Time { return time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC) },
+			NewUUID:    seqUUID(),
+		})
+	}
+	uuids := regexp.MustCompile(`"uuid":"[^"]*"`)
+	serve := func(h http.Handler, b reuseBody) []byte {
+		t.Helper()
+		req := httptest.NewRequest(http.MethodPost, "/cds-services/"+b.service, bytes.NewReader(b.data))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: status %d: %s", b.name, rec.Code, rec.Body)
+		}
+		if got, want := rec.Header().Get("Content-Length"), strconv.Itoa(rec.Body.Len()); got != want {
+			t.Errorf("%s: Content-Length %q, body has %s bytes", b.name, got, want)
+		}
+		return uuids.ReplaceAll(rec.Body.Bytes(), []byte(`"uuid":""`))
+	}
+	shared := newHandler()
+	order := append(append([]reuseBody{bodies[len(bodies)-1]}, bodies...), bodies...)
+	for _, b := range order {
+		want := serve(newHandler(), b)
+		if got := serve(shared, b); !bytes.Equal(got, want) {
+			t.Errorf("%s: a handler that served other requests first answers differently:\n got %s\nwant %s", b.name, got, want)
+		}
+	}
+}
