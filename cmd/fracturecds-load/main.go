@@ -10,12 +10,16 @@
 //
 // Open loop means requests are sent on schedule whether or not earlier ones
 // have been answered (vegeta's constant pacer), so a slow server shows as
-// latency instead of silently lowering the offered rate.
+// latency instead of silently lowering the offered rate. With -concurrency
+// N the loop is closed instead: N requests are always in flight and a new
+// one is sent as soon as one is answered (as hey -c N does), which measures
+// the highest rate the server sustains. Both report the generator's own
+// CPU per request, since on one machine it shares the cores.
 //
 // Usage:
 //
-//	fracturecds-load [-target http://127.0.0.1:8080] [-rate 500] [-duration 10s]
-//	    [-mix typical=1] [-pid PID] [-server-log FILE] [-metrics URL]
+//	fracturecds-load [-target http://127.0.0.1:8080] [-rate 500 | -concurrency 8]
+//	    [-duration 10s] [-mix typical=1] [-pid PID] [-server-log FILE] [-metrics URL]
 //
 // See README "Performance".
 package main
@@ -55,17 +59,19 @@ func main() {
 
 // options are the parsed flags.
 type options struct {
-	target    string
-	rate      int
-	duration  time.Duration
-	mix       string
-	seeds     string
-	pid       int
-	serverLog string
-	metrics   string
-	workers   uint64
-	timeout   time.Duration
-	lang      string
+	target string
+	rate   int
+	// concurrency > 0 selects the closed loop; rate is then unused.
+	concurrency int
+	duration    time.Duration
+	mix         string
+	seeds       string
+	pid         int
+	serverLog   string
+	metrics     string
+	workers     uint64
+	timeout     time.Duration
+	lang        string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -74,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.target, "target", "http://127.0.0.1:8080", "service base URL (loopback only)")
 	fs.IntVar(&o.rate, "rate", 500, "requests per second, offered open-loop")
+	fs.IntVar(&o.concurrency, "concurrency", 0, "closed loop instead: keep N requests in flight, each sent when one is answered (like hey -c N)")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to send (at most 15m)")
 	fs.StringVar(&o.mix, "mix", "typical=1", "request mix: comma-separated kind=weight, kinds typical, heavy, seeds")
 	fs.StringVar(&o.seeds, "seeds", "testdata/seeds", "directory with cases.json and the seed requests")
@@ -89,7 +96,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	rateSet := false
+	fs.Visit(func(f *flag.Flag) { rateSet = rateSet || f.Name == "rate" })
 	switch {
+	case o.concurrency < 0 || o.concurrency > maxWorkers:
+		return o, fmt.Errorf("-concurrency must be 1..%d", maxWorkers)
+	case o.concurrency > 0 && rateSet:
+		return o, errors.New("-rate and -concurrency exclude each other: open loop at a rate, or closed loop with N in flight")
 	case o.rate <= 0 || o.rate > maxRate:
 		return o, fmt.Errorf("-rate must be 1..%d", maxRate)
 	case o.duration <= 0 || o.duration > maxDuration:
@@ -140,13 +153,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	base := strings.TrimRight(o.target, "/")
 
 	before := sample(o)
+	selfBefore := selfCPU()
 	logOffset := fileSize(o.serverLog)
-	fmt.Fprintf(stdout, "fracturecds-load: %d/s for %v against %s, mix %s (%d distinct bodies)\n",
-		o.rate, o.duration, base, o.mix, len(reqs.bodies))
+	load := fmt.Sprintf("%d/s", o.rate)
+	if o.concurrency > 0 {
+		load = fmt.Sprintf("closed loop, %d in flight,", o.concurrency)
+	}
+	fmt.Fprintf(stdout, "fracturecds-load: %s for %v against %s, mix %s (%d distinct bodies)\n",
+		load, o.duration, base, o.mix, len(reqs.bodies))
 	m, codes := attack(ctx, o, base, reqs)
 	after := sample(o)
+	self := selfCPU() - selfBefore
 
-	report(stdout, o, m, codes, before, after)
+	report(stdout, o, m, codes, before, after, self)
 	if o.serverLog != "" {
 		if err := reportServerLog(stdout, o.serverLog, logOffset); err != nil {
 			fmt.Fprintf(stdout, "server log: %v\n", err)

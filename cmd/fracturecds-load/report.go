@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -80,6 +81,16 @@ func readProc(pid int, s *procSample) error {
 	return nil
 }
 
+// selfCPU is the generator's own user + system CPU time so far (0 when
+// it cannot be read).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // scrapeGauge returns an unlabelled gauge from a Prometheus text page, -1
 // when it cannot be read.
 func scrapeGauge(url, name string) float64 {
@@ -104,7 +115,7 @@ func scrapeGauge(url, name string) float64 {
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/1e6) }
 
 // report prints the client-side results and the server's resource use.
-func report(w io.Writer, o options, m *vegeta.Metrics, codes map[string]int, before, after procSample) {
+func report(w io.Writer, o options, m *vegeta.Metrics, codes map[string]int, before, after procSample, self time.Duration) {
 	fmt.Fprintf(w, "requests      %d in %v (offered %.1f/s)\n", m.Requests, m.Duration.Round(time.Millisecond), m.Rate)
 	fmt.Fprintf(w, "throughput    %.1f/s successful (%.2f%% success)\n", m.Throughput, m.Success*100)
 	l := m.Latencies
@@ -133,6 +144,10 @@ func report(w io.Writer, o options, m *vegeta.Metrics, codes map[string]int, bef
 			float64(before.rssKiB)/1024, float64(after.rssKiB)/1024, before.threads, after.threads)
 	} else if o.pid > 0 {
 		fmt.Fprintf(w, "server        /proc/%d not readable\n", o.pid)
+	}
+	if m.Requests > 0 && self > 0 {
+		fmt.Fprintf(w, "generator cpu %v total, %.0f µs/request (on the same cores)\n",
+			self.Round(time.Millisecond), float64(self.Microseconds())/float64(m.Requests))
 	}
 	if before.goroutines >= 0 && after.goroutines >= 0 {
 		fmt.Fprintf(w, "goroutines    %.0f -> %.0f (go_goroutines from %s)\n", before.goroutines, after.goroutines, o.metrics)

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestFlagsChooseOneLoop(t *testing.T) {
+	tests := []struct {
+		name        string
+		args        []string
+		wantErr     string
+		rate        int
+		concurrency int
+	}{
+		{"default open loop", nil, "", 500, 0},
+		{"open loop at a rate", []string{"-rate", "2000"}, "", 2000, 0},
+		{"closed loop", []string{"-concurrency", "8"}, "", 500, 8},
+		{"both", []string{"-rate", "100", "-concurrency", "8"}, "exclude each other", 0, 0},
+		{"too many in flight", []string{"-concurrency", "5000"}, "-concurrency must be", 0, 0},
+		{"negative", []string{"-concurrency", "-1"}, "-concurrency must be", 0, 0},
+		{"not loopback", []string{"-target", "http://10.0.0.1:8080"}, "not a loopback", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseFlags(tt.args, io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.rate != tt.rate || o.concurrency != tt.concurrency {
+				t.Errorf("rate %d concurrency %d, want %d and %d", o.rate, o.concurrency, tt.rate, tt.concurrency)
+			}
+		})
+	}
+}
+
+// The closed loop keeps exactly N requests in flight: never more (that
+// would be the open loop's piling up), and all N while the server is slow.
+// Every request must carry its whole body.
+func TestClosedLoopKeepsNInFlight(t *testing.T) {
+	const n = 4
+	var inFlight, most, served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cur := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			m := most.Load()
+			if cur <= m || most.CompareAndSwap(m, cur) {
+				break
+			}
+		}
+		b, _ := io.ReadAll(r.Body)
+		if int64(len(b)) != r.ContentLength || len(b) == 0 {
+			http.Error(w, "short body", http.StatusBadRequest)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+		served.Add(1)
+		w.Write([]byte(`{"cards":[]}`))
+	}))
+	defer srv.Close()
+	o, err := parseFlags([]string{"-target", srv.URL, "-concurrency", "4", "-duration", "300ms", "-seeds", "../../testdata/seeds"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := buildMix("seeds=1", o.seeds, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := attack(context.Background(), o, srv.URL, reqs)
+	if m.Success != 1 {
+		t.Errorf("success %.2f, errors %v", m.Success, m.Errors)
+	}
+	if got := most.Load(); got != n {
+		t.Errorf("at most %d requests were in flight, want %d", got, n)
+	}
+	// 300 ms at 20 ms per request and 4 in flight is about 60 requests;
+	// an open loop at the default 500/s would have sent about 150.
+	if s := served.Load(); s < 8 || s > 80 {
+		t.Errorf("%d requests served, want about 60", s)
+	}
+}
