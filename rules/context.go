@@ -2,7 +2,6 @@ package rules
 
 import (
 	"slices"
-	"sort"
 	"time"
 )
 
@@ -163,7 +162,9 @@ func (c *Context) Records(cl DrugClass, withDrafts bool) []MedicationRecord {
 	}
 	recs := slices.Clip(c.filterRecords(cl, withDrafts))
 	if c.records == nil {
-		c.records = map[recordsKey][]MedicationRecord{}
+		// Sized for the classes a patient-view evaluation asks about, so
+		// the map is not regrown while the rules run.
+		c.records = make(map[recordsKey][]MedicationRecord, 32)
 	}
 	c.records[key] = recs
 	return recs
@@ -176,9 +177,15 @@ type recordsKey struct {
 }
 
 // filterRecords computes Records without the memo.
+//
+// It selects and sorts indexes, then copies each record once into a slice
+// of the exact size: records are large, and growing or stably sorting a
+// slice of them moved each record several times.
 func (c *Context) filterRecords(cl DrugClass, withDrafts bool) []MedicationRecord {
-	var out []MedicationRecord
-	for _, m := range c.Facts.Medications {
+	meds := c.Facts.Medications
+	var idx []int
+	for i := range meds {
+		m := &meds[i]
 		if !m.Is(cl) || m.Start.IsZero() && m.Kind != KindDraftOrder {
 			continue
 		}
@@ -188,9 +195,17 @@ func (c *Context) filterRecords(cl DrugClass, withDrafts bool) []MedicationRecor
 		if m.Status == "entered-in-error" {
 			continue
 		}
-		out = append(out, m)
+		idx = append(idx, i)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	if len(idx) == 0 {
+		return nil
+	}
+	// Stable, so records with the same start keep their input order.
+	slices.SortStableFunc(idx, func(a, b int) int { return meds[a].Start.Compare(meds[b].Start) })
+	out := make([]MedicationRecord, len(idx))
+	for k, i := range idx {
+		out[k] = meds[i]
+	}
 	return out
 }
 
@@ -204,12 +219,19 @@ func (c *Context) Episodes(cl DrugClass, withDrafts bool) []Episode {
 	recs := slices.Clone(c.Records(cl, withDrafts))
 	// Date undated drafts at T before ordering: Records sorts them first
 	// (zero start), which would collapse the episode to the draft's day.
+	redated := false
 	for i := range recs {
 		if recs[i].Kind == KindDraftOrder && recs[i].Start.IsZero() {
 			recs[i].Start = c.Facts.AsOf
+			redated = true
 		}
 	}
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Start.Before(recs[j].Start) })
+	// Records is already sorted by start (stably), so only a redated draft
+	// can put recs out of order; re-sorting a sorted slice stably would
+	// change nothing.
+	if redated {
+		slices.SortStableFunc(recs, func(a, b MedicationRecord) int { return a.Start.Compare(b.Start) })
+	}
 	for _, m := range recs {
 		if m.Start.After(c.Facts.AsOf) && m.Kind != KindDraftOrder {
 			continue
@@ -357,7 +379,21 @@ func (c *Context) IsOncologyDenosumab(m MedicationRecord) bool {
 // DMAB_ONCOLOGY_MAX_INTERVAL_DAYS between two records of the same kind
 // (two administrations, or two single-dose statements) on different days;
 // an administration and a statement a few days apart can be one injection.
+//
+// IsOncologyDenosumab asks this for every denosumab record of unknown
+// strength, and each answer scans all denosumab records, so the answer is
+// memoised per Context to keep the cost linear in the records.
 func (c *Context) unknownDenosumabShortIntervals() bool {
+	if c.dmabShortKnown {
+		return c.dmabShort
+	}
+	c.dmabShort, c.dmabShortKnown = c.computeUnknownDenosumabShortIntervals(), true
+	return c.dmabShort
+}
+
+// computeUnknownDenosumabShortIntervals computes
+// unknownDenosumabShortIntervals without the memo.
+func (c *Context) computeUnknownDenosumabShortIntervals() bool {
 	days := map[RecordKind][]time.Time{}
 	for _, m := range c.Records(DrugDenosumab, false) {
 		if m.StrengthMg > 0 || m.DoNotPerform || m.Start.After(c.Facts.AsOf) {
@@ -394,7 +430,20 @@ func (c *Context) DraftOrders(cl DrugClass) []MedicationRecord {
 
 // Fractures returns the active-or-historical fracture conditions that count
 // for case finding (included and not excluded), sorted by onset.
+//
+// The answer is memoised per Context (a dozen rules ask) and shared by
+// every caller, so it is read-only: range over it, like Records.
+// TestRecordsCallersOnlyRangeOrClone enforces this.
 func (c *Context) Fractures() []Condition {
+	if c.fracturesDone {
+		return c.fractures
+	}
+	c.fractures, c.fracturesDone = slices.Clip(c.filterFractures()), true
+	return c.fractures
+}
+
+// filterFractures computes Fractures without the memo.
+func (c *Context) filterFractures() []Condition {
 	var out []Condition
 	for _, cond := range c.Facts.Conditions {
 		if !cond.Has(ConceptFracture) && !cond.Has(ConceptVertebralFracture) {
@@ -408,7 +457,7 @@ func (c *Context) Fractures() []Condition {
 		}
 		out = append(out, cond)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Onset.Before(out[j].Onset) })
+	slices.SortStableFunc(out, func(a, b Condition) int { return a.Onset.Compare(b.Onset) })
 	return out
 }
 

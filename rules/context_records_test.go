@@ -139,6 +139,31 @@ func TestRecordsMemoUnchangedByCatalog(t *testing.T) {
 		}
 		cases = append(cases, f)
 	}
+	// Denosumab doses (60 mg, unknown strength, a therapy stop) and
+	// fractures, for the memos of denosumabDoses, Fractures and
+	// unknownDenosumabShortIntervals.
+	d := func(daysBeforeT int) time.Time { return cxT.AddDate(0, 0, -daysBeforeT) }
+	dmab := func(id string, kind RecordKind, status string, start time.Time, mg float64) MedicationRecord {
+		m := cxMed(id, kind, status, start, time.Time{}, DrugDenosumab)
+		m.SingleDose, m.StrengthMg = kind != KindRequest, mg
+		return m
+	}
+	for _, mg := range []float64{0, 60} {
+		cases = append(cases, Facts{AsOf: cxT, Hook: PatientView, Patient: Patient{ID: "dmab", BirthDate: fxDate("1950-01-01"), Gender: "female"},
+			Conditions: []Condition{
+				{Source: "hip", Concepts: []Concept{ConceptFracture}, Onset: d(100)},
+				{Source: "vert", Concepts: []Concept{ConceptVertebralFracture}},
+				{Source: "wrist", Concepts: []Concept{ConceptFracture}, Onset: d(900)},
+			},
+			Medications: []MedicationRecord{
+				dmab("dose-3", KindAdministration, "completed", d(20), mg),
+				dmab("dose-1", KindAdministration, "completed", d(400), mg),
+				dmab("dose-2", KindStatement, "completed", d(200), mg),
+				dmab("dose-2b", KindRequest, "completed", d(205), mg),
+				dmab("dose-2c", KindAdministration, "completed", d(180), mg),
+				dmab("stop", KindRequest, "stopped", d(10), mg),
+			}})
+	}
 	for _, f := range cases {
 		c := &Context{Facts: f, Thresholds: DefaultThresholds()}
 		for _, r := range catalog {
@@ -156,21 +181,35 @@ func TestRecordsMemoUnchangedByCatalog(t *testing.T) {
 					f.Patient.ID, f.Hook, k.class, k.withDrafts, diff)
 			}
 		}
+		if c.fracturesDone {
+			if diff := cmp.Diff(fresh.filterFractures(), c.fractures); diff != "" {
+				t.Errorf("%s at %s: memoised Fractures was changed by a rule (-want +got):\n%s", f.Patient.ID, f.Hook, diff)
+			}
+		}
+		if c.dmabDosesDone {
+			if diff := cmp.Diff(computeDenosumabDoses(fresh), c.dmabDoses); diff != "" {
+				t.Errorf("%s at %s: memoised denosumabDoses was changed by a rule (-want +got):\n%s", f.Patient.ID, f.Hook, diff)
+			}
+		}
+		if c.dmabShortKnown && c.dmabShort != fresh.computeUnknownDenosumabShortIntervals() {
+			t.Errorf("%s at %s: memoised unknownDenosumabShortIntervals differs from a fresh computation", f.Patient.ID, f.Hook)
+		}
 	}
 }
 
 // TestRecordsCallersOnlyRangeOrClone is the static half of the contract of
-// Context.Records: in the non-test files of this package, a call of a
-// method named Records with two arguments must be the expression of a
-// range statement (each element is copied) or the argument of
-// slices.Clone. Anything else could change the shared, memoised slice.
+// Context.Records (and of Context.Fractures, memoised the same way): in the
+// non-test files of this package, a call of a method named Records with two
+// arguments, or Fractures with none, must be the expression of a range
+// statement (each element is copied) or the argument of slices.Clone.
+// Anything else could change the shared, memoised slice.
 func TestRecordsCallersOnlyRangeOrClone(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
-	calls := 0
+	calls, fractureCalls := 0, 0
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -212,10 +251,16 @@ func TestRecordsCallersOnlyRangeOrClone(t *testing.T) {
 					t.Errorf("%s: Records returns a shared, memoised slice: range over it or slices.Clone it", fset.Position(call.Pos()))
 				}
 			}
+			if sel, ok := call.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Fractures" && len(call.Args) == 0 {
+				fractureCalls++
+				if !allowed[call] {
+					t.Errorf("%s: Fractures returns a shared, memoised slice: range over it or slices.Clone it", fset.Position(call.Pos()))
+				}
+			}
 			return true
 		})
 	}
-	if calls == 0 {
-		t.Error("found no call of Records; is the test looking in the right place?")
+	if calls == 0 || fractureCalls == 0 {
+		t.Error("found no call of Records or Fractures; is the test looking in the right place?")
 	}
 }

@@ -2,7 +2,7 @@ package rules
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -124,18 +124,28 @@ func isDmabDispense(c *Context, m MedicationRecord) bool {
 
 // denosumabDoses returns the denosumab 60 mg injections up to T, oldest
 // first, one per injection.
+//
+// Five rules ask, so the answer is memoised per Context and shared: read
+// it only (range, index, len), never append to or change it.
 func denosumabDoses(c *Context) []dmabDose {
-	var recs []MedicationRecord
-	for _, m := range c.Records(DrugDenosumab, false) {
-		if isDmabDoseRecord(c, m) {
-			recs = append(recs, m)
-		}
+	if c.dmabDosesDone {
+		return c.dmabDoses
 	}
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].Start.Before(recs[j].Start) })
+	c.dmabDoses, c.dmabDosesDone = slices.Clip(computeDenosumabDoses(c)), true
+	return c.dmabDoses
+}
+
+// computeDenosumabDoses computes denosumabDoses without the memo.
+func computeDenosumabDoses(c *Context) []dmabDose {
 	sameInjectionDays := c.Thresholds.DmabIntervalDays / 2
 	var doses []dmabDose
 	var first time.Time
-	for _, m := range recs {
+	// Records is sorted by start (stably), so the dose records are visited
+	// oldest first without a sorted copy of their own.
+	for _, m := range c.Records(DrugDenosumab, false) {
+		if !isDmabDoseRecord(c, m) {
+			continue
+		}
 		n := len(doses)
 		if n > 0 && DaysBetween(first, m.Start) < sameInjectionDays {
 			d := &doses[n-1]

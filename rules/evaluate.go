@@ -49,6 +49,15 @@ type Context struct {
 	// relies on rules not mutating c.Facts (see Rule.Eval). A Context
 	// serves one request on one goroutine, so no lock.
 	records map[recordsKey][]MedicationRecord
+	// fractures memoises Fractures (fracturesDone tells a memoised empty
+	// answer from none yet); dmabShort memoises
+	// unknownDenosumabShortIntervals; dmabDoses memoises denosumabDoses.
+	// Like records they rely on rules not mutating c.Facts.
+	fractures                 []Condition
+	fracturesDone             bool
+	dmabShort, dmabShortKnown bool
+	dmabDoses                 []dmabDose
+	dmabDosesDone             bool
 }
 
 // eval returns r's findings for c, evaluating r once per Context. Rules
@@ -61,7 +70,8 @@ func (c *Context) eval(r Rule) []Finding {
 	}
 	f := r.Eval(c)
 	if c.findings == nil {
-		c.findings = map[string][]Finding{}
+		// One entry per catalog rule at most: sized so it is not regrown.
+		c.findings = make(map[string][]Finding, len(catalog))
 	}
 	c.findings[r.Topic] = f
 	return f
