@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -320,6 +321,77 @@ func BenchmarkSaveFeedback(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// A batch larger than one INSERT carries, with a card the log already
+// has and a card three times in the batch, records every card exactly once,
+// with all its columns.
+func TestRecordCardsInLargeBatches(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, cfg Config) {
+		s := open(t, cfg)
+		record(t, s, card("c7", "fracturecds-order-sign", "bisphosphonate-low-alp", t0, "s-old"))
+		var batch []hooks.IssuedCard
+		for i := range 2*cardRowsPerInsert + 7 {
+			batch = append(batch, card(fmt.Sprintf("c%d", i), "fracturecds-patient-view", "fracture-case-finding", t0.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("s%d", i), "x"))
+		}
+		// Twice in one INSERT, and again in the last one.
+		batch = append(batch, batch[3])
+		batch = slices.Insert(batch, 5, batch[3])
+		record(t, s, batch...)
+		var n int
+		if err := s.db.QueryRow(`SELECT COUNT(*) FROM issued_cards`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if want := 2*cardRowsPerInsert + 7; n != want {
+			t.Errorf("%d cards recorded, want %d", n, want)
+		}
+		for _, c := range []hooks.IssuedCard{batch[0], batch[cardRowsPerInsert], batch[2*cardRowsPerInsert+6],
+			card("c7", "fracturecds-order-sign", "bisphosphonate-low-alp", t0, "s-old")} {
+			var got hooks.IssuedCard
+			var sugg string
+			var at int64
+			err := s.db.QueryRow(s.q(`SELECT card_uuid, service, topic, indicator, suggestion_uuids, issued_at FROM issued_cards WHERE card_uuid = ?`), c.UUID).
+				Scan(&got.UUID, &got.Service, &got.Topic, &got.Indicator, &sugg, &at)
+			if err != nil {
+				t.Fatalf("%s: %v", c.UUID, err)
+			}
+			got.SuggestionUUIDs = strings.Fields(sugg)
+			got.IssuedAt = time.UnixMilli(at).UTC()
+			if d := cmp.Diff(c, got); d != "" {
+				t.Errorf("card %s (-want +got):\n%s", c.UUID, d)
+			}
+		}
+	})
+}
+
+// BenchmarkRecordCards measures one batch of 500 cards, what the card
+// batcher writes per transaction under load.
+func BenchmarkRecordCards(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			cfg := Config{Driver: be.name, DataDir: b.TempDir()}
+			if be.name == Postgres {
+				cfg.PostgresURL = storetest.PostgresURL(b)
+			}
+			s, err := Open(context.Background(), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			batch := make([]hooks.IssuedCard, 500)
+			i := 0
+			for b.Loop() {
+				for j := range batch {
+					i++
+					batch[j] = card(fmt.Sprintf("%08d-0000-4000-8000-%012d", i, i), "fracturecds-patient-view", "fracture-case-finding", t0, "s1", "s2")
+				}
+				if err := s.RecordCards(context.Background(), batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/card")
 		})
 	}
 }
