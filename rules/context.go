@@ -157,16 +157,18 @@ func (c *Context) StatusActive(m MedicationRecord) bool {
 // reallocates instead of writing into the shared array.
 func (c *Context) Records(cl DrugClass, withDrafts bool) []MedicationRecord {
 	key := recordsKey{cl, withDrafts}
-	if recs, ok := c.records[key]; ok {
-		return recs
+	for _, e := range c.records {
+		if e.key == key {
+			return e.recs
+		}
 	}
 	recs := slices.Clip(c.filterRecords(cl, withDrafts))
 	if c.records == nil {
-		// Sized for the classes a patient-view evaluation asks about, so
-		// the map is not regrown while the rules run.
-		c.records = make(map[recordsKey][]MedicationRecord, 32)
+		// A catalog run asks about 15–20 keys: one allocation that fits
+		// them, smaller than a map of that size.
+		c.records = make([]recordsEntry, 0, 24)
 	}
-	c.records[key] = recs
+	c.records = append(c.records, recordsEntry{key, recs})
 	return recs
 }
 
@@ -174,6 +176,12 @@ func (c *Context) Records(cl DrugClass, withDrafts bool) []MedicationRecord {
 type recordsKey struct {
 	class      DrugClass
 	withDrafts bool
+}
+
+// recordsEntry is one memoised answer of Records.
+type recordsEntry struct {
+	key  recordsKey
+	recs []MedicationRecord
 }
 
 // filterRecords computes Records without the memo.

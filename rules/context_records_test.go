@@ -175,7 +175,8 @@ func TestRecordsMemoUnchangedByCatalog(t *testing.T) {
 			t.Errorf("%s at %s: no rule asked Records", f.Patient.ID, f.Hook)
 		}
 		fresh := &Context{Facts: f, Thresholds: DefaultThresholds()}
-		for k, got := range c.records {
+		for _, e := range c.records {
+			k, got := e.key, e.recs
 			if diff := cmp.Diff(fresh.filterRecords(k.class, k.withDrafts), got); diff != "" {
 				t.Errorf("%s at %s: memoised Records(%s, %v) was changed by a rule (-want +got):\n%s",
 					f.Patient.ID, f.Hook, k.class, k.withDrafts, diff)

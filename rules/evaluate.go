@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 )
 
@@ -44,11 +46,11 @@ type Context struct {
 	// rules ask whether the same four rules fire (catalogRuleFires), and
 	// the answer, like the findings EvaluateRules then collects, is the
 	// same for one request.
-	findings map[string][]Finding
+	findings []findingsEntry
 	// records memoises Records per (class, withDrafts). Like fires, it
 	// relies on rules not mutating c.Facts (see Rule.Eval). A Context
 	// serves one request on one goroutine, so no lock.
-	records map[recordsKey][]MedicationRecord
+	records []recordsEntry
 	// fractures memoises Fractures (fracturesDone tells a memoised empty
 	// answer from none yet); dmabShort memoises
 	// unknownDenosumabShortIntervals; dmabDoses memoises denosumabDoses.
@@ -65,16 +67,25 @@ type Context struct {
 // Missing reports are deduplicated, so a second evaluation would add
 // nothing.
 func (c *Context) eval(r Rule) []Finding {
-	if f, ok := c.findings[r.Topic]; ok {
-		return f
+	for _, e := range c.findings {
+		if e.topic == r.Topic {
+			return e.findings
+		}
 	}
 	f := r.Eval(c)
 	if c.findings == nil {
-		// One entry per catalog rule at most: sized so it is not regrown.
-		c.findings = make(map[string][]Finding, len(catalog))
+		// About one entry per catalog rule: one allocation that fits
+		// them, smaller than a map of that size.
+		c.findings = make([]findingsEntry, 0, len(catalog))
 	}
-	c.findings[r.Topic] = f
+	c.findings = append(c.findings, findingsEntry{r.Topic, f})
 	return f
+}
+
+// findingsEntry is one rule's memoised findings.
+type findingsEntry struct {
+	topic    string
+	findings []Finding
 }
 
 // Missing records that a rule could not be evaluated because an input was
@@ -99,28 +110,39 @@ func Evaluate(facts Facts, th Thresholds) []Finding {
 // deployments that disable topics).
 func EvaluateRules(rules []Rule, facts Facts, th Thresholds) []Finding {
 	c := &Context{Facts: facts, Thresholds: th}
-	type ranked struct {
-		f     Finding
-		order int
+	// The first pass evaluates the rules (in catalog order, as before) and
+	// counts their findings; the second reads the memo and ranks pointers
+	// to them, so findings are copied once, into out, instead of into a
+	// growing slice and again out of it.
+	n := 0
+	for _, r := range rules {
+		if runsOn(r, facts.Hook) {
+			n += len(c.eval(r))
+		}
 	}
-	var all []ranked
+	type ranked struct {
+		f           *Finding
+		rank, order int
+	}
+	all := make([]ranked, 0, n)
 	for _, r := range rules {
 		if !runsOn(r, facts.Hook) {
 			continue
 		}
-		for _, f := range c.eval(r) {
-			all = append(all, ranked{f, r.Number})
+		fs := c.eval(r)
+		for i := range fs {
+			all = append(all, ranked{&fs[i], fs[i].Indicator.Rank(), r.Number})
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		if a, b := all[i].f.Indicator.Rank(), all[j].f.Indicator.Rank(); a != b {
-			return a > b
+	slices.SortStableFunc(all, func(a, b ranked) int {
+		if a.rank != b.rank {
+			return cmp.Compare(b.rank, a.rank)
 		}
-		return all[i].order < all[j].order
+		return cmp.Compare(a.order, b.order)
 	})
 	out := make([]Finding, 0, len(all)+1)
 	for _, r := range all {
-		out = append(out, r.f)
+		out = append(out, *r.f)
 	}
 	out = dedupeSuggestions(out)
 	if f, ok := insufficientData(c); ok {
