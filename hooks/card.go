@@ -138,6 +138,10 @@ func (b cardBuilder) card(f rules.Finding) Card {
 			}
 		}
 	}
+	if len(f.OverrideReasons) > 0 {
+		// Every reason becomes a coding: size the slice once.
+		c.OverrideReasons = make([]Coding, 0, len(f.OverrideReasons))
+	}
 	for _, r := range f.OverrideReasons {
 		c.OverrideReasons = append(c.OverrideReasons, Coding{System: OverrideReasonSystem, Code: r.Code, Display: r.Display.In(b.lang)})
 	}
@@ -200,6 +204,10 @@ func (b cardBuilder) suggestion(s rules.Suggestion) (Suggestion, bool) {
 // HTML inside Markdown shows it as text.
 func (b cardBuilder) detail(f rules.Finding) string {
 	var sb strings.Builder
+	// One allocation for the whole text: the parts are written straight
+	// into the builder (no concatenated temporaries), and its size is
+	// estimated up front from the parts themselves.
+	sb.Grow(b.detailSizeHint(f))
 	sb.WriteString(f.Detail.In(b.lang))
 	nl := b.lang != "en"
 	if len(f.Evidence) > 0 {
@@ -209,12 +217,21 @@ func (b cardBuilder) detail(f rules.Finding) string {
 			sb.WriteString("\n\n**Patient data used**\n\n| Item | Value | Date | Source |\n|---|---|---|---|\n")
 		}
 		for _, e := range f.Evidence {
-			value := e.ValueIn(b.lang)
+			sb.WriteString("| ")
+			writeEscapedMarkdown(&sb, e.Label.In(b.lang))
+			sb.WriteString(" | ")
+			// Escaping works rune by rune and leaves the space alone, so
+			// value and unit escaped apart equal "value unit" escaped.
+			writeEscapedMarkdown(&sb, e.ValueIn(b.lang))
 			if unit := e.UnitIn(b.lang); unit != "" {
-				value += " " + unit
+				sb.WriteByte(' ')
+				writeEscapedMarkdown(&sb, unit)
 			}
-			sb.WriteString("| " + escapeMarkdown(e.Label.In(b.lang)) + " | " + escapeMarkdown(value) + " | " +
-				escapeMarkdown(rules.FormatDate(e.Date)) + " | " + escapeMarkdown(string(e.Source)) + " |\n")
+			sb.WriteString(" | ")
+			writeEscapedMarkdown(&sb, rules.FormatDate(e.Date))
+			sb.WriteString(" | ")
+			writeEscapedMarkdown(&sb, string(e.Source))
+			sb.WriteString(" |\n")
 		}
 	}
 	if len(f.Thresholds) > 0 {
@@ -224,7 +241,9 @@ func (b cardBuilder) detail(f rules.Finding) string {
 			sb.WriteString("\n**Threshold applied**\n\n")
 		}
 		for _, t := range f.Thresholds {
-			sb.WriteString("- " + t.In(b.lang) + "\n")
+			sb.WriteString("- ")
+			sb.WriteString(t.In(b.lang))
+			sb.WriteByte('\n')
 		}
 	}
 	if len(f.Citations) > 0 {
@@ -235,13 +254,36 @@ func (b cardBuilder) detail(f rules.Finding) string {
 		}
 		for _, c := range f.Citations {
 			if isAbsoluteURL(c.URL) {
-				sb.WriteString("- [" + c.Label + "](" + c.URL + ")\n")
+				sb.WriteString("- [")
+				sb.WriteString(c.Label)
+				sb.WriteString("](")
+				sb.WriteString(c.URL)
+				sb.WriteString(")\n")
 			} else {
-				sb.WriteString("- " + c.Label + "\n")
+				sb.WriteString("- ")
+				sb.WriteString(c.Label)
+				sb.WriteByte('\n')
 			}
 		}
 	}
 	return strings.TrimSpace(sb.String())
+}
+
+// detailSizeHint estimates the length of detail's text: the parts plus
+// their fixed Markdown, with some room for escapes. It only sizes the
+// buffer; a wrong estimate costs a regrowth, never a different text.
+func (b cardBuilder) detailSizeHint(f rules.Finding) int {
+	n := len(f.Detail.In(b.lang)) + 128
+	for _, e := range f.Evidence {
+		n += len(e.Label.In(b.lang)) + len(e.ValueIn(b.lang)) + len(e.UnitIn(b.lang)) + len(e.Source) + 32
+	}
+	for _, t := range f.Thresholds {
+		n += len(t.In(b.lang)) + 3
+	}
+	for _, c := range f.Citations {
+		n += len(c.Label) + len(c.URL) + 8
+	}
+	return n + n/16
 }
 
 // escapeMarkdown makes text inert in GFM and in EHRs that render raw HTML
@@ -253,6 +295,18 @@ func (b cardBuilder) detail(f rules.Finding) string {
 // (labels, thresholds, citations) is written as Markdown.
 func escapeMarkdown(s string) string {
 	var sb strings.Builder
+	writeEscapedMarkdown(&sb, s)
+	return sb.String()
+}
+
+// writeEscapedMarkdown writes escapeMarkdown(s) to sb.
+func writeEscapedMarkdown(sb *strings.Builder, s string) {
+	if !needsMarkdownEscape(s) {
+		// Nothing to escape and valid UTF-8 (which the rune loop below
+		// would copy unchanged): write it as is.
+		sb.WriteString(s)
+		return
+	}
 	for _, r := range s {
 		switch r {
 		case '<':
@@ -270,7 +324,19 @@ func escapeMarkdown(s string) string {
 			sb.WriteRune(r)
 		}
 	}
-	return sb.String()
+}
+
+// needsMarkdownEscape reports whether writeEscapedMarkdown would change s:
+// a character it escapes or replaces, or invalid UTF-8 (which the rune
+// loop turns into U+FFFD).
+func needsMarkdownEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '<', '>', '&', '\\', '`', '*', '_', '[', ']', '|', '~', '\n', '\r':
+			return true
+		}
+	}
+	return !utf8.ValidString(s)
 }
 
 // clampSummary enforces the spec's "< 140 characters" as a last line of

@@ -1,0 +1,53 @@
+package hooks
+
+import (
+	"strings"
+	"testing"
+)
+
+// escapeMarkdownRuneByRune is escapeMarkdown as it was before its
+// fast path for text with nothing to escape: the reference the fast path
+// must match, invalid UTF-8 included.
+func escapeMarkdownRuneByRune(s string) string {
+	var sb strings.Builder
+	for _, r := range s {
+		switch r {
+		case '<':
+			sb.WriteString("&lt;")
+		case '>':
+			sb.WriteString("&gt;")
+		case '&':
+			sb.WriteString("&amp;")
+		case '\\', '`', '*', '_', '[', ']', '|', '~':
+			sb.WriteByte('\\')
+			sb.WriteRune(r)
+		case '\n', '\r':
+			sb.WriteByte(' ')
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}
+
+func TestEscapeMarkdownFastPathMatchesRuneLoop(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", "T-score −2,6", "≥ 12 maanden", "Observation/abc-1", "2024-06-01",
+		"<b>", "a&b", "x|y", "*_`~[]\\", "line\nbreak\r", "bad \xff utf8", "trunc \xe2\x89", "é\xc3",
+		"mg/dL", " leading and trailing ",
+	} {
+		if got, want := escapeMarkdown(s), escapeMarkdownRuneByRune(s); got != want {
+			t.Errorf("escapeMarkdown(%q) = %q, want %q", s, got, want)
+		}
+		// detail escapes value and unit apart and joins them with a space.
+		for _, u := range []string{"mmol/L", "<u>", "\xff"} {
+			var sb strings.Builder
+			writeEscapedMarkdown(&sb, s)
+			sb.WriteByte(' ')
+			writeEscapedMarkdown(&sb, u)
+			if want := escapeMarkdownRuneByRune(s + " " + u); sb.String() != want {
+				t.Errorf("value %q unit %q escaped apart = %q, together %q", s, u, sb.String(), want)
+			}
+		}
+	}
+}
