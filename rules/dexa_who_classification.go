@@ -260,7 +260,8 @@ func evalDexaWHOClassification(c *Context) []Finding {
 		return nil
 	}
 
-	var ev []Evidence
+	// Age, sex and the scores; fractures may still be added below.
+	ev := make([]Evidence, 0, 2+len(exam.TScores)+len(exam.ZScores))
 	if ageKnown {
 		ev = append(ev, Evidence{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}})
 	}

@@ -1,7 +1,7 @@
 package rules
 
 import (
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -210,9 +210,17 @@ func (c *Context) therapyPeriods() []therapyPeriod {
 			spans = append(spans, span{m.Start, end, m})
 		}
 	}
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
+	// Sort positions, not the spans: a span holds a whole record, and
+	// moving records is what made this sort expensive. Stable, like the
+	// sort it replaces, so equal starts keep their order.
+	order := make([]int, len(spans))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return spans[a].start.Compare(spans[b].start) })
 	var out []therapyPeriod
-	for _, s := range spans {
+	for _, i := range order {
+		s := &spans[i]
 		if n := len(out); n > 0 && DaysBetween(out[n-1].End, s.start) <= c.Thresholds.BPMergeGapDays {
 			if s.end.After(out[n-1].End) {
 				out[n-1].End = s.end

@@ -95,6 +95,8 @@ func labEvidenceOf(name Text, l Lab) Evidence {
 // analytes, and evidence for every core analyte.
 func missingPreTreatmentLabs(c *Context, zoledronic bool) (order []Analyte, names, short []Text, ev []Evidence) {
 	th := c.Thresholds
+	// Each group adds exactly one piece of evidence.
+	ev = make([]Evidence, 0, len(preTreatmentLabs))
 	for _, g := range preTreatmentLabs {
 		maxAge := th.LabFreshDays
 		renal := g.Order[0] == AnalyteCreatinine

@@ -216,7 +216,8 @@ func (c *Context) secondaryLabFlags() []labFlag {
 		lo, hi  float64
 		unitTxt string
 	}
-	var mineral []mineralCheck
+	// At most three checks: sized so the slice stays on the stack.
+	mineral := make([]mineralCheck, 0, 3)
 	if okCa {
 		mineral = append(mineral, mineralCheck{flagCalcium, Text{NL: "Calcium", EN: "Calcium"}, calcium, th.CalciumLow, th.CalciumHigh, "mmol/L"})
 	}
