@@ -139,7 +139,13 @@ func (p *period) start() time.Time {
 	if p == nil {
 		return time.Time{}
 	}
-	return firstDate(dateOf(&p.Start), dateOf(&p.End))
+	if t := dateOf(&p.Start); !t.IsZero() {
+		return t
+	}
+	if t := dateOf(&p.End); !t.IsZero() {
+		return t
+	}
+	return time.Time{}
 }
 
 // observationStatuses are the codes of ObservationStatus (R4).
@@ -196,8 +202,23 @@ func (o *observation) usable() bool {
 
 // date returns effectiveDateTime, else effectivePeriod.start (or end),
 // else effectiveInstant, else issued.
+//
+// It stops at the first date found instead of calling firstDate, which
+// would parse every element of every Observation only to drop all but one.
 func (o *observation) date() time.Time {
-	return firstDate(dateOf(&o.EffectiveDateTime), o.EffectivePeriod.start(), dateOf(&o.EffectiveInstant), dateOf(&o.Issued))
+	if t := dateOf(&o.EffectiveDateTime); !t.IsZero() {
+		return t
+	}
+	if t := o.EffectivePeriod.start(); !t.IsZero() {
+		return t
+	}
+	if t := dateOf(&o.EffectiveInstant); !t.IsZero() {
+		return t
+	}
+	if t := dateOf(&o.Issued); !t.IsZero() {
+		return t
+	}
+	return time.Time{}
 }
 
 // severe reports whether any issue has severity error or fatal.
