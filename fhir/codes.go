@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -54,6 +55,9 @@ type dxaCode struct {
 	// unspecified marks 46383-6 "DXA Bone", whose site must come from
 	// bodySite.
 	unspecified bool
+	// display is codeDisplay(SystemLOINC, code), built once in dxaByCode
+	// instead of once per Observation.
+	display string
 }
 
 // loincDXA lists every DXA result code of terminology.md §2 (verified
@@ -174,18 +178,27 @@ var loincLabs = []struct {
 // ServiceRequest.code.
 const LOINCDXAOrder = "38268-9"
 
+// labCode is a built-in lab code's analyte and its display, built once
+// instead of once per Observation.
+type labCode struct {
+	analyte rules.Analyte
+	display string
+}
+
 var (
 	dxaByCode = func() map[string]dxaCode {
 		m := make(map[string]dxaCode, len(loincDXA))
 		for _, e := range loincDXA {
-			m[e.code] = e.dxa
+			d := e.dxa
+			d.display = codeDisplay(SystemLOINC, e.code)
+			m[e.code] = d
 		}
 		return m
 	}()
-	labByCode = func() map[string]rules.Analyte {
-		m := make(map[string]rules.Analyte, len(loincLabs))
+	labByCode = func() map[string]labCode {
+		m := make(map[string]labCode, len(loincLabs))
 		for _, e := range loincLabs {
-			m[e.code] = e.analyte
+			m[e.code] = labCode{analyte: e.analyte, display: codeDisplay(SystemLOINC, e.code)}
 		}
 		return m
 	}()
@@ -253,8 +266,8 @@ func (t *Terminology) classifyLab(codings []coding) (labMatch, bool) {
 			return labMatch{analyte: lc.Analyte, code: codeDisplay(system, code)}, true
 		}
 		if system == SystemLOINC {
-			if a, ok := labByCode[code]; ok {
-				return labMatch{analyte: a, code: codeDisplay(system, code)}, true
+			if lc, ok := labByCode[code]; ok {
+				return labMatch{analyte: lc.analyte, code: lc.display}, true
 			}
 		}
 	}
@@ -310,7 +323,7 @@ func (t *Terminology) classifyDXA(codings, bodySite []coding) (dxaMatch, bool) {
 		if !ok {
 			continue
 		}
-		m := dxaMatch{site: d.site, measure: d.measure, laterality: d.laterality, code: codeDisplay(system, code)}
+		m := dxaMatch{site: d.site, measure: d.measure, laterality: d.laterality, code: d.display}
 		if m.laterality == "" {
 			m.laterality = sites.laterality
 		}
@@ -336,17 +349,20 @@ func (t *Terminology) classifyDXA(codings, bodySite []coding) (dxaMatch, bool) {
 
 // bodySites is the SNOMED CT content of Observation.bodySite.
 type bodySites struct {
-	codes      []string
+	// codings are the bodySite's codings as sent; has reads the SNOMED
+	// ones. Keeping them, rather than a slice of the SNOMED codes, saves
+	// an allocation per DXA Observation.
+	codings    []coding
 	laterality string
 }
 
-// bodySiteCodes collects the SNOMED codes of a bodySite and any laterality
-// qualifier coded alongside them.
+// bodySiteCodes reads a bodySite and any laterality qualifier coded
+// alongside it.
 func bodySiteCodes(codings []coding) bodySites {
-	var b bodySites
+	b := bodySites{codings: codings}
 	for _, c := range codings {
 		system, code := c.key()
-		if system != SystemSNOMED || code == "" {
+		if system != SystemSNOMED {
 			continue
 		}
 		switch code {
@@ -354,16 +370,19 @@ func bodySiteCodes(codings []coding) bodySites {
 			b.laterality = "left"
 		case sctRight:
 			b.laterality = "right"
-		default:
-			b.codes = append(b.codes, code)
 		}
 	}
 	return b
 }
 
+// has reports whether the bodySite has the SNOMED CT site code (never a
+// laterality code: those qualify the site, they are not one).
 func (b bodySites) has(code string) bool {
-	for _, c := range b.codes {
-		if c == code {
+	if code == "" || code == sctLeft || code == sctRight {
+		return false
+	}
+	for _, c := range b.codings {
+		if system, k := c.key(); system == SystemSNOMED && k == code {
 			return true
 		}
 	}
@@ -398,6 +417,9 @@ type codingMeaning struct {
 	// lowConfidence marks a fracture code whose site may be an excluded one
 	// (ICPC L74: hand/foot may be a finger or toe).
 	lowConfidence bool
+	// display is codeDisplay of the coding when it could be built once,
+	// for a table keyed by the code as sent (SNOMED CT); "" otherwise.
+	display string
 }
 
 // Shorthands for the concept lists below.
@@ -421,7 +443,7 @@ const (
 // not in terminology.md; they are ~ (the same code and meaning in several
 // independent third-party code tables, each also paired with the ICD-10
 // code used below): confirm before go-live.
-var snomedConditions = map[string]codingMeaning{
+var snomedConditions = withDisplays(SystemSNOMED, map[string]codingMeaning{
 	"84089009":  {concepts: []rules.Concept{cHH}},  // Hiatal hernia (~; ICD-10 K44.9)
 	"235595009": {concepts: []rules.Concept{cHH}},  // Gastroesophageal reflux disease (~; K21)
 	"45564002":  {concepts: []rules.Concept{cOes}}, // Achalasia (~; K22.0)
@@ -481,6 +503,16 @@ var snomedConditions = map[string]codingMeaning{
 	"14651005":  {concepts: []rules.Concept{cOP}},
 	// BONE_PAIN (~).
 	"12584003": {concepts: []rules.Concept{cPain}},
+})
+
+// withDisplays sets the display of every entry of a table keyed by code,
+// at start-up.
+func withDisplays(system string, m map[string]codingMeaning) map[string]codingMeaning {
+	for code, cm := range m {
+		cm.display = codeDisplay(system, code)
+		m[code] = cm
+	}
+	return m
 }
 
 // icd10Rule maps a code prefix (dots removed, upper case) to a meaning.
@@ -609,7 +641,6 @@ func (t *Terminology) codingMeaningOf(system, code string) (codingMeaning, bool)
 // next to ICPC L74 settles the site.
 func (t *Terminology) classifyCondition(codings []coding) (conditionMatch, bool) {
 	var m conditionMatch
-	seen := map[rules.Concept]bool{}
 	anyLow, anySure := false, false
 	for _, c := range codings {
 		system, code := c.key()
@@ -621,11 +652,19 @@ func (t *Terminology) classifyCondition(codings []coding) (conditionMatch, bool)
 			continue
 		}
 		if m.code == "" {
-			m.code = codeDisplay(system, code)
+			m.code = cm.display
+			if m.code == "" {
+				m.code = codeDisplay(system, code)
+			}
+		}
+		if m.concepts == nil {
+			// Most conditions have one matching coding: size for it
+			// instead of growing one concept at a time.
+			m.concepts = make([]rules.Concept, 0, len(cm.concepts))
 		}
 		for _, concept := range cm.concepts {
-			if !seen[concept] {
-				seen[concept] = true
+			// A linear search: a condition has a handful of concepts.
+			if !slices.Contains(m.concepts, concept) {
 				m.concepts = append(m.concepts, concept)
 			}
 			if concept == cFx || concept == cExcl {

@@ -176,6 +176,8 @@ func TestClassifyCondition(t *testing.T) {
 		{"ICD code under the SNOMED system does not match", r4Concept(sct, "S72.0"), conditionMatch{}, false},
 		{"unknown coding first, known second: display is the known one", r4Concept("urn:x", "1", sct, "5913000"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "SNOMED CT 5913000"}, true},
 		{"local problem code", r4Concept("urn:local:problems", "VFA2"), conditionMatch{concepts: []rules.Concept{fx, vert}, code: "urn:local:problems VFA2"}, true},
+		{"SNOMED code with spaces: display shows it trimmed", r4Concept(sct, " 5913000 "), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "SNOMED CT 5913000"}, true},
+		{"hip fracture coded twice: concepts once", r4Concept(icd, "S72.0", sct, "5913000", sct, "71620000"), conditionMatch{concepts: []rules.Concept{fx, hip}, code: "ICD-10 S72.0"}, true},
 		{"nil code", nil, conditionMatch{}, false},
 	}
 	for _, tc := range tests {
@@ -294,5 +296,60 @@ func TestOesophagealConditionsForGICaution(t *testing.T) {
 	}
 	if m, ok := term.codingMeaningOf(SystemICD10, "K22.1"); ok {
 		t.Errorf("K22.1 (oesophageal ulcer) is not an R25 trigger, got %+v", m)
+	}
+}
+
+// TestBuiltinDisplays checks the displays built once at start-up against
+// codeDisplay, which builds them per coding.
+func TestBuiltinDisplays(t *testing.T) {
+	for code, lc := range labByCode {
+		if want := codeDisplay(SystemLOINC, code); lc.display != want {
+			t.Errorf("labByCode[%q].display = %q, want %q", code, lc.display, want)
+		}
+	}
+	for code, d := range dxaByCode {
+		if want := codeDisplay(SystemLOINC, code); d.display != want {
+			t.Errorf("dxaByCode[%q].display = %q, want %q", code, d.display, want)
+		}
+	}
+	for code, cm := range snomedConditions {
+		if want := codeDisplay(SystemSNOMED, code); cm.display != want {
+			t.Errorf("snomedConditions[%q].display = %q, want %q", code, cm.display, want)
+		}
+	}
+}
+
+func TestBodySites(t *testing.T) {
+	tests := []struct {
+		name       string
+		codings    []coding
+		laterality string
+		has        []string
+		hasNot     []string
+	}{
+		{"neck with left qualifier", []coding{{SystemSNOMED, sctNeckOfFemur}, {SystemSNOMED, sctLeft}}, "left", []string{sctNeckOfFemur}, []string{sctHipRegion, sctLeft, ""}},
+		{"codes are trimmed", []coding{{" " + SystemSNOMED, sctHipRegion + " "}, {SystemSNOMED, " " + sctRight}}, "right", []string{sctHipRegion}, []string{sctRight}},
+		{"other systems are not sites", []coding{{SystemLOINC, sctLumbarSpine}, {"", sctForearm}}, "", nil, []string{sctLumbarSpine, sctForearm}},
+		{"empty code is no site", []coding{{SystemSNOMED, ""}}, "", nil, []string{""}},
+		{"last laterality wins", []coding{{SystemSNOMED, sctRight}, {SystemSNOMED, sctLeft}}, "left", nil, []string{sctLeft, sctRight}},
+		{"no bodySite", nil, "", nil, []string{sctNeckOfFemur}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bodySiteCodes(tc.codings)
+			if b.laterality != tc.laterality {
+				t.Errorf("laterality = %q, want %q", b.laterality, tc.laterality)
+			}
+			for _, c := range tc.has {
+				if !b.has(c) {
+					t.Errorf("has(%q) = false, want true", c)
+				}
+			}
+			for _, c := range tc.hasNot {
+				if b.has(c) {
+					t.Errorf("has(%q) = true, want false", c)
+				}
+			}
+		})
 	}
 }

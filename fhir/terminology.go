@@ -94,10 +94,21 @@ func DefaultTerminology() *Terminology {
 }
 
 // lookupLocal returns the local mapping of system|code, if configured.
+// It runs for every coding of every resource. Without local codes (the
+// default) it returns at once; otherwise the key is built in a stack
+// buffer, because a concatenated key longer than 32 bytes (any SNOMED CT
+// key) is allocated on the heap (Go does not copy a []byte converted to
+// string for a map index).
 func (t *Terminology) lookupLocal(system, code string) (LocalCode, bool) {
-	if t == nil {
+	if t == nil || len(t.local) == 0 {
 		return LocalCode{}, false
 	}
-	lc, ok := t.local[system+"|"+code]
+	var buf [96]byte
+	if len(system)+1+len(code) > len(buf) {
+		lc, ok := t.local[system+"|"+code]
+		return lc, ok
+	}
+	key := append(append(append(buf[:0], system...), '|'), code...)
+	lc, ok := t.local[string(key)]
 	return lc, ok
 }
