@@ -19,8 +19,13 @@ func extract(res *resources, in Input, t *Terminology) Result {
 		return Result{Facts: f}
 	}
 	f.Patient = patientFacts(res.patient, in.PatientID)
-	for _, c := range res.conditions {
+	for i, c := range res.conditions {
 		if cond, ok := conditionFacts(c, t); ok {
+			if f.Conditions == nil {
+				// Size once for the rest instead of growing. Made at
+				// the first match, so no match still leaves it nil.
+				f.Conditions = make([]rules.Condition, 0, len(res.conditions)-i)
+			}
 			f.Conditions = append(f.Conditions, cond)
 		}
 	}
@@ -220,21 +225,31 @@ func observationFacts(o *observation, t *Terminology, f *rules.Facts) {
 }
 
 // labFact converts one lab measurement, or explains why it cannot be used.
+//
+// It is called for every lab value of every request, so the analyte's name
+// is looked up only for a gap, the value is parsed once (convertLab would
+// parse it again), and the unit factors are looked up once for the value
+// and its reference range.
 func labFact(lm labMatch, m measurement, src rules.Ref, date time.Time) (rules.Lab, rules.Gap, bool) {
-	name := analyteName(lm.analyte)
 	q := m.quantity
 	if q == nil || q.Value == "" {
+		name := analyteName(lm.analyte)
 		return rules.Lab{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (geen numerieke waarde)", EN: name.EN + " (no numeric value)"}}, false
 	}
 	unit := quantityUnit(q)
-	value, ok := convertLab(lm.analyte, q)
+	factors := unitFactors[lm.analyte]
+	original, ok := quantityValue(q)
+	var value float64
+	if ok {
+		value, ok = convertValue(factors, original, q)
+	}
 	if !ok {
-		return rules.Lab{}, rules.Gap{Source: src, What: unitGapText(name, unit)}, false
+		return rules.Lab{}, rules.Gap{Source: src, What: unitGapText(analyteName(lm.analyte), unit)}, false
 	}
 	if date.IsZero() {
+		name := analyteName(lm.analyte)
 		return rules.Lab{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (datum onbekend)", EN: name.EN + " (date unknown)"}}, false
 	}
-	original, _ := quantityValue(q)
 	lab := rules.Lab{
 		Source:        src,
 		Analyte:       lm.analyte,
@@ -246,8 +261,7 @@ func labFact(lm labMatch, m measurement, src rules.Ref, date time.Time) (rules.L
 		OriginalUnit:  unit,
 	}
 	if len(m.ranges) > 0 {
-		lab.RefLow = convertRange(lm.analyte, m.ranges[0].Low, q)
-		lab.RefHigh = convertRange(lm.analyte, m.ranges[0].High, q)
+		lab.RefLow, lab.RefHigh = referenceBounds(factors, m.ranges[0], q)
 	}
 	return lab, rules.Gap{}, true
 }

@@ -176,7 +176,15 @@ func convertLab(a rules.Analyte, q *quantity) (value float64, ok bool) {
 	if !ok {
 		return 0, false
 	}
-	f, ok := lookupFactor(unitFactors[a], q)
+	return convertValue(unitFactors[a], v, q)
+}
+
+// convertValue converts v, the value of q, to the canonical unit with an
+// analyte's factors, as convertLab does. labFact calls it directly: it
+// needs q's value anyway, and parsing it twice was a tenth of a lab's
+// cost.
+func convertValue(factors map[string]float64, v float64, q *quantity) (float64, bool) {
+	f, ok := lookupFactor(factors, q)
 	if !ok {
 		return 0, false
 	}
@@ -236,18 +244,48 @@ func comparator(q *quantity) rules.Comparator {
 // convertRange converts a reference range bound. A bound without its own
 // unit is taken to share the result's unit (common in lab feeds).
 func convertRange(a rules.Analyte, bound, result *quantity) *float64 {
-	if bound == nil || bound.Value == "" {
+	v, ok := convertBound(unitFactors[a], bound, result)
+	if !ok {
 		return nil
+	}
+	return &v
+}
+
+// convertBound is convertRange with the analyte's factors looked up.
+func convertBound(factors map[string]float64, bound, result *quantity) (float64, bool) {
+	if bound == nil || bound.Value == "" {
+		return 0, false
 	}
 	q := *bound
 	if quantityUnit(&q) == "" && result != nil {
 		q.Code, q.Unit = result.Code, result.Unit
 	}
-	v, ok := convertLab(a, &q)
+	v, ok := quantityValue(&q)
 	if !ok {
-		return nil
+		return 0, false
 	}
-	return &v
+	return convertValue(factors, v, &q)
+}
+
+// referenceBounds converts the low and high bound of a reference range
+// as convertRange does, nil for a bound that is absent or cannot be
+// converted. Both bounds share one allocation.
+func referenceBounds(factors map[string]float64, r referenceRange, result *quantity) (low, high *float64) {
+	lo, okLow := convertBound(factors, r.Low, result)
+	hi, okHigh := convertBound(factors, r.High, result)
+	if !okLow && !okHigh {
+		return nil, nil
+	}
+	b := new([2]float64)
+	if okLow {
+		b[0] = lo
+		low = &b[0]
+	}
+	if okHigh {
+		b[1] = hi
+		high = &b[1]
+	}
+	return low, high
 }
 
 // round rounds v to n decimals, so conversions such as 12 × 2.496 read

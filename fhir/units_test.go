@@ -188,3 +188,30 @@ func TestLookupUnitAgreesWithUnitKey(t *testing.T) {
 		t.Errorf("lookupUnit allocates %v times for an ASCII unit", n)
 	}
 }
+
+// TestReferenceBounds checks that referenceBounds, which converts both
+// bounds with one allocation, gives what convertRange gives per bound.
+func TestReferenceBounds(t *testing.T) {
+	result := qty("8.2", "mg/dL", "")
+	tests := []struct {
+		name string
+		r    referenceRange
+	}{
+		{"both bounds", referenceRange{Low: qty("8.5", "mg/dL", ""), High: qty("10.5", "", "")}},
+		{"low only", referenceRange{Low: qty("8.5", "", "")}},
+		{"high only", referenceRange{High: qty("10.5", "mg/dL", "")}},
+		{"unconvertible low", referenceRange{Low: qty("8.5", "mg", ""), High: qty("10.5", "", "")}},
+		{"unconvertible high", referenceRange{Low: qty("8.5", "", ""), High: qty("x", "", "")}},
+		{"no bounds", referenceRange{}},
+		{"empty values", referenceRange{Low: qty("", "mg/dL", ""), High: qty("", "", "")}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			low, high := referenceBounds(unitFactors[rules.AnalyteCalcium], tc.r, result)
+			want := [2]*float64{convertRange(rules.AnalyteCalcium, tc.r.Low, result), convertRange(rules.AnalyteCalcium, tc.r.High, result)}
+			if diff := cmp.Diff(want, [2]*float64{low, high}); diff != "" {
+				t.Errorf("referenceBounds (-convertRange +got):\n%s", diff)
+			}
+		})
+	}
+}
