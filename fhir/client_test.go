@@ -218,9 +218,9 @@ type summary struct {
 type (
 	obs   = *observation
 	cond  = *condition
-	mstmt = r4.MedicationStatement
+	mstmt = *medicationStatement
 	mreq  = r4.MedicationRequest
-	madm  = r4.MedicationAdministration
+	madm  = *medicationAdministration
 	sreq  = r4.ServiceRequest
 )
 
@@ -240,9 +240,9 @@ func summarize(r *resources) summary {
 	s := summary{
 		Observations:              ids(r.observations, func(x obs) *string { return &x.ID }),
 		Conditions:                ids(r.conditions, func(x cond) *string { return &x.ID }),
-		MedicationStatements:      ids(r.medicationStatements, func(x mstmt) *string { return x.Id }),
+		MedicationStatements:      ids(r.medicationStatements, func(x mstmt) *string { return &x.ID }),
 		MedicationRequests:        ids(r.medicationRequests, func(x mreq) *string { return x.Id }),
-		MedicationAdministrations: ids(r.medicationAdministrations, func(x madm) *string { return x.Id }),
+		MedicationAdministrations: ids(r.medicationAdministrations, func(x madm) *string { return &x.ID }),
 		ServiceRequests:           ids(r.serviceRequests, func(x sreq) *string { return x.Id }),
 		DraftMedicationRequests:   ids(r.draftMedicationRequests, func(x mreq) *string { return x.Id }),
 		DraftServiceRequests:      ids(r.draftServiceRequests, func(x sreq) *string { return x.Id }),

@@ -6,7 +6,6 @@ package fhir
 // whose drug belongs to a class the rules know.
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"strings"
@@ -74,16 +73,18 @@ func (b *recordBuilder) gap(ref rules.Ref, what rules.Text) {
 // resolve classifies the medication[x] of the resource ref. ok is false
 // when the record must be skipped; a gap has then been added if the drug
 // could not be read at all.
-func (b *recordBuilder) resolve(ref rules.Ref, cc r4.CodeableConcept, mref r4.Reference) (drug, bool) {
+//
+// reference is medicationReference.reference; nil and "" are both none.
+func (b *recordBuilder) resolve(ref rules.Ref, cc *r4.CodeableConcept, reference *string) (drug, bool) {
 	if len(cc.Coding) > 0 || cc.Text != nil {
-		m, ok := b.t.matchDrug(&cc)
+		m, ok := b.t.matchDrug(cc)
 		return drug{match: m}, ok
 	}
-	if mref.Reference == nil || strings.TrimSpace(*mref.Reference) == "" {
+	if reference == nil || strings.TrimSpace(*reference) == "" {
 		b.gap(ref, unknownMedicationText(ref))
 		return drug{}, false
 	}
-	med, found := b.res.medication(ref, strings.TrimSpace(*mref.Reference))
+	med, found := b.res.medication(ref, strings.TrimSpace(*reference))
 	if !found {
 		b.gap(ref, unknownMedicationText(ref))
 		return drug{}, false
@@ -196,29 +197,22 @@ func containedMedication(raw json.RawMessage, id string) (r4.Medication, bool) {
 	return r4.Medication{}, false
 }
 
-// addContainedMedications records the Medications contained in the
-// resource owner (its JSON raw) in res.medications under "owner#id", the
-// key medication() looks up. Decoders call it when they do not keep the
-// resource's JSON in res.raw.
-func addContainedMedications(res *resources, owner rules.Ref, raw json.RawMessage) {
-	if !bytes.Contains(raw, []byte(`"contained"`)) && !bytes.Contains(raw, []byte(`\u`)) {
-		// Most statements contain nothing: skip a decoding pass over
-		// each of them. A key spelled with \u escapes is still read.
+// addContained records the Medications contained in the resource owner
+// (contained is its contained member as JSON, nil when absent) in
+// res.medications under "owner#id", the key medication() looks up.
+// Statements and administrations are recorded this way as they are
+// decoded: their JSON is not kept in res.raw. A contained member that is
+// not a list is ignored, as it was when samply, which has no contained
+// field, decoded them.
+func addContained(res *resources, owner rules.Ref, contained json.RawMessage) {
+	if len(contained) == 0 {
+		return // most statements contain nothing
+	}
+	var list []json.RawMessage
+	if unmarshal(contained, &list) != nil {
 		return
 	}
-	var o struct {
-		Contained []json.RawMessage `json:"contained"`
-	}
-	if unmarshal(raw, &o) != nil {
-		return
-	}
-	addContained(res, owner, o.Contained)
-}
-
-// addContained records the contained Medications of owner, as
-// addContainedMedications, from its decoded contained list.
-func addContained(res *resources, owner rules.Ref, contained []json.RawMessage) {
-	for _, c := range contained {
+	for _, c := range list {
 		var hdr struct {
 			ResourceType string `json:"resourceType"`
 			ID           string `json:"id"`
@@ -281,12 +275,12 @@ func isInjectable(classes []rules.DrugClass) bool {
 	return hasClass(classes, rules.DrugDenosumab) || hasClass(classes, rules.DrugZoledronicAcid) || hasClass(classes, rules.DrugBisphosphonateIV)
 }
 
-func (b *recordBuilder) statement(s r4.MedicationStatement) {
-	ref := resourceRef("MedicationStatement", s.Id)
+func (b *recordBuilder) statement(s *medicationStatement) {
+	ref := resourceRef("MedicationStatement", &s.ID)
 	if s.Status == statusEnteredInError {
 		return
 	}
-	d, ok := b.resolve(ref, s.MedicationCodeableConcept, s.MedicationReference)
+	d, ok := b.resolve(ref, &s.MedicationCodeableConcept, &s.MedicationReference.Reference)
 	if !ok {
 		return
 	}
@@ -295,8 +289,8 @@ func (b *recordBuilder) statement(s r4.MedicationStatement) {
 	rec.DailyDoseMg = dose.dailyMg
 	switch {
 	case s.EffectivePeriod != nil:
-		rec.Start = b.date(ref, s.EffectivePeriod.Start)
-		rec.End = b.date(ref, s.EffectivePeriod.End)
+		rec.Start = b.date(ref, &s.EffectivePeriod.Start)
+		rec.End = b.date(ref, &s.EffectivePeriod.End)
 	case s.EffectiveDateTime != nil:
 		rec.Start = b.date(ref, s.EffectiveDateTime)
 		// A denosumab or zoledronic acid statement with one date records
@@ -311,11 +305,11 @@ func (b *recordBuilder) request(r r4.MedicationRequest, kind rules.RecordKind) {
 	if r.Status == statusEnteredInError {
 		return
 	}
-	d, ok := b.resolve(ref, r.MedicationCodeableConcept, r.MedicationReference)
+	d, ok := b.resolve(ref, &r.MedicationCodeableConcept, r.MedicationReference.Reference)
 	if !ok {
 		return
 	}
-	dose := dosageSummary(r.DosageInstruction, d.unitStrength())
+	dose := dosageSummary(dosagesOf(r.DosageInstruction), d.unitStrength())
 	rec := newRecord(ref, kind, r.Status, d, dose.route, dose.doseMg)
 	rec.DailyDoseMg = dose.dailyMg
 	rec.DoNotPerform = r.DoNotPerform != nil && *r.DoNotPerform
@@ -365,12 +359,12 @@ func (b *recordBuilder) request(r r4.MedicationRequest, kind rules.RecordKind) {
 	b.records = append(b.records, rec)
 }
 
-func (b *recordBuilder) administration(a r4.MedicationAdministration) {
-	ref := resourceRef("MedicationAdministration", a.Id)
+func (b *recordBuilder) administration(a *medicationAdministration) {
+	ref := resourceRef("MedicationAdministration", &a.ID)
 	if a.Status == statusEnteredInError {
 		return
 	}
-	d, ok := b.resolve(ref, a.MedicationCodeableConcept, a.MedicationReference)
+	d, ok := b.resolve(ref, &a.MedicationCodeableConcept, &a.MedicationReference.Reference)
 	if !ok {
 		return
 	}
@@ -378,17 +372,16 @@ func (b *recordBuilder) administration(a r4.MedicationAdministration) {
 	var doseMg float64
 	if ad := a.Dosage; ad != nil {
 		route = routeOf(ad.Route)
-		doseMg, _ = doseInMg(ad.Dose, d.unitStrength())
+		doseMg, _ = doseInMg(ad.Dose.q(), d.unitStrength())
 	}
 	rec := newRecord(ref, rules.KindAdministration, a.Status, d, route, doseMg)
 	rec.SingleDose = true
-	// samply keeps effective[x] of MedicationAdministration as values, so
-	// an absent dateTime is "" and an absent period is empty.
+	// effective[x] of MedicationAdministration are values (as samply kept
+	// them), so an absent dateTime is "" and an absent period is empty.
 	if strings.TrimSpace(a.EffectiveDateTime) != "" {
-		s := a.EffectiveDateTime
-		rec.Start = b.date(ref, &s)
+		rec.Start = b.date(ref, &a.EffectiveDateTime)
 	} else {
-		rec.Start = b.date(ref, a.EffectivePeriod.Start)
+		rec.Start = b.date(ref, &a.EffectivePeriod.Start)
 	}
 	b.records = append(b.records, rec)
 }
@@ -443,7 +436,7 @@ type dosageInfo struct {
 // later phases and are ignored. The daily dose is unknown (0) when any
 // concurrent dosage lacks a dose or a timing: a partial sum would
 // understate a glucocorticoid dose.
-func dosageSummary(ds []r4.Dosage, unitStrengthMg float64) dosageInfo {
+func dosageSummary(ds []dosage, unitStrengthMg float64) dosageInfo {
 	var out dosageInfo
 	if len(ds) == 0 {
 		return out
@@ -455,7 +448,7 @@ func dosageSummary(ds []r4.Dosage, unitStrengthMg float64) dosageInfo {
 		}
 	}
 	if q := doseQuantity(ds[0]); q != nil {
-		out.doseMg, _ = quantityMg(quantityOf(q))
+		out.doseMg, _ = quantityMg(q)
 	}
 	total := 0.0
 	for _, d := range ds {
@@ -485,10 +478,10 @@ func sameSequence(a, b *int) bool {
 
 // doseQuantity returns the first doseAndRate.doseQuantity. A dose range is
 // not read: its lower bound would understate and its upper overstate.
-func doseQuantity(d r4.Dosage) *r4.Quantity {
+func doseQuantity(d dosage) *quantity {
 	for _, dr := range d.DoseAndRate {
 		if dr.DoseQuantity != nil {
-			return dr.DoseQuantity
+			return dr.DoseQuantity.q()
 		}
 	}
 	return nil
@@ -497,8 +490,7 @@ func doseQuantity(d r4.Dosage) *r4.Quantity {
 // doseInMg converts a dose to mg: directly for a mass unit, or as a count
 // of units (tablets, mL, "1") times the strength per unit when known.
 // A dose without a unit, or in international units, cannot be converted.
-func doseInMg(dose *r4.Quantity, unitStrengthMg float64) (float64, bool) {
-	q := quantityOf(dose)
+func doseInMg(q *quantity, unitStrengthMg float64) (float64, bool) {
 	if mg, ok := quantityMg(q); ok {
 		return mg, true
 	}
@@ -576,7 +568,7 @@ var timingCodes = map[string]float64{
 // frequency per period (period in periodUnit), or the number of
 // timeOfDay/when entries per day, or days of the week per week, or a
 // timing code. A timing with only events (a single dose) has no rate.
-func timesPerDay(tm *r4.Timing) (float64, bool) {
+func timesPerDay(tm *dosageTiming) (float64, bool) {
 	if tm == nil {
 		return 0, false
 	}
@@ -590,12 +582,12 @@ func timesPerDay(tm *r4.Timing) (float64, bool) {
 		case len(rp.When) > 0:
 			freq = float64(len(rp.When))
 		}
-		if rp.Period != nil {
+		if rp.Period != "" {
 			period, err := rp.Period.Float64()
-			if err != nil || period <= 0 || rp.PeriodUnit == nil {
+			if err != nil || period <= 0 || rp.PeriodUnit == "" {
 				return 0, false
 			}
-			f, ok := unitDays[unitKey(*rp.PeriodUnit)]
+			f, ok := unitDays[unitKey(rp.PeriodUnit)]
 			if !ok {
 				return 0, false
 			}
@@ -614,13 +606,9 @@ func timesPerDay(tm *r4.Timing) (float64, bool) {
 			return freq, true // times of day without a period: daily
 		}
 	}
-	if tm.Code != nil {
-		for _, c := range tm.Code.Coding {
-			if c.Code != nil {
-				if n, ok := timingCodes[strings.ToUpper(*c.Code)]; ok {
-					return n, true
-				}
-			}
+	for _, c := range tm.Code.codings() {
+		if n, ok := timingCodes[strings.ToUpper(c.Code)]; ok {
+			return n, true
 		}
 	}
 	return 0, false

@@ -43,9 +43,9 @@ func loadMedFixture(t *testing.T, name string) *resources {
 		var err error
 		switch hdr.ResourceType {
 		case "MedicationStatement":
-			var s r4.MedicationStatement
-			s, err = r4.UnmarshalMedicationStatement(raw)
-			res.medicationStatements = append(res.medicationStatements, s)
+			var s medicationStatement
+			s, err = decodeAs[medicationStatement](raw)
+			res.medicationStatements = append(res.medicationStatements, &s)
 		case "MedicationRequest":
 			var r r4.MedicationRequest
 			r, err = r4.UnmarshalMedicationRequest(raw)
@@ -55,9 +55,9 @@ func loadMedFixture(t *testing.T, name string) *resources {
 				res.medicationRequests = append(res.medicationRequests, r)
 			}
 		case "MedicationAdministration":
-			var a r4.MedicationAdministration
-			a, err = r4.UnmarshalMedicationAdministration(raw)
-			res.medicationAdministrations = append(res.medicationAdministrations, a)
+			var a medicationAdministration
+			a, err = decodeAs[medicationAdministration](raw)
+			res.medicationAdministrations = append(res.medicationAdministrations, &a)
 		case "Medication":
 			var m r4.Medication
 			m, err = r4.UnmarshalMedication(raw)
@@ -225,16 +225,16 @@ func TestMedicationRecords(t *testing.T) {
 
 func TestMedicationRecordsContainedWithoutRaw(t *testing.T) {
 	// A decoder that does not keep raw JSON registers contained
-	// Medications with addContainedMedications instead.
+	// Medications with addContained (addStatement) instead.
 	raw := json.RawMessage(`{"resourceType":"MedicationStatement","id":"s1","status":"active",
 		"contained":[{"resourceType":"Medication","id":"m","code":{"coding":[{"system":"http://www.whocc.no/atc","code":"H05AA02"}]}}],
 		"medicationReference":{"reference":"#m"},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2024-01-01"}`)
-	s, err := r4.UnmarshalMedicationStatement(raw)
+	s, err := decodeAs[medicationStatement](raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := &resources{medicationStatements: []r4.MedicationStatement{s}}
-	addContainedMedications(res, "MedicationStatement/s1", raw)
+	res := &resources{}
+	res.addStatement(&s)
 	recs, gaps := medicationRecords(res, Input{}, DefaultTerminology())
 	want := []rules.MedicationRecord{{
 		Source: "MedicationStatement/s1", Kind: rules.KindStatement, Classes: []rules.DrugClass{rules.DrugTeriparatide},
@@ -249,11 +249,11 @@ func TestMedicationRecordsContainedWithoutRaw(t *testing.T) {
 }
 
 func TestMedicationRecordsWithoutAnyMedicationIsAGap(t *testing.T) {
-	s, err := r4.UnmarshalMedicationStatement([]byte(`{"resourceType":"MedicationStatement","id":"empty","status":"active","subject":{"reference":"Patient/p1"}}`))
+	s, err := decodeAs[medicationStatement]([]byte(`{"resourceType":"MedicationStatement","id":"empty","status":"active","subject":{"reference":"Patient/p1"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, gaps := medicationRecords(&resources{medicationStatements: []r4.MedicationStatement{s}}, Input{}, DefaultTerminology())
+	recs, gaps := medicationRecords(&resources{medicationStatements: []*medicationStatement{&s}}, Input{}, DefaultTerminology())
 	if len(recs) != 0 {
 		t.Errorf("records = %v, want none", recs)
 	}
@@ -302,12 +302,21 @@ func TestDailyDose(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var ds []r4.Dosage
+			// A statement's dosage is decoded as dosage, a request's as
+			// samply's r4.Dosage and converted: both must read the same.
+			var ds []dosage
 			if err := json.Unmarshal([]byte(tt.dosage), &ds); err != nil {
 				t.Fatal(err)
 			}
 			if got := dosageSummary(ds, tt.unitStrength).dailyMg; got != tt.want {
 				t.Errorf("daily dose = %v mg, want %v mg", got, tt.want)
+			}
+			var samply []r4.Dosage
+			if err := json.Unmarshal([]byte(tt.dosage), &samply); err != nil {
+				t.Fatal(err)
+			}
+			if got := dosageSummary(dosagesOf(samply), tt.unitStrength).dailyMg; got != tt.want {
+				t.Errorf("request: daily dose = %v mg, want %v mg", got, tt.want)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"encoding/json"
 	"fmt"
 
 	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -10,8 +9,9 @@ import (
 // onePass is a resource type decoded in one pass together with its
 // Bundle, instead of a copy of every entry, a header pass per entry and
 // then the resource: small structs holding only what the rules read
-// (observation, condition), or samply's type with the entry members it
-// has no field for (statementEntry and its siblings). With it a typical
+// (observation, condition, medicationStatement, medicationAdministration),
+// or samply's type with the entry members it has no field for
+// (serviceRequestEntry). With it a typical
 // request went from about 1.0 to 0.45 ms of CPU (README "Performance").
 type onePass interface {
 	head() header
@@ -72,52 +72,40 @@ func decodeOnePass[T any, PT interface {
 // The add functions keep a one-pass resource.
 func (r *resources) addObservation(o *observation) { r.observations = append(r.observations, o) }
 func (r *resources) addCondition(c *condition)     { r.conditions = append(r.conditions, c) }
-func (r *resources) addStatement(s *statementEntry) {
-	r.medicationStatements = append(r.medicationStatements, s.MedicationStatement)
-	addContained(r, idRef("MedicationStatement", deref(s.Id)), s.Contained)
+
+// addStatement and addAdministration also record the contained
+// Medications, by "Type/id#id": the resource's JSON is not kept, so a
+// "#id" medicationReference could not be resolved later.
+func (r *resources) addStatement(s *medicationStatement) {
+	r.medicationStatements = append(r.medicationStatements, s)
+	addContained(r, idRef("MedicationStatement", s.ID), s.Contained)
 }
-func (r *resources) addAdministration(a *administrationEntry) {
-	r.medicationAdministrations = append(r.medicationAdministrations, a.MedicationAdministration)
-	addContained(r, idRef("MedicationAdministration", deref(a.Id)), a.Contained)
+func (r *resources) addAdministration(a *medicationAdministration) {
+	r.medicationAdministrations = append(r.medicationAdministrations, a)
+	addContained(r, idRef("MedicationAdministration", a.ID), a.Contained)
 }
 func (r *resources) addServiceRequest(s *serviceRequestEntry) {
 	r.serviceRequests = append(r.serviceRequests, s.ServiceRequest)
 }
 
 // entryExtras are the members of a searchset entry's resource that
-// samply's types have no field for: its type, an OperationOutcome's
-// issues, and contained resources.
+// samply's types have no field for: its type and an OperationOutcome's
+// issues.
 type entryExtras struct {
 	ResourceType string                      `json:"resourceType"`
 	Issue        []struct{ Severity string } `json:"issue"`
-	Contained    []json.RawMessage           `json:"contained"`
 }
 
-// statementEntry, administrationEntry and serviceRequestEntry decode a
-// resource that medications.go and orders.go read whole with samply's type
-// in the same pass as its Bundle. samply rejecting the resource (an unknown
-// status code) fails the one pass, and the entry-by-entry path makes it a
-// gap.
-type (
-	statementEntry struct {
-		entryExtras
-		r4.MedicationStatement
-	}
-	administrationEntry struct {
-		entryExtras
-		r4.MedicationAdministration
-	}
-	serviceRequestEntry struct {
-		entryExtras
-		r4.ServiceRequest
-	}
-)
+// serviceRequestEntry decodes a ServiceRequest, which facts.go reads whole
+// with samply's type, in the same pass as its Bundle. samply rejecting the
+// resource (an unknown status code) fails the one pass, and the
+// entry-by-entry path makes it a gap.
+type serviceRequestEntry struct {
+	entryExtras
+	r4.ServiceRequest
+}
 
-func (e *statementEntry) head() header      { return samplyHead(&e.entryExtras, e.Id, e.Subject) }
-func (e *administrationEntry) head() header { return samplyHead(&e.entryExtras, e.Id, e.Subject) }
 func (e *serviceRequestEntry) head() header { return samplyHead(&e.entryExtras, e.Id, e.Subject) }
-func (e *statementEntry) valid() bool       { return true }
-func (e *administrationEntry) valid() bool  { return true }
 func (e *serviceRequestEntry) valid() bool  { return true }
 
 // samplyHead builds the header of a samply-typed entry.

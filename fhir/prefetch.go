@@ -280,14 +280,11 @@ func decodeEntry(key string, raw json.RawMessage, h *entryHeader, allowed map[st
 		}
 		res.addObservation(&o)
 	case "MedicationStatement":
-		m, err := decodeAs[r4.MedicationStatement](raw)
-		if err != nil {
+		m, err := decodeAs[medicationStatement](raw)
+		if err != nil || !m.valid() {
 			return gap()
 		}
-		res.medicationStatements = append(res.medicationStatements, m)
-		// Its JSON is not kept, so a contained Medication must be
-		// recorded now or a "#id" reference could not be resolved.
-		addContainedMedications(res, ref, raw)
+		res.addStatement(&m)
 	case "MedicationRequest":
 		m, err := decodeAs[r4.MedicationRequest](raw)
 		if err != nil {
@@ -296,12 +293,11 @@ func decodeEntry(key string, raw json.RawMessage, h *entryHeader, allowed map[st
 		res.medicationRequests = append(res.medicationRequests, m)
 		keepRaw(res, ref, raw)
 	case "MedicationAdministration":
-		m, err := decodeAs[r4.MedicationAdministration](raw)
-		if err != nil {
+		m, err := decodeAs[medicationAdministration](raw)
+		if err != nil || !m.valid() {
 			return gap()
 		}
-		res.medicationAdministrations = append(res.medicationAdministrations, m)
-		addContainedMedications(res, ref, raw)
+		res.addAdministration(&m)
 	case "ServiceRequest":
 		s, err := decodeAs[r4.ServiceRequest](raw)
 		if err != nil {

@@ -15,9 +15,9 @@ type resources struct {
 	patient                   *r4.Patient
 	observations              []*observation
 	conditions                []*condition
-	medicationStatements      []r4.MedicationStatement
+	medicationStatements      []*medicationStatement
 	medicationRequests        []r4.MedicationRequest
-	medicationAdministrations []r4.MedicationAdministration
+	medicationAdministrations []*medicationAdministration
 	serviceRequests           []r4.ServiceRequest
 	// medications are Medication resources (contained or referenced), by
 	// reference ("Medication/id" or "#id"), for medicationReference.
