@@ -291,9 +291,19 @@ func referenceBounds(factors map[string]float64, r referenceRange, result *quant
 // round rounds v to n decimals, so conversions such as 12 × 2.496 read
 // 29.952 and not 29.951999999999998.
 func round(v float64, n int) float64 {
-	p := math.Pow(10, float64(n))
+	p := 0.0
+	if n >= 0 && n < len(pow10) {
+		p = pow10[n]
+	} else {
+		p = math.Pow(10, float64(n))
+	}
 	return math.Round(v*p) / p
 }
+
+// pow10 holds math.Pow(10, n) for the decimals round is called with
+// (TestPow10 checks they are equal), so rounding every lab value does not
+// call math.Pow.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6}
 
 // analyteNames are the analyte names used in Gap texts.
 var analyteNames = map[rules.Analyte]rules.Text{

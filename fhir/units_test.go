@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -213,5 +214,23 @@ func TestReferenceBounds(t *testing.T) {
 				t.Errorf("referenceBounds (-convertRange +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestPow10 checks round's table against math.Pow, which round used to
+// call, and round itself on both sides of the table.
+func TestPow10(t *testing.T) {
+	for n, p := range pow10 {
+		if want := math.Pow(10, float64(n)); p != want {
+			t.Errorf("pow10[%d] = %v, math.Pow gives %v", n, p, want)
+		}
+	}
+	for _, n := range []int{-1, 0, 3, 4, 6, 7, 9} {
+		for _, v := range []float64{0, 12 * 2.496, 29.951999999999998, 1.00005, 123456.78901234, -2.5, 1e-9} {
+			p := math.Pow(10, float64(n))
+			if got, want := round(v, n), math.Round(v*p)/p; got != want {
+				t.Errorf("round(%v, %d) = %v, want %v", v, n, got, want)
+			}
+		}
 	}
 }
