@@ -221,7 +221,7 @@ type (
 	mstmt = *medicationStatement
 	mreq  = r4.MedicationRequest
 	madm  = *medicationAdministration
-	sreq  = r4.ServiceRequest
+	sreq  = *serviceRequest
 )
 
 func ids[T any](xs []T, id func(T) *string) []string {
@@ -243,9 +243,9 @@ func summarize(r *resources) summary {
 		MedicationStatements:      ids(r.medicationStatements, func(x mstmt) *string { return &x.ID }),
 		MedicationRequests:        ids(r.medicationRequests, func(x mreq) *string { return x.Id }),
 		MedicationAdministrations: ids(r.medicationAdministrations, func(x madm) *string { return &x.ID }),
-		ServiceRequests:           ids(r.serviceRequests, func(x sreq) *string { return x.Id }),
+		ServiceRequests:           ids(r.serviceRequests, func(x sreq) *string { return &x.ID }),
 		DraftMedicationRequests:   ids(r.draftMedicationRequests, func(x mreq) *string { return x.Id }),
-		DraftServiceRequests:      ids(r.draftServiceRequests, func(x sreq) *string { return x.Id }),
+		DraftServiceRequests:      ids(r.draftServiceRequests, func(x sreq) *string { return &x.ID }),
 		Selections:                r.selections,
 		Gaps:                      r.gaps,
 	}

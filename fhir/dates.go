@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
 // FHIR date, dateTime and instant values arrive as strings (samply keeps
@@ -176,14 +174,6 @@ func dateOf(s *string) time.Time {
 	return t
 }
 
-// periodStart is period.start for a samply Period.
-func periodStart(p *r4.Period) time.Time {
-	if p == nil {
-		return time.Time{}
-	}
-	return (&period{Start: deref(p.Start), End: deref(p.End)}).start()
-}
-
 // firstDate returns the first non-zero time.
 func firstDate(ts ...time.Time) time.Time {
 	for _, t := range ts {
@@ -213,6 +203,6 @@ func conditionOnset(c *condition) time.Time {
 }
 
 // serviceRequestDate returns authoredOn, else the occurrence.
-func serviceRequestDate(sr r4.ServiceRequest) time.Time {
-	return firstDate(dateOf(sr.AuthoredOn), dateOf(sr.OccurrenceDateTime), periodStart(sr.OccurrencePeriod))
+func serviceRequestDate(sr *serviceRequest) time.Time {
+	return firstDate(dateOf(&sr.AuthoredOn), dateOf(&sr.OccurrenceDateTime), sr.OccurrencePeriod.start())
 }

@@ -4,11 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
-
-func strp(s string) *string { return &s }
 
 func TestParseDate(t *testing.T) {
 	cet := time.FixedZone("", 2*3600)
@@ -71,16 +67,16 @@ func TestObservationDate(t *testing.T) {
 func TestServiceRequestDate(t *testing.T) {
 	tests := []struct {
 		name string
-		sr   r4.ServiceRequest
+		sr   serviceRequest
 		want time.Time
 	}{
-		{"authoredOn first", r4.ServiceRequest{AuthoredOn: strp("2024-01-02"), OccurrenceDateTime: strp("2024-02-02")}, time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)},
-		{"occurrenceDateTime", r4.ServiceRequest{OccurrenceDateTime: strp("2024-02-02")}, time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC)},
-		{"occurrencePeriod", r4.ServiceRequest{OccurrencePeriod: &r4.Period{Start: strp("2024-03")}}, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"authoredOn first", serviceRequest{AuthoredOn: "2024-01-02", OccurrenceDateTime: "2024-02-02"}, time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)},
+		{"occurrenceDateTime", serviceRequest{OccurrenceDateTime: "2024-02-02"}, time.Date(2024, 2, 2, 0, 0, 0, 0, time.UTC)},
+		{"occurrencePeriod", serviceRequest{OccurrencePeriod: &period{Start: "2024-03"}}, time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := serviceRequestDate(tc.sr); !got.Equal(tc.want) {
+			if got := serviceRequestDate(&tc.sr); !got.Equal(tc.want) {
 				t.Errorf("serviceRequestDate = %v, want %v", got, tc.want)
 			}
 		})

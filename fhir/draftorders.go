@@ -78,12 +78,12 @@ func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) er
 			res.draftMedicationRequests = append(res.draftMedicationRequests, m)
 			keepRaw(res, ref, entry)
 		case "ServiceRequest":
-			s, err := decodeAs[r4.ServiceRequest](entry)
-			if err != nil {
+			s, err := decodeAs[serviceRequest](entry)
+			if err != nil || !s.valid() {
 				res.gaps = append(res.gaps, unreadable("draft ServiceRequest", ref))
 				continue
 			}
-			res.draftServiceRequests = append(res.draftServiceRequests, s)
+			res.draftServiceRequests = append(res.draftServiceRequests, &s)
 		}
 	}
 	return nil

@@ -147,14 +147,6 @@ func hasAnyCode(cc *concept, codes ...string) bool {
 	return false
 }
 
-// ref builds "Type/id".
-func ref(resourceType string, id *string) rules.Ref {
-	if id == nil {
-		return rules.Ref(resourceType + "/")
-	}
-	return refTo(resourceType, *id)
-}
-
 // refTo builds "Type/id", "Type/" when id is not a valid FHIR id.
 func refTo(resourceType, id string) rules.Ref {
 	if !ValidID(id) {
@@ -321,14 +313,17 @@ var measureLabels = map[rules.Measure]string{
 // serviceOrderFacts reads a ServiceRequest for DXA (LOINC 38268-9). The
 // status is as samply decoded it (a missing status reads "draft"); an
 // entered-in-error request is dropped, like every entered-in-error record.
-func serviceOrderFacts(sr r4.ServiceRequest, draft bool) (rules.ServiceOrder, bool) {
-	if !hasCoding(sr.Code, SystemLOINC, LOINCDXAOrder) || sr.Status == r4.RequestStatusEnteredInError {
+// Only valid requests are kept (decodeEntry, decodeDraftOrders), so the
+// status is a known code.
+func serviceOrderFacts(sr *serviceRequest, draft bool) (rules.ServiceOrder, bool) {
+	status, _ := sr.status()
+	if !hasCoding(sr.Code, SystemLOINC, LOINCDXAOrder) || status == r4.RequestStatusEnteredInError {
 		return rules.ServiceOrder{}, false
 	}
 	return rules.ServiceOrder{
-		Source: ref("ServiceRequest", sr.Id),
+		Source: refTo("ServiceRequest", sr.ID),
 		Kind:   rules.ServiceDXA,
-		Status: sr.Status.Code(),
+		Status: status.Code(),
 		Date:   serviceRequestDate(sr),
 		Draft:  draft,
 	}, true

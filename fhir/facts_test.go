@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,12 +50,15 @@ func loadFactsBundle(t *testing.T, name string, res *resources, draft bool) {
 			o, decodeErr = decodeAs[observation](e.Resource)
 			res.observations = append(res.observations, &o)
 		case "ServiceRequest":
-			var sr r4.ServiceRequest
-			sr, decodeErr = r4.UnmarshalServiceRequest(e.Resource)
+			var sr serviceRequest
+			sr, decodeErr = decodeAs[serviceRequest](e.Resource)
+			if decodeErr == nil && !sr.valid() {
+				decodeErr = fmt.Errorf("invalid status %s", sr.Status)
+			}
 			if draft {
-				res.draftServiceRequests = append(res.draftServiceRequests, sr)
+				res.draftServiceRequests = append(res.draftServiceRequests, &sr)
 			} else {
-				res.serviceRequests = append(res.serviceRequests, sr)
+				res.serviceRequests = append(res.serviceRequests, &sr)
 			}
 		default:
 			t.Fatalf("%s entry %d: unexpected %s", name, i, hdr.ResourceType)

@@ -286,7 +286,7 @@ func (r *resources) merge(src *resources, seen map[resourceKey]bool) {
 	r.medicationStatements = appendNew(r.medicationStatements, src.medicationStatements, "MedicationStatement", func(x **medicationStatement) *string { return &(*x).ID }, seen)
 	r.medicationRequests = appendNew(r.medicationRequests, src.medicationRequests, "MedicationRequest", func(x *r4.MedicationRequest) *string { return x.Id }, seen)
 	r.medicationAdministrations = appendNew(r.medicationAdministrations, src.medicationAdministrations, "MedicationAdministration", func(x **medicationAdministration) *string { return &(*x).ID }, seen)
-	r.serviceRequests = appendNew(r.serviceRequests, src.serviceRequests, "ServiceRequest", func(x *r4.ServiceRequest) *string { return x.Id }, seen)
+	r.serviceRequests = appendNew(r.serviceRequests, src.serviceRequests, "ServiceRequest", func(x **serviceRequest) *string { return &(*x).ID }, seen)
 	if len(src.medications) > 0 && r.medications == nil {
 		r.medications = map[string]r4.Medication{}
 	}

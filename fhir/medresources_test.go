@@ -255,29 +255,35 @@ func samplyRecords(raw json.RawMessage, h *entryHeader, meds map[string]r4.Medic
 func smallRecords(t *testing.T, key string, raw json.RawMessage, h *entryHeader, meds map[string]r4.Medication, term *Terminology) ([]rules.MedicationRecord, []rules.Gap) {
 	t.Helper()
 	res := &resources{medications: maps.Clone(meds)}
-	var subject struct {
-		Reference string `json:"reference"`
-	}
-	_ = unmarshal(h.Subject, &subject)
-	_, patientID, _ := parseReference(subject.Reference)
-	if err := decodeEntry(key, raw, h, allowedTypes[key], patientID, res); err != nil {
+	if err := decodeEntry(key, raw, h, allowedTypes[key], patientOf(h), res); err != nil {
 		t.Fatalf("decodeEntry: %v", err)
 	}
 	recs, gaps := medicationRecords(res, Input{}, term)
 	return recs, append(res.gaps, gaps...)
 }
 
-// medicationCorpus is every MedicationStatement, MedicationAdministration,
-// MedicationRequest and (not contained) Medication found anywhere in one
-// JSON document, as sent.
-type medicationCorpus struct {
-	statements, administrations, requests []json.RawMessage
-	medications                           map[string]r4.Medication
+// patientOf returns the patient id the resource's subject names, so that
+// decodeEntry accepts it.
+func patientOf(h *entryHeader) string {
+	var subject struct {
+		Reference string `json:"reference"`
+	}
+	_ = unmarshal(h.Subject, &subject)
+	_, id, _ := parseReference(subject.Reference)
+	return id
 }
 
-func collectMedications(t *testing.T, doc []byte) medicationCorpus {
+// resourceCorpus is every MedicationStatement, MedicationAdministration,
+// MedicationRequest, ServiceRequest and (not contained) Medication found
+// anywhere in one JSON document, as sent.
+type resourceCorpus struct {
+	statements, administrations, requests, services []json.RawMessage
+	medications                                     map[string]r4.Medication
+}
+
+func collectResources(t *testing.T, doc []byte) resourceCorpus {
 	t.Helper()
-	c := medicationCorpus{medications: map[string]r4.Medication{}}
+	c := resourceCorpus{medications: map[string]r4.Medication{}}
 	var walk func(raw json.RawMessage)
 	walk = func(raw json.RawMessage) {
 		raw = bytes.TrimSpace(raw)
@@ -307,6 +313,8 @@ func collectMedications(t *testing.T, doc []byte) medicationCorpus {
 				c.administrations = append(c.administrations, raw)
 			case "MedicationRequest":
 				c.requests = append(c.requests, raw)
+			case "ServiceRequest":
+				c.services = append(c.services, raw)
 			case "Medication":
 				if m, err := decodeAs[r4.Medication](raw); err == nil && id != "" {
 					c.medications["Medication/"+id] = m
@@ -323,9 +331,9 @@ func collectMedications(t *testing.T, doc []byte) medicationCorpus {
 	return c
 }
 
-// medicationDocuments are the seed requests, the fhir test fixtures and
+// corpusDocuments are the seed requests, the fhir test fixtures and
 // generated patients, by name.
-func medicationDocuments(t *testing.T) map[string][]byte {
+func corpusDocuments(t *testing.T) map[string][]byte {
 	t.Helper()
 	asOf := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
 	docs := map[string][]byte{
@@ -422,7 +430,7 @@ var knownMedication = `{"resourceType":"Medication","id":"known","code":{"coding
 // Requests stay samply-decoded, but their dosage now goes through dosagesOf:
 // it must summarise as before.
 func TestMedicationDecodeReadsWhatSamplyRead(t *testing.T) {
-	docs := medicationDocuments(t)
+	docs := corpusDocuments(t)
 	docs["edge cases"] = []byte("[" + strings.Join(append(medicationEdgeCases, knownMedication), ",") + "]")
 	terms := map[string]*Terminology{"default": DefaultTerminology(), "with local codes": testTerminology(t)}
 	local, err := NewTerminology([]LocalCode{{System: "urn:oid:2.16.840.1.113883.2.4.4.7", Code: "2090929", DrugClasses: []rules.DrugClass{rules.DrugDenosumab}, StrengthMg: 60}})
@@ -432,7 +440,7 @@ func TestMedicationDecodeReadsWhatSamplyRead(t *testing.T) {
 	terms["G-Standaard"] = local
 	counts := map[string]int{}
 	for name, doc := range docs {
-		c := collectMedications(t, doc)
+		c := collectResources(t, doc)
 		for termName, term := range terms {
 			compare := func(key string, raw json.RawMessage) {
 				t.Helper()

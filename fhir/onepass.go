@@ -1,18 +1,13 @@
 package fhir
 
-import (
-	"fmt"
-
-	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
-)
+import "fmt"
 
 // onePass is a resource type decoded in one pass together with its
 // Bundle, instead of a copy of every entry, a header pass per entry and
 // then the resource: small structs holding only what the rules read
-// (observation, condition, medicationStatement, medicationAdministration),
-// or samply's type with the entry members it has no field for
-// (serviceRequestEntry). With it a typical
-// request went from about 1.0 to 0.45 ms of CPU (README "Performance").
+// (observation, condition, medicationStatement, medicationAdministration,
+// serviceRequest). With it a typical request went from about 1.0 to
+// 0.45 ms of CPU (README "Performance").
 type onePass interface {
 	head() header
 	// valid reports whether samply would have accepted the codes the
@@ -84,33 +79,6 @@ func (r *resources) addAdministration(a *medicationAdministration) {
 	r.medicationAdministrations = append(r.medicationAdministrations, a)
 	addContained(r, idRef("MedicationAdministration", a.ID), a.Contained)
 }
-func (r *resources) addServiceRequest(s *serviceRequestEntry) {
-	r.serviceRequests = append(r.serviceRequests, s.ServiceRequest)
-}
-
-// entryExtras are the members of a searchset entry's resource that
-// samply's types have no field for: its type and an OperationOutcome's
-// issues.
-type entryExtras struct {
-	ResourceType string                      `json:"resourceType"`
-	Issue        []struct{ Severity string } `json:"issue"`
-}
-
-// serviceRequestEntry decodes a ServiceRequest, which facts.go reads whole
-// with samply's type, in the same pass as its Bundle. samply rejecting the
-// resource (an unknown status code) fails the one pass, and the
-// entry-by-entry path makes it a gap.
-type serviceRequestEntry struct {
-	entryExtras
-	r4.ServiceRequest
-}
-
-func (e *serviceRequestEntry) head() header { return samplyHead(&e.entryExtras, e.Id, e.Subject) }
-func (e *serviceRequestEntry) valid() bool  { return true }
-
-// samplyHead builds the header of a samply-typed entry.
-func samplyHead(x *entryExtras, id *string, subject r4.Reference) header {
-	h := header{ResourceType: x.ResourceType, ID: deref(id), Issue: x.Issue}
-	h.Subject.Reference = deref(subject.Reference)
-	return h
+func (r *resources) addServiceRequest(s *serviceRequest) {
+	r.serviceRequests = append(r.serviceRequests, s)
 }

@@ -299,11 +299,11 @@ func decodeEntry(key string, raw json.RawMessage, h *entryHeader, allowed map[st
 		}
 		res.addAdministration(&m)
 	case "ServiceRequest":
-		s, err := decodeAs[r4.ServiceRequest](raw)
-		if err != nil {
+		s, err := decodeAs[serviceRequest](raw)
+		if err != nil || !s.valid() {
 			return gap()
 		}
-		res.serviceRequests = append(res.serviceRequests, s)
+		res.addServiceRequest(&s)
 	case "Medication":
 		m, err := decodeAs[r4.Medication](raw)
 		if err != nil {

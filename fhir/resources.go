@@ -18,14 +18,14 @@ type resources struct {
 	medicationStatements      []*medicationStatement
 	medicationRequests        []r4.MedicationRequest
 	medicationAdministrations []*medicationAdministration
-	serviceRequests           []r4.ServiceRequest
+	serviceRequests           []*serviceRequest
 	// medications are Medication resources (contained or referenced), by
 	// reference ("Medication/id" or "#id"), for medicationReference.
 	medications map[string]r4.Medication
 	// draftMedicationRequests and draftServiceRequests come from
 	// context.draftOrders.
 	draftMedicationRequests []r4.MedicationRequest
-	draftServiceRequests    []r4.ServiceRequest
+	draftServiceRequests    []*serviceRequest
 	// selections is context.selections ("Type/id").
 	selections []string
 	// raw keeps the JSON of resources that a card may need to send back
