@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -307,5 +308,22 @@ func TestMarkdownEscapingKeepsRequestTextInert(t *testing.T) {
 		if strings.Contains(got, bad) {
 			t.Errorf("escaped text still contains %q: %s", bad, got)
 		}
+	}
+}
+
+// Card and suggestion uuids are version 7 and increase with every call,
+// so the card log's index grows at one end (newCardUUID).
+func TestCardUUIDsAreTimeOrderedVersion7(t *testing.T) {
+	prev := ""
+	for range 5000 {
+		s := newCardUUID()
+		id, err := uuid.Parse(s)
+		if err != nil || id.Version() != 7 || id.Variant() != uuid.RFC4122 {
+			t.Fatalf("%q: version %d, variant %v, err %v", s, id.Version(), id.Variant(), err)
+		}
+		if s <= prev {
+			t.Fatalf("%q follows %q: not increasing", s, prev)
+		}
+		prev = s
 	}
 }
