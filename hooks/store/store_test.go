@@ -300,20 +300,26 @@ func TestOpenRejectsABadConfigurationWithoutTheSecret(t *testing.T) {
 	}
 }
 
+// benchStore opens an empty store of the driver for a benchmark.
+func benchStore(b *testing.B, driver string) *Store {
+	cfg := Config{Driver: driver, DataDir: b.TempDir()}
+	if driver == Postgres {
+		cfg.PostgresURL = storetest.PostgresURL(b)
+	}
+	s, err := Open(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
 // BenchmarkSaveFeedback measures one single-item feedback batch (one
 // transaction, durable commit) per iteration.
 func BenchmarkSaveFeedback(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
-			cfg := Config{Driver: be.name, DataDir: b.TempDir()}
-			if be.name == Postgres {
-				cfg.PostgresURL = storetest.PostgresURL(b)
-			}
-			s, err := Open(context.Background(), cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
+			s := benchStore(b, be.name)
 			i := 0
 			for b.Loop() {
 				i++
@@ -378,22 +384,18 @@ func BenchmarkRecordCards(b *testing.B) {
 			uuid func() uuid.UUID
 		}{{"v7", func() uuid.UUID { return uuid.Must(uuid.NewV7()) }}, {"v4", uuid.New}} {
 			b.Run(be.name+"/"+gen.name, func(b *testing.B) {
-				cfg := Config{Driver: be.name, DataDir: b.TempDir()}
-				if be.name == Postgres {
-					cfg.PostgresURL = storetest.PostgresURL(b)
-				}
-				s, err := Open(context.Background(), cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer s.Close()
+				s := benchStore(b, be.name)
 				batch := make([]hooks.IssuedCard, 500)
 				fill := func() {
 					for j := range batch {
 						batch[j] = card(gen.uuid().String(), "fracturecds-patient-view", "fracture-case-finding", t0, "s1", "s2")
 					}
 				}
-				for range 200 {
+				prefill := 200
+				if testing.Short() {
+					prefill = 2 // scripts/test.sh only checks that it runs
+				}
+				for range prefill {
 					fill()
 					if err := s.RecordCards(context.Background(), batch); err != nil {
 						b.Fatal(err)
