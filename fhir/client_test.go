@@ -249,8 +249,8 @@ func summarize(r *resources) summary {
 		Selections:                r.selections,
 		Gaps:                      r.gaps,
 	}
-	if r.patient != nil && r.patient.Id != nil {
-		s.Patient = *r.patient.Id
+	if r.patient != nil && r.patient.ID != nil {
+		s.Patient = *r.patient.ID
 	}
 	for k := range r.medications {
 		s.Medications = append(s.Medications, k)

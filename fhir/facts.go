@@ -56,13 +56,13 @@ func extract(res *resources, in Input, t *Terminology) Result {
 
 // patientFacts reads id, birth date and gender. A missing or invalid birth
 // date stays zero: the rules report it and skip age-gated advice.
-func patientFacts(p *r4.Patient, fallbackID string) rules.Patient {
+func patientFacts(p *patient, fallbackID string) rules.Patient {
 	out := rules.Patient{ID: fallbackID}
 	if p == nil {
 		return out
 	}
-	if p.Id != nil && *p.Id != "" {
-		out.ID = *p.Id
+	if p.ID != nil && *p.ID != "" {
+		out.ID = *p.ID
 	}
 	out.BirthDate = dateOf(p.BirthDate)
 	if p.Gender != nil {

@@ -38,9 +38,14 @@ func loadFactsBundle(t *testing.T, name string, res *resources, draft bool) {
 		var decodeErr error
 		switch hdr.ResourceType {
 		case "Patient":
-			var p r4.Patient
-			p, decodeErr = r4.UnmarshalPatient(e.Resource)
-			res.patient = &p
+			var doc patientDoc
+			if decodeErr = unmarshal(e.Resource, &doc); decodeErr == nil {
+				p, badGender, ok := doc.readPatient()
+				if !ok || badGender {
+					decodeErr = fmt.Errorf("unreadable Patient")
+				}
+				res.patient = &p
+			}
 		case "Condition":
 			var c condition
 			c, decodeErr = decodeAs[condition](e.Resource)

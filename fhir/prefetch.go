@@ -190,12 +190,14 @@ func walkBundle[R any](key string, b *bundleOf[R], failed func(R) bool, add func
 // never an empty result.
 var errSearchFailed = errors.New("search reported an error")
 
-// decodePatient decodes the patient key's Patient.
+// decodePatient decodes the patient key's Patient (see patient and
+// readPatient for what is read and what is a gap).
 func decodePatient(body []byte, patientID string, res *resources) error {
-	var h entryHeader
-	if err := unmarshal(body, &h); err != nil {
+	var doc patientDoc
+	if err := unmarshal(body, &doc); err != nil {
 		return fmt.Errorf("prefetch key %s: malformed resource: %w", KeyPatient, ErrInvalidInput)
 	}
+	h := doc.entryHeader
 	if h.ResourceType == "OperationOutcome" {
 		return fmt.Errorf("prefetch key %s: holds an OperationOutcome: %w", KeyPatient, errSearchFailed)
 	}
@@ -205,28 +207,14 @@ func decodePatient(body []byte, patientID string, res *resources) error {
 	if id, ok := idOf(h); ok && id != patientID {
 		return fmt.Errorf("prefetch key %s: %w", KeyPatient, errWrongPatient)
 	}
-	p, err := decodeAs[r4.Patient](body)
-	if err != nil {
-		// samply rejects the whole Patient for one unknown enum code (a
-		// gender "F" from an older interface). The rules need only the id,
-		// birth date and gender, so read those leniently rather than lose
-		// the birth date and with it every age-gated rule.
-		var lenient struct {
-			ID        *string `json:"id"`
-			BirthDate *string `json:"birthDate"`
-			Gender    string  `json:"gender"`
-		}
-		if unmarshal(body, &lenient) != nil {
-			res.gaps = append(res.gaps, unreadable("Patient", refOf("Patient", h)))
-			return nil
-		}
-		p = r4.Patient{Id: lenient.ID, BirthDate: lenient.BirthDate}
-		if g, gerr := decodeGender(lenient.Gender); gerr == nil {
-			p.Gender = &g
-		} else if lenient.Gender != "" {
-			res.gaps = append(res.gaps, rules.Gap{Source: refOf("Patient", h), What: rules.Text{
-				NL: "geslacht van de patiënt (geen FHIR-code)", EN: "patient gender (not a FHIR code)"}})
-		}
+	p, badGender, ok := doc.readPatient()
+	if !ok {
+		res.gaps = append(res.gaps, unreadable("Patient", refOf("Patient", h)))
+		return nil
+	}
+	if badGender {
+		res.gaps = append(res.gaps, rules.Gap{Source: refOf("Patient", h), What: rules.Text{
+			NL: "geslacht van de patiënt (geen FHIR-code)", EN: "patient gender (not a FHIR code)"}})
 	}
 	res.patient = &p
 	return nil

@@ -12,7 +12,7 @@ import (
 // and the FHIR-server fallback produced, before it is turned into facts.
 // Decoding (prefetch.go, client.go) fills it; extraction (facts.go) reads it.
 type resources struct {
-	patient                   *r4.Patient
+	patient                   *patient
 	observations              []*observation
 	conditions                []*condition
 	medicationStatements      []*medicationStatement
