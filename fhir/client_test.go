@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
 
 	"github.com/fracturecds/fracturecds/rules"
 )
@@ -219,7 +218,7 @@ type (
 	obs   = *observation
 	cond  = *condition
 	mstmt = *medicationStatement
-	mreq  = r4.MedicationRequest
+	mreq  = *medicationRequest
 	madm  = *medicationAdministration
 	sreq  = *serviceRequest
 )
@@ -241,10 +240,10 @@ func summarize(r *resources) summary {
 		Observations:              ids(r.observations, func(x obs) *string { return &x.ID }),
 		Conditions:                ids(r.conditions, func(x cond) *string { return &x.ID }),
 		MedicationStatements:      ids(r.medicationStatements, func(x mstmt) *string { return &x.ID }),
-		MedicationRequests:        ids(r.medicationRequests, func(x mreq) *string { return x.Id }),
+		MedicationRequests:        ids(r.medicationRequests, func(x mreq) *string { return &x.ID }),
 		MedicationAdministrations: ids(r.medicationAdministrations, func(x madm) *string { return &x.ID }),
 		ServiceRequests:           ids(r.serviceRequests, func(x sreq) *string { return &x.ID }),
-		DraftMedicationRequests:   ids(r.draftMedicationRequests, func(x mreq) *string { return x.Id }),
+		DraftMedicationRequests:   ids(r.draftMedicationRequests, func(x mreq) *string { return &x.ID }),
 		DraftServiceRequests:      ids(r.draftServiceRequests, func(x sreq) *string { return &x.ID }),
 		Selections:                r.selections,
 		Gaps:                      r.gaps,

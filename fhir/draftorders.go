@@ -70,13 +70,20 @@ func decodeDraftOrders(raw json.RawMessage, patientID string, res *resources) er
 		ref := refOf(h.ResourceType, h)
 		switch h.ResourceType {
 		case "MedicationRequest":
-			m, err := decodeAs[r4.MedicationRequest](entry)
-			if err != nil {
+			// samply's type still checks a draft in full; the rules read
+			// the small type (medicationRequest), which accepts whatever
+			// samply's accepted and is checked again all the same.
+			if _, err := decodeAs[r4.MedicationRequest](entry); err != nil {
 				res.gaps = append(res.gaps, unreadable("draft MedicationRequest", ref))
 				continue
 			}
-			res.draftMedicationRequests = append(res.draftMedicationRequests, m)
-			keepRaw(res, ref, entry)
+			m, err := decodeAs[medicationRequest](entry)
+			if err != nil || !m.valid() {
+				res.gaps = append(res.gaps, unreadable("draft MedicationRequest", ref))
+				continue
+			}
+			res.draftMedicationRequests = append(res.draftMedicationRequests, &m)
+			putRaw(res, ref, m.raw)
 		case "ServiceRequest":
 			s, err := decodeAs[serviceRequest](entry)
 			if err != nil || !s.valid() {

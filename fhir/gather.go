@@ -284,7 +284,7 @@ func (r *resources) merge(src *resources, seen map[resourceKey]bool) {
 	r.observations = appendNew(r.observations, src.observations, "Observation", func(x **observation) *string { return &(*x).ID }, seen)
 	r.conditions = appendNew(r.conditions, src.conditions, "Condition", func(x **condition) *string { return &(*x).ID }, seen)
 	r.medicationStatements = appendNew(r.medicationStatements, src.medicationStatements, "MedicationStatement", func(x **medicationStatement) *string { return &(*x).ID }, seen)
-	r.medicationRequests = appendNew(r.medicationRequests, src.medicationRequests, "MedicationRequest", func(x *r4.MedicationRequest) *string { return x.Id }, seen)
+	r.medicationRequests = appendNew(r.medicationRequests, src.medicationRequests, "MedicationRequest", func(x **medicationRequest) *string { return &(*x).ID }, seen)
 	r.medicationAdministrations = appendNew(r.medicationAdministrations, src.medicationAdministrations, "MedicationAdministration", func(x **medicationAdministration) *string { return &(*x).ID }, seen)
 	r.serviceRequests = appendNew(r.serviceRequests, src.serviceRequests, "ServiceRequest", func(x **serviceRequest) *string { return &(*x).ID }, seen)
 	if len(src.medications) > 0 && r.medications == nil {

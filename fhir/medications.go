@@ -300,16 +300,16 @@ func (b *recordBuilder) statement(s *medicationStatement) {
 	b.records = append(b.records, rec)
 }
 
-func (b *recordBuilder) request(r r4.MedicationRequest, kind rules.RecordKind) {
-	ref := resourceRef("MedicationRequest", r.Id)
+func (b *recordBuilder) request(r *medicationRequest, kind rules.RecordKind) {
+	ref := resourceRef("MedicationRequest", &r.ID)
 	if r.Status == statusEnteredInError {
 		return
 	}
-	d, ok := b.resolve(ref, &r.MedicationCodeableConcept, r.MedicationReference.Reference)
+	d, ok := b.resolve(ref, &r.MedicationCodeableConcept, &r.MedicationReference.Reference)
 	if !ok {
 		return
 	}
-	dose := dosageSummary(dosagesOf(r.DosageInstruction), d.unitStrength())
+	dose := dosageSummary(r.dosages(), d.unitStrength())
 	rec := newRecord(ref, kind, r.Status, d, dose.route, dose.doseMg)
 	rec.DailyDoseMg = dose.dailyMg
 	rec.DoNotPerform = r.DoNotPerform != nil && *r.DoNotPerform

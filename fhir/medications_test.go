@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -47,12 +48,15 @@ func loadMedFixture(t *testing.T, name string) *resources {
 			s, err = decodeAs[medicationStatement](raw)
 			res.medicationStatements = append(res.medicationStatements, &s)
 		case "MedicationRequest":
-			var r r4.MedicationRequest
-			r, err = r4.UnmarshalMedicationRequest(raw)
+			var r medicationRequest
+			r, err = decodeAs[medicationRequest](raw)
+			if err == nil && !r.valid() {
+				err = fmt.Errorf("invalid enum code")
+			}
 			if draft {
-				res.draftMedicationRequests = append(res.draftMedicationRequests, r)
+				res.draftMedicationRequests = append(res.draftMedicationRequests, &r)
 			} else {
-				res.medicationRequests = append(res.medicationRequests, r)
+				res.medicationRequests = append(res.medicationRequests, &r)
 			}
 		case "MedicationAdministration":
 			var a medicationAdministration
@@ -303,7 +307,7 @@ func TestDailyDose(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// A statement's dosage is decoded as dosage, a request's as
-			// samply's r4.Dosage and converted: both must read the same.
+			// requestDosage: both must read the same.
 			var ds []dosage
 			if err := json.Unmarshal([]byte(tt.dosage), &ds); err != nil {
 				t.Fatal(err)
@@ -311,11 +315,11 @@ func TestDailyDose(t *testing.T) {
 			if got := dosageSummary(ds, tt.unitStrength).dailyMg; got != tt.want {
 				t.Errorf("daily dose = %v mg, want %v mg", got, tt.want)
 			}
-			var samply []r4.Dosage
-			if err := json.Unmarshal([]byte(tt.dosage), &samply); err != nil {
+			r, err := decodeAs[medicationRequest]([]byte(`{"resourceType":"MedicationRequest","dosageInstruction":` + tt.dosage + `}`))
+			if err != nil {
 				t.Fatal(err)
 			}
-			if got := dosageSummary(dosagesOf(samply), tt.unitStrength).dailyMg; got != tt.want {
+			if got := dosageSummary(r.dosages(), tt.unitStrength).dailyMg; got != tt.want {
 				t.Errorf("request: daily dose = %v mg, want %v mg", got, tt.want)
 			}
 		})

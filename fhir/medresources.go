@@ -85,8 +85,8 @@ type medReference struct {
 }
 
 // dosage is the part of a Dosage that dosageSummary reads. Statements
-// decode it; a MedicationRequest's r4.Dosage is converted (dosagesOf), so
-// that both go through the same summary.
+// decode it, and MedicationRequests decode it with their timing's events
+// (requestDosage), so that both go through the same summary.
 type dosage struct {
 	Sequence    *int                `json:"sequence"`
 	Timing      *dosageTiming       `json:"timing"`
@@ -184,52 +184,4 @@ func (s *medicationStatement) valid() bool {
 // decoded members (see medicationStatement).
 func (a *medicationAdministration) valid() bool {
 	return a.Dosage == nil || a.Dosage.Dose.valid()
-}
-
-// dosagesOf converts a MedicationRequest's dosage instructions (samply)
-// for dosageSummary, keeping every distinction it reads: nil stays nil,
-// and only the number of dayOfWeek, timeOfDay and when entries is read.
-func dosagesOf(ds []r4.Dosage) []dosage {
-	if len(ds) == 0 {
-		return nil
-	}
-	out := make([]dosage, len(ds))
-	for i, d := range ds {
-		out[i] = dosage{Sequence: d.Sequence, Route: d.Route, Timing: timingOf(d.Timing)}
-		for _, dr := range d.DoseAndRate {
-			var q *medQuantity
-			if dr.DoseQuantity != nil {
-				q = &medQuantity{quantity: *quantityOf(dr.DoseQuantity)}
-			}
-			out[i].DoseAndRate = append(out[i].DoseAndRate, doseAndRate{DoseQuantity: q})
-		}
-	}
-	return out
-}
-
-// timingOf converts a samply Timing for timesPerDay (see dosagesOf).
-func timingOf(tm *r4.Timing) *dosageTiming {
-	if tm == nil {
-		return nil
-	}
-	out := &dosageTiming{}
-	if rp := tm.Repeat; rp != nil {
-		out.Repeat = &timingRepeat{
-			Frequency:  rp.Frequency,
-			PeriodUnit: deref(rp.PeriodUnit),
-			DayOfWeek:  make([]json.RawMessage, len(rp.DayOfWeek)),
-			TimeOfDay:  rp.TimeOfDay,
-			When:       rp.When,
-		}
-		if rp.Period != nil {
-			out.Repeat.Period = *rp.Period
-		}
-	}
-	if tm.Code != nil {
-		out.Code = &concept{}
-		for _, c := range tm.Code.Coding {
-			out.Code.Coding = append(out.Code.Coding, coding{System: deref(c.System), Code: deref(c.Code)})
-		}
-	}
-	return out
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fracturecds/fracturecds/fhir/fhirtest"
-	"github.com/fracturecds/fracturecds/rules"
 )
 
 // The one-pass path is an optimisation: on every generated patient and
@@ -31,13 +30,14 @@ func TestOnePassReadsWhatEntryByEntryReads(t *testing.T) {
 		bodies[c.ID] = b
 	}
 	g := NewGatherer(Options{})
-	facts := func(t *testing.T, body []byte) rules.Facts {
+	// The facts, and the JSON kept for cards (MedicationRequests).
+	facts := func(t *testing.T, body []byte) Result {
 		t.Helper()
 		res, err := g.Facts(context.Background(), inputOf(t, body, asOf))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return res.Facts
+		return res
 	}
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
@@ -45,11 +45,14 @@ func TestOnePassReadsWhatEntryByEntryReads(t *testing.T) {
 			entryByEntryOnly = true
 			defer func() { entryByEntryOnly = false }()
 			entryByEntry := facts(t, body)
-			if len(onePass.Labs)+len(onePass.DXA)+len(onePass.Conditions) == 0 {
+			if len(onePass.Facts.Labs)+len(onePass.Facts.DXA)+len(onePass.Facts.Conditions) == 0 {
 				t.Fatalf("no labs, DXA or conditions: nothing compared")
 			}
-			if diff := cmp.Diff(entryByEntry, onePass); diff != "" {
+			if diff := cmp.Diff(entryByEntry.Facts, onePass.Facts); diff != "" {
 				t.Errorf("one pass differs from entry by entry (-entry +one):\n%s", diff)
+			}
+			if diff := cmp.Diff(entryByEntry.raw, onePass.raw); diff != "" {
+				t.Errorf("one pass keeps other JSON than entry by entry (-entry +one):\n%s", diff)
 			}
 		})
 	}
@@ -78,9 +81,11 @@ func TestGeneratedKeysTakeTheOnePassPath(t *testing.T) {
 	check(KeyMedicationAdministrations, ok, err)
 	_, ok, err = decodeOnePass(KeyServiceRequests, "ServiceRequest", prefetch[KeyServiceRequests], allowedTypes[KeyServiceRequests], id, res, (*resources).addServiceRequest)
 	check(KeyServiceRequests, ok, err)
-	if len(res.observations) == 0 || len(res.conditions) == 0 || len(res.medicationStatements) == 0 || len(res.medicationAdministrations) == 0 || len(res.serviceRequests) == 0 {
-		t.Errorf("one pass read %d observations, %d conditions, %d statements, %d administrations, %d service requests",
-			len(res.observations), len(res.conditions), len(res.medicationStatements), len(res.medicationAdministrations), len(res.serviceRequests))
+	_, ok, err = decodeOnePass(KeyMedicationRequests, "MedicationRequest", prefetch[KeyMedicationRequests], allowedTypes[KeyMedicationRequests], id, res, (*resources).addMedicationRequest)
+	check(KeyMedicationRequests, ok, err)
+	if len(res.observations) == 0 || len(res.conditions) == 0 || len(res.medicationStatements) == 0 || len(res.medicationAdministrations) == 0 || len(res.serviceRequests) == 0 || len(res.medicationRequests) == 0 || len(res.raw) == 0 {
+		t.Errorf("one pass read %d observations, %d conditions, %d statements, %d administrations, %d service requests, %d medication requests (%d kept)",
+			len(res.observations), len(res.conditions), len(res.medicationStatements), len(res.medicationAdministrations), len(res.serviceRequests), len(res.medicationRequests), len(res.raw))
 	}
 }
 

@@ -138,6 +138,10 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 		if next, ok, err := decodeOnePass(key, "ServiceRequest", body, allowed, patientID, res, (*resources).addServiceRequest); ok {
 			return next, err
 		}
+	case key == KeyMedicationRequests:
+		if next, ok, err := decodeOnePass(key, "MedicationRequest", body, allowed, patientID, res, (*resources).addMedicationRequest); ok {
+			return next, err
+		}
 	}
 	var b bundleOf[json.RawMessage]
 	if err := unmarshal(body, &b); err != nil {
@@ -274,12 +278,11 @@ func decodeEntry(key string, raw json.RawMessage, h *entryHeader, allowed map[st
 		}
 		res.addStatement(&m)
 	case "MedicationRequest":
-		m, err := decodeAs[r4.MedicationRequest](raw)
-		if err != nil {
+		m, err := decodeAs[medicationRequest](raw)
+		if err != nil || !m.valid() {
 			return gap()
 		}
-		res.medicationRequests = append(res.medicationRequests, m)
-		keepRaw(res, ref, raw)
+		res.addMedicationRequest(&m)
 	case "MedicationAdministration":
 		m, err := decodeAs[medicationAdministration](raw)
 		if err != nil || !m.valid() {
@@ -311,15 +314,21 @@ func decodeEntry(key string, raw json.RawMessage, h *entryHeader, allowed map[st
 	return nil
 }
 
-// keepRaw stores the JSON of a resource a card may need to send back whole.
+// keepRaw stores a copy of the JSON of a resource a card may need to send
+// back whole.
 func keepRaw(res *resources, ref rules.Ref, raw json.RawMessage) {
+	putRaw(res, ref, bytes.Clone(raw))
+}
+
+// putRaw stores raw, which no one else may change, as keepRaw does.
+func putRaw(res *resources, ref rules.Ref, raw json.RawMessage) {
 	if ref == "" {
 		return // no id: a card could not address it anyway
 	}
 	if res.raw == nil {
 		res.raw = map[rules.Ref]json.RawMessage{}
 	}
-	res.raw[ref] = bytes.Clone(raw)
+	res.raw[ref] = raw
 }
 
 // checkSubject rejects a resource whose subject or patient reference names

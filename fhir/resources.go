@@ -16,7 +16,7 @@ type resources struct {
 	observations              []*observation
 	conditions                []*condition
 	medicationStatements      []*medicationStatement
-	medicationRequests        []r4.MedicationRequest
+	medicationRequests        []*medicationRequest
 	medicationAdministrations []*medicationAdministration
 	serviceRequests           []*serviceRequest
 	// medications are Medication resources (contained or referenced), by
@@ -24,7 +24,7 @@ type resources struct {
 	medications map[string]r4.Medication
 	// draftMedicationRequests and draftServiceRequests come from
 	// context.draftOrders.
-	draftMedicationRequests []r4.MedicationRequest
+	draftMedicationRequests []*medicationRequest
 	draftServiceRequests    []*serviceRequest
 	// selections is context.selections ("Type/id").
 	selections []string
