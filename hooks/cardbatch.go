@@ -20,13 +20,28 @@ import (
 type CardBatcher struct {
 	inner    CardLog
 	logger   *zap.Logger
-	queue    chan []IssuedCard
 	interval time.Duration
 	maxBatch int
-	stopped  chan struct{}
-	closing  sync.Once
-	done     chan struct{}
+
+	// Requests append to pending under mu and return. Handing cards to
+	// the writer over a channel woke its goroutine for every request,
+	// on the request's path, and cards sent just as Close drained the
+	// channel stayed in it. The writer takes pending on its interval, or
+	// when full signals that a batch is ready.
+	mu      sync.Mutex
+	pending []IssuedCard
+	closed  bool // set by the writer's last flush: later cards are written directly
+	full    chan struct{}
+
+	stopped chan struct{}
+	closing sync.Once
+	done    chan struct{}
 }
+
+// maxPendingBatches bounds the cards waiting for the writer, in batches:
+// beyond it the database is slower than the traffic and requests write
+// their cards themselves, which slows them instead of growing memory.
+const maxPendingBatches = 16
 
 // NewCardBatcher starts a batcher writing to inner at least every interval
 // (or as soon as maxBatch cards are queued).
@@ -36,26 +51,31 @@ func NewCardBatcher(inner CardLog, logger *zap.Logger, interval time.Duration, m
 	}
 	b := &CardBatcher{
 		inner: inner, logger: logger, interval: interval, maxBatch: maxBatch,
-		queue: make(chan []IssuedCard, 4096), stopped: make(chan struct{}), done: make(chan struct{}),
+		full: make(chan struct{}, 1), stopped: make(chan struct{}), done: make(chan struct{}),
 	}
 	go b.run()
 	return b
 }
 
-// RecordCards queues cards for the next batch; with a full queue (the
-// database is slower than the traffic) it writes them synchronously.
+// RecordCards queues cards for the next batch; after Close, or with a
+// backlog (the database is slower than the traffic), it writes them
+// synchronously.
 func (b *CardBatcher) RecordCards(ctx context.Context, cards []IssuedCard) error {
-	select {
-	case <-b.stopped:
-		return b.inner.RecordCards(ctx, cards)
-	default:
-	}
-	select {
-	case b.queue <- cards:
-		return nil
-	default:
+	b.mu.Lock()
+	if b.closed || len(b.pending) >= maxPendingBatches*b.maxBatch {
+		b.mu.Unlock()
 		return b.inner.RecordCards(ctx, cards)
 	}
+	b.pending = append(b.pending, cards...)
+	ready := len(b.pending) >= b.maxBatch
+	b.mu.Unlock()
+	if ready {
+		select {
+		case b.full <- struct{}{}:
+		default: // already signalled
+		}
+	}
+	return nil
 }
 
 // Close stops batching and writes everything queued; later calls to
@@ -70,12 +90,22 @@ func (b *CardBatcher) Close(ctx context.Context) error {
 	}
 }
 
+// take empties pending; last marks the batcher closed in the same step,
+// so no card can be queued after the final flush.
+func (b *CardBatcher) take(last bool) []IssuedCard {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	batch := b.pending
+	b.pending = nil
+	b.closed = b.closed || last
+	return batch
+}
+
 func (b *CardBatcher) run() {
 	defer close(b.done)
 	tick := time.NewTicker(b.interval)
 	defer tick.Stop()
-	var batch []IssuedCard
-	flush := func() {
+	flush := func(batch []IssuedCard) {
 		if len(batch) == 0 {
 			return
 		}
@@ -85,27 +115,15 @@ func (b *CardBatcher) run() {
 			// Service id and count only: the log never holds patient data.
 			b.logger.Error("card log: recording a batch of issued cards failed", zap.Int("cards", len(batch)), zap.Error(err))
 		}
-		batch = nil
 	}
 	for {
 		select {
-		case cards := <-b.queue:
-			batch = append(batch, cards...)
-			if len(batch) >= b.maxBatch {
-				flush()
-			}
+		case <-b.full:
 		case <-tick.C:
-			flush()
 		case <-b.stopped:
-			for {
-				select {
-				case cards := <-b.queue:
-					batch = append(batch, cards...)
-				default:
-					flush()
-					return
-				}
-			}
+			flush(b.take(true))
+			return
 		}
+		flush(b.take(false))
 	}
 }

@@ -69,3 +69,91 @@ func TestCardBatcherWritesOnTheInterval(t *testing.T) {
 	}
 	t.Error("a queued card was not written within the interval")
 }
+
+// A full batch is written without waiting for the interval.
+func TestCardBatcherWritesAFullBatchAtOnce(t *testing.T) {
+	inner := &recordingLog{}
+	b := NewCardBatcher(inner, nil, time.Hour, 10)
+	defer b.Close(context.Background())
+	for range 5 {
+		_ = b.RecordCards(context.Background(), []IssuedCard{{UUID: "a"}, {UUID: "b"}})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, n := inner.snapshot(); n == 10 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Error("a full batch waited for the interval")
+}
+
+// blockingLog is a CardLog whose writes wait until release is closed,
+// except the synchronous ones a request makes when the writer is behind.
+type blockingLog struct {
+	recordingLog
+	release chan struct{}
+	started chan struct{}
+	once    sync.Once
+}
+
+func (l *blockingLog) RecordCards(ctx context.Context, cards []IssuedCard) error {
+	if len(cards) > 1 { // the writer's batches; requests below send one card
+		l.once.Do(func() { close(l.started) })
+		<-l.release
+	}
+	return l.recordingLog.RecordCards(ctx, cards)
+}
+
+// When the database falls behind, requests write their own cards instead
+// of queueing without bound, and nothing is lost.
+func TestCardBatcherWritesSynchronouslyWhenBehind(t *testing.T) {
+	inner := &blockingLog{release: make(chan struct{}), started: make(chan struct{})}
+	const maxBatch = 4
+	b := NewCardBatcher(inner, nil, time.Hour, maxBatch)
+	// A first full batch occupies the writer.
+	for range maxBatch {
+		_ = b.RecordCards(context.Background(), []IssuedCard{{UUID: "w"}})
+	}
+	<-inner.started
+	queued := maxPendingBatches * maxBatch
+	for range queued {
+		_ = b.RecordCards(context.Background(), []IssuedCard{{UUID: "q"}})
+	}
+	if _, n := inner.snapshot(); n != 0 {
+		t.Fatalf("%d cards written while the queue had room", n)
+	}
+	_ = b.RecordCards(context.Background(), []IssuedCard{{UUID: "sync"}})
+	if _, n := inner.snapshot(); n != 1 {
+		t.Errorf("with a full queue a request's card was not written by the request (%d written)", n)
+	}
+	close(inner.release)
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, n := inner.snapshot(); n != maxBatch+queued+1 {
+		t.Errorf("%d cards written in all, want %d", n, maxBatch+queued+1)
+	}
+}
+
+// Cards recorded while the batcher closes are each written exactly once.
+func TestCardBatcherLosesNothingWhileClosing(t *testing.T) {
+	inner := &recordingLog{}
+	b := NewCardBatcher(inner, nil, time.Millisecond, 7)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 500 {
+				_ = b.RecordCards(context.Background(), []IssuedCard{{UUID: "x"}})
+			}
+		})
+	}
+	time.Sleep(2 * time.Millisecond)
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if _, n := inner.snapshot(); n != 2000 {
+		t.Errorf("%d cards written, want 2000", n)
+	}
+}
