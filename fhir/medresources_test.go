@@ -284,6 +284,29 @@ type resourceCorpus struct {
 func collectResources(t *testing.T, doc []byte) resourceCorpus {
 	t.Helper()
 	c := resourceCorpus{medications: map[string]r4.Medication{}}
+	walkResources(doc, func(typ, id string, raw json.RawMessage) {
+		switch typ {
+		case "MedicationStatement":
+			c.statements = append(c.statements, raw)
+		case "MedicationAdministration":
+			c.administrations = append(c.administrations, raw)
+		case "MedicationRequest":
+			c.requests = append(c.requests, raw)
+		case "ServiceRequest":
+			c.services = append(c.services, raw)
+		case "Medication":
+			if m, err := decodeAs[r4.Medication](raw); err == nil && id != "" {
+				c.medications["Medication/"+id] = m
+			}
+		}
+	}, "contained") // contained Medications are the owner's
+	return c
+}
+
+// walkResources calls visit for every JSON object in doc that has a
+// resourceType, depth first in key order, without descending into the
+// members named in skip.
+func walkResources(doc []byte, visit func(typ, id string, raw json.RawMessage), skip ...string) {
 	var walk func(raw json.RawMessage)
 	walk = func(raw json.RawMessage) {
 		raw = bytes.TrimSpace(raw)
@@ -306,29 +329,17 @@ func collectResources(t *testing.T, doc []byte) resourceCorpus {
 			var typ, id string
 			_ = json.Unmarshal(obj["resourceType"], &typ)
 			_ = json.Unmarshal(obj["id"], &id)
-			switch typ {
-			case "MedicationStatement":
-				c.statements = append(c.statements, raw)
-			case "MedicationAdministration":
-				c.administrations = append(c.administrations, raw)
-			case "MedicationRequest":
-				c.requests = append(c.requests, raw)
-			case "ServiceRequest":
-				c.services = append(c.services, raw)
-			case "Medication":
-				if m, err := decodeAs[r4.Medication](raw); err == nil && id != "" {
-					c.medications["Medication/"+id] = m
-				}
+			if typ != "" {
+				visit(typ, id, raw)
 			}
 			for _, k := range slices.Sorted(maps.Keys(obj)) {
-				if k != "contained" { // contained Medications are the owner's
+				if !slices.Contains(skip, k) {
 					walk(obj[k])
 				}
 			}
 		}
 	}
 	walk(doc)
-	return c
 }
 
 // corpusDocuments are the seed requests, the fhir test fixtures and

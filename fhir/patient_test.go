@@ -1,12 +1,9 @@
 package fhir
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -108,36 +105,11 @@ func comparePatient(t *testing.T, name string, body []byte, patientID string) pa
 // patientsIn returns every JSON object with resourceType Patient in doc.
 func patientsIn(doc []byte) []json.RawMessage {
 	var out []json.RawMessage
-	var walk func(raw json.RawMessage)
-	walk = func(raw json.RawMessage) {
-		raw = bytes.TrimSpace(raw)
-		if len(raw) == 0 {
-			return
+	walkResources(doc, func(typ, _ string, raw json.RawMessage) {
+		if typ == "Patient" {
+			out = append(out, raw)
 		}
-		switch raw[0] {
-		case '[':
-			var list []json.RawMessage
-			if json.Unmarshal(raw, &list) == nil {
-				for _, v := range list {
-					walk(v)
-				}
-			}
-		case '{':
-			var obj map[string]json.RawMessage
-			if json.Unmarshal(raw, &obj) != nil {
-				return
-			}
-			var typ string
-			_ = json.Unmarshal(obj["resourceType"], &typ)
-			if typ == "Patient" {
-				out = append(out, raw)
-			}
-			for _, k := range slices.Sorted(maps.Keys(obj)) {
-				walk(obj[k])
-			}
-		}
-	}
-	walk(doc)
+	})
 	return out
 }
 
