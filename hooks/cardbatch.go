@@ -105,15 +105,22 @@ func (b *CardBatcher) run() {
 	defer close(b.done)
 	tick := time.NewTicker(b.interval)
 	defer tick.Stop()
-	flush := func(batch []IssuedCard) {
-		if len(batch) == 0 {
-			return
-		}
+	write := func(batch []IssuedCard) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := b.inner.RecordCards(ctx, batch); err != nil {
 			// Service id and count only: the log never holds patient data.
 			b.logger.Error("card log: recording a batch of issued cards failed", zap.Int("cards", len(batch)), zap.Error(err))
+		}
+	}
+	// The queue may hold many batches after a slow write; each goes in
+	// its own transaction, so a slow or failing database costs at most
+	// maxBatch cards per failure, not the whole backlog.
+	flush := func(queued []IssuedCard) {
+		for len(queued) > 0 {
+			n := min(len(queued), b.maxBatch)
+			write(queued[:n])
+			queued = queued[n:]
 		}
 	}
 	for {

@@ -95,6 +95,7 @@ type blockingLog struct {
 	release chan struct{}
 	started chan struct{}
 	once    sync.Once
+	largest int // the most cards in one write
 }
 
 func (l *blockingLog) RecordCards(ctx context.Context, cards []IssuedCard) error {
@@ -102,11 +103,15 @@ func (l *blockingLog) RecordCards(ctx context.Context, cards []IssuedCard) error
 		l.once.Do(func() { close(l.started) })
 		<-l.release
 	}
+	l.mu.Lock()
+	l.largest = max(l.largest, len(cards))
+	l.mu.Unlock()
 	return l.recordingLog.RecordCards(ctx, cards)
 }
 
 // When the database falls behind, requests write their own cards instead
-// of queueing without bound, and nothing is lost.
+// of queueing without bound, nothing is lost, and the backlog is written
+// a batch per transaction.
 func TestCardBatcherWritesSynchronouslyWhenBehind(t *testing.T) {
 	inner := &blockingLog{release: make(chan struct{}), started: make(chan struct{})}
 	const maxBatch = 4
@@ -133,6 +138,11 @@ func TestCardBatcherWritesSynchronouslyWhenBehind(t *testing.T) {
 	}
 	if _, n := inner.snapshot(); n != maxBatch+queued+1 {
 		t.Errorf("%d cards written in all, want %d", n, maxBatch+queued+1)
+	}
+	// The backlog went in transactions of at most maxBatch cards: a
+	// failing write loses one batch, not the whole backlog.
+	if inner.largest > maxBatch {
+		t.Errorf("a write of %d cards, want at most %d", inner.largest, maxBatch)
 	}
 }
 
