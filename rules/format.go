@@ -100,9 +100,10 @@ func GenderText(g string) Text {
 	return Text{NL: g, EN: g}
 }
 
-// StatusText names a FHIR medication or request status in both languages.
-func StatusText(s string) Text {
-	nl, ok := map[string]string{
+// statusNL and routeNL are the Dutch names of FHIR statuses and
+// MedicationRecord.Route values; built once, not per card.
+var (
+	statusNL = map[string]string{
 		"active":           "actief",
 		"completed":        "afgerond",
 		"stopped":          "gestopt",
@@ -115,16 +116,8 @@ func StatusText(s string) Text {
 		"intended":         "voorgenomen",
 		"in-progress":      "lopend",
 		"unknown":          "onbekend",
-	}[s]
-	if !ok {
-		nl = s
 	}
-	return Text{NL: nl, EN: s}
-}
-
-// RouteText names a MedicationRecord.Route in both languages.
-func RouteText(r string) Text {
-	nl, ok := map[string]string{
+	routeNL = map[string]string{
 		"oral":          "oraal",
 		"intravenous":   "intraveneus",
 		"subcutaneous":  "subcutaan",
@@ -133,15 +126,29 @@ func RouteText(r string) Text {
 		"nasal":         "nasaal",
 		"topical":       "lokaal",
 		"":              "onbekend",
-	}[r]
-	if !ok {
-		nl = r
 	}
+)
+
+// dutch returns the Dutch name of code in table, or code itself.
+func dutch(table map[string]string, code string) string {
+	if nl, ok := table[code]; ok {
+		return nl
+	}
+	return code
+}
+
+// StatusText names a FHIR medication or request status in both languages.
+func StatusText(s string) Text {
+	return Text{NL: dutch(statusNL, s), EN: s}
+}
+
+// RouteText names a MedicationRecord.Route in both languages.
+func RouteText(r string) Text {
 	en := r
 	if en == "" {
 		en = "unknown"
 	}
-	return Text{NL: nl, EN: en}
+	return Text{NL: dutch(routeNL, r), EN: en}
 }
 
 // FormatDate renders a date as ISO 8601 (YYYY-MM-DD), unambiguous in both
