@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,20 +31,12 @@ type reuseBody struct {
 // patients.
 func reuseBodies(t *testing.T) []reuseBody {
 	t.Helper()
-	dir := filepath.Join("..", "testdata", "seeds")
-	raw, err := os.ReadFile(filepath.Join(dir, "cases.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []struct{ ID, File, Service string }
-	if err := json.Unmarshal(raw, &cases); err != nil {
-		t.Fatal(err)
-	}
+	dir := filepath.Join(fhirtest.RepoRoot(t), "testdata", "seeds")
 	hookOf := map[string]rules.Hook{
 		ServicePatientView: rules.PatientView, ServiceOrderSelect: rules.OrderSelect, ServiceOrderSign: rules.OrderSign,
 	}
 	var bodies []reuseBody
-	for _, c := range cases {
+	for _, c := range fhirtest.LoadCases(t) {
 		data, err := os.ReadFile(filepath.Join(dir, c.File))
 		if err != nil {
 			t.Fatal(err)
