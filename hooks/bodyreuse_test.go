@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"sync"
@@ -49,29 +50,44 @@ func reuseBodies(t *testing.T) []reuseBody {
 	return bodies
 }
 
-// The service route reuses request-body buffers (bodyBuffers), which is
-// only safe while nothing decodeRequest returns points into the body: the
-// next request would overwrite it. Every seed request and the generated
-// profiles are decoded, the body is scribbled over, and the decoded
-// request must still equal a decode of an untouched copy.
-func TestDecodedRequestDoesNotAliasBody(t *testing.T) {
-	bodies := reuseBodies(t)
-	for _, b := range bodies {
+// The service route reuses request-body buffers (bodyBuffers). The
+// prefetch values and the context of a decoded request are slices of the
+// body (splitRequest); that is only safe while nothing that outlives the
+// request points into it: the next request would overwrite it. Every seed
+// request and the generated profiles are decoded and their facts
+// gathered, the body is scribbled over, and the request's other fields
+// and the facts (with the resources kept for suggestions) must still equal
+// those of an untouched copy.
+func TestFactsDoNotAliasBody(t *testing.T) {
+	g := fhir.NewGatherer(fhir.Options{})
+	read := func(t *testing.T, body []byte, hook rules.Hook) (validRequest, fhir.Result) {
+		t.Helper()
+		req, err := decodeRequest(body, hook)
+		if err != nil {
+			t.Fatalf("seed request rejected: %v", err)
+		}
+		res, err := g.Facts(t.Context(), req.input(benchAsOf))
+		if err != nil {
+			t.Fatalf("facts: %v", err)
+		}
+		// What may alias the body, and dies with it.
+		req.Prefetch, req.Context = nil, nil
+		return req, res
+	}
+	all := cmp.Exporter(func(reflect.Type) bool { return true })
+	for _, b := range reuseBodies(t) {
 		t.Run(b.name, func(t *testing.T) {
-			want, err := decodeRequest(append([]byte(nil), b.data...), b.hook)
-			if err != nil {
-				t.Fatalf("seed request rejected: %v", err)
-			}
+			wantReq, wantRes := read(t, append([]byte(nil), b.data...), b.hook)
 			scratch := append([]byte(nil), b.data...)
-			got, err := decodeRequest(scratch, b.hook)
-			if err != nil {
-				t.Fatal(err)
-			}
+			gotReq, gotRes := read(t, scratch, b.hook)
 			for i := range scratch {
 				scratch[i] = 'x'
 			}
-			if diff := cmp.Diff(want, got, cmp.AllowUnexported(validRequest{})); diff != "" {
+			if diff := cmp.Diff(wantReq, gotReq, all); diff != "" {
 				t.Errorf("decoded request changed when its body was overwritten (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantRes, gotRes, all); diff != "" {
+				t.Errorf("facts changed when the body was overwritten (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -247,18 +246,7 @@ func (s *server) callService(c *gin.Context) {
 	c.Set(logHookInstanceKey, req.HookInstance)
 
 	now := s.cfg.Now()
-	in := fhir.Input{
-		Hook:        req.hook,
-		PatientID:   req.patientID,
-		FHIRServer:  strings.TrimRight(req.FHIRServer, "/"),
-		Prefetch:    req.Prefetch,
-		DraftOrders: req.ctx.DraftOrders,
-		Selections:  req.ctx.Selections,
-		AsOf:        now,
-	}
-	if req.FHIRAuthorization != nil {
-		in.AccessToken = req.FHIRAuthorization.AccessToken
-	}
+	in := req.input(now)
 	if in.FHIRServer != "" && !s.fhirServerAllowed(c, in.FHIRServer) {
 		// No request, and no token, ever goes to a server that is not
 		// allow-listed: the call proceeds on prefetch alone.
@@ -293,15 +281,17 @@ func (s *server) callService(c *gin.Context) {
 	c.Header("Content-Language", b.lang)
 	// goccy/go-json writes the same JSON as encoding/json (HTML-safe
 	// escaping, compacted raw resources; the golden tests hold it to
-	// that) in a third of the time.
-	out, err := gojson.Marshal(resp)
-	if err != nil {
+	// that) in a third of the time. It writes into a recycled buffer, as
+	// the body is read into one; gin sets Content-Length from it, which
+	// spares the response chunked framing.
+	out := s.bodies.get()
+	defer s.bodies.put(out)
+	out.Reset()
+	if err := gojson.NewEncoder(out).Encode(resp); err != nil {
 		s.fail(c, fmt.Errorf("encoding the response: %w", err))
 		return
 	}
-	// An explicit length spares the response chunked framing.
-	c.Header("Content-Length", strconv.Itoa(len(out)))
-	c.Data(http.StatusOK, "application/json; charset=utf-8", out)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", bytes.TrimSuffix(out.Bytes(), []byte("\n")))
 }
 
 // fail answers with the status the one error table assigns, an
@@ -363,12 +353,14 @@ func readAll(r io.Reader, hint int64, buf *bytes.Buffer) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
-// bodyBuffers recycles the request-body buffers of the service route. A
-// fresh 60 KB buffer per typical request was an eighth of all the bytes a
-// request allocated, and a recycled one is still in the CPU cache.
-// Recycling is safe because decodeRequest copies whatever it keeps
-// (TestDecodedRequestDoesNotAliasBody); buffers grown past presizeLimit
-// are dropped, so one large request does not pin its memory.
+// bodyBuffers recycles the request-body and response buffers of the
+// service route. A fresh 60 KB buffer per typical request was an eighth
+// of all the bytes a request allocated, and a recycled one is still in
+// the CPU cache. A buffer goes back only when the handler returns: the
+// prefetch values of the request are slices of its body until then, and
+// nothing that outlives the request points into it
+// (TestFactsDoNotAliasBody). Buffers grown past presizeLimit are dropped,
+// so one large request does not pin its memory.
 type bodyBuffers struct{ pool sync.Pool }
 
 func (p *bodyBuffers) get() *bytes.Buffer {

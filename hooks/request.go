@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	gojson "github.com/goccy/go-json"
 
@@ -52,6 +53,24 @@ type validRequest struct {
 	hook      rules.Hook
 	patientID string
 	ctx       hookContext
+}
+
+// input is what fhir needs to gather the facts of the request at now.
+// Its prefetch values alias the request body.
+func (r validRequest) input(now time.Time) fhir.Input {
+	in := fhir.Input{
+		Hook:        r.hook,
+		PatientID:   r.patientID,
+		FHIRServer:  strings.TrimRight(r.FHIRServer, "/"),
+		Prefetch:    r.Prefetch,
+		DraftOrders: r.ctx.DraftOrders,
+		Selections:  r.ctx.Selections,
+		AsOf:        now,
+	}
+	if r.FHIRAuthorization != nil {
+		in.AccessToken = r.FHIRAuthorization.AccessToken
+	}
+	return in
 }
 
 // The identifiers in a request are checked with byte loops, not regexp
@@ -118,20 +137,15 @@ func isReference(s string) bool {
 // decodeRequest parses and validates a request body for a service that
 // serves hook want. Every failure is a requestError with a short message
 // naming the field; values from the request never appear in it.
+//
+// The prefetch values and the context of the result alias body
+// (splitRequest); its strings do not.
 func decodeRequest(body []byte, want rules.Hook) (validRequest, error) {
-	var r Request
-	// Fast path: goccy/go-json decodes the (up to megabytes of) prefetch
-	// JSON several times faster than encoding/json. It accepts only
-	// well-formed JSON; on any error the encoding/json path below runs
-	// instead, so every rejection and its message are exactly as before.
-	if gojson.Unmarshal(body, &r) != nil {
-		r = Request{}
-		dec := json.NewDecoder(bytes.NewReader(body))
-		if err := dec.Decode(&r); err != nil {
-			return validRequest{}, badRequest("request body is not valid JSON: " + jsonErrorKind(err))
-		}
-		if dec.More() {
-			return validRequest{}, badRequest("request body has data after the JSON object")
+	r, ok := splitRequest(body)
+	if !ok {
+		var err error
+		if r, err = decodeWhole(body); err != nil {
+			return validRequest{}, err
 		}
 	}
 	if r.Hook == "" {
@@ -210,6 +224,26 @@ func decodeRequest(body []byte, want rules.Hook) (validRequest, error) {
 		}
 	}
 	return validRequest{Request: r, hook: want, patientID: pid, ctx: hc}, nil
+}
+
+// decodeWhole decodes a request body that splitRequest did not read: with
+// goccy/go-json, which is several times faster than encoding/json, and on
+// any error with encoding/json, so every rejection and its message are
+// encoding/json's.
+func decodeWhole(body []byte) (Request, error) {
+	var r Request
+	if gojson.Unmarshal(body, &r) == nil {
+		return r, nil
+	}
+	r = Request{}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&r); err != nil {
+		return Request{}, badRequest("request body is not valid JSON: " + jsonErrorKind(err))
+	}
+	if dec.More() {
+		return Request{}, badRequest("request body has data after the JSON object")
+	}
+	return r, nil
 }
 
 // jsonErrorKind describes a JSON error without echoing request content.
