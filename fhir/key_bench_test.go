@@ -10,7 +10,7 @@ import (
 // generated typical patient, to see the cost of one resource type.
 func BenchmarkDecodeKey(b *testing.B) {
 	in, _ := benchInput(b, fhirtest.Typical)
-	for _, key := range []string{KeyPatient, KeyMedicationRequests, KeyMedicationAdministrations} {
+	for _, key := range []string{KeyPatient, KeyLabs, KeyDXA, KeyConditions, KeyMedicationStatements, KeyMedicationRequests, KeyMedicationAdministrations, KeyServiceRequests} {
 		b.Run(key, func(b *testing.B) {
 			body := in.Prefetch[key]
 			b.SetBytes(int64(len(body)))

@@ -223,7 +223,7 @@ func TestMedicationRequestDecodeReadsWhatSamplyRead(t *testing.T) {
 			ref := refOf("MedicationRequest", h)
 			body := requestBundle(raw)
 			// Whether the one pass read it, or left it to entry by entry.
-			if _, ok, _ := decodeOnePass(KeyMedicationRequests, "MedicationRequest", body, allowedTypes[KeyMedicationRequests], pid, &resources{}, (*resources).addMedicationRequest); ok {
+			if _, ok, _ := decodeOnePass(KeyMedicationRequests, "MedicationRequest", body, allowedTypes[KeyMedicationRequests], pid, &resources{}, (*resources).addMedicationRequest, nil); ok {
 				counts["one pass"]++
 			}
 			draftBody := []byte(`{"resourceType":"Bundle","entry":[{"resource":` + string(raw) + `}]}`)
@@ -321,7 +321,7 @@ func TestMedicationRequestOnePassChecksAsEntryByEntry(t *testing.T) {
 			if n != tt.wantN {
 				t.Errorf("read %d requests, want %d", n, tt.wantN)
 			}
-			_, ok, _ := decodeOnePass(KeyMedicationRequests, "MedicationRequest", []byte(tt.body), allowedTypes[KeyMedicationRequests], "p1", &resources{}, (*resources).addMedicationRequest)
+			_, ok, _ := decodeOnePass(KeyMedicationRequests, "MedicationRequest", []byte(tt.body), allowedTypes[KeyMedicationRequests], "p1", &resources{}, (*resources).addMedicationRequest, nil)
 			if ok != tt.onePass {
 				t.Errorf("one pass ok = %v, want %v", ok, tt.onePass)
 			}

@@ -572,9 +572,9 @@ func TestMedicationValid(t *testing.T) {
 			var err error
 			switch tt.key {
 			case KeyMedicationStatements:
-				_, ok, err = decodeOnePass(tt.key, "MedicationStatement", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addStatement)
+				_, ok, err = decodeOnePass(tt.key, "MedicationStatement", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addStatement, nil)
 			case KeyMedicationAdministrations:
-				_, ok, err = decodeOnePass(tt.key, "MedicationAdministration", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addAdministration)
+				_, ok, err = decodeOnePass(tt.key, "MedicationAdministration", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addAdministration, nil)
 			}
 			if ok != tt.onePass || err != nil {
 				t.Errorf("one pass: ok = %v, err = %v; want ok = %v", ok, err, tt.onePass)

@@ -32,12 +32,16 @@ type observation struct {
 	ValueQuantity     *quantity        `json:"valueQuantity"`
 	ValueInteger      *int             `json:"valueInteger"`
 	ReferenceRange    []referenceRange `json:"referenceRange"`
-	Component         []struct {
-		Code           concept          `json:"code"`
-		ValueQuantity  *quantity        `json:"valueQuantity"`
-		ValueInteger   *int             `json:"valueInteger"`
-		ReferenceRange []referenceRange `json:"referenceRange"`
-	} `json:"component"`
+	Component         []component      `json:"component"`
+}
+
+// component is an Observation.component (blood pressure, a DXA result
+// with its T- and Z-score as components).
+type component struct {
+	Code           concept          `json:"code"`
+	ValueQuantity  *quantity        `json:"valueQuantity"`
+	ValueInteger   *int             `json:"valueInteger"`
+	ReferenceRange []referenceRange `json:"referenceRange"`
 }
 
 // header is what every resource decoded in one pass carries: its type,
@@ -50,8 +54,11 @@ type header struct {
 	Subject      struct {
 		Reference string `json:"reference"`
 	} `json:"subject"`
-	Issue []struct{ Severity string } `json:"issue"`
+	Issue []issue `json:"issue"`
 }
+
+// issue is an OperationOutcome.issue: only its severity is read.
+type issue struct{ Severity string }
 
 // head returns the header (the onePass interface).
 func (h *header) head() header { return *h }
@@ -222,7 +229,7 @@ func (o *observation) date() time.Time {
 }
 
 // severe reports whether any issue has severity error or fatal.
-func severe(issues []struct{ Severity string }) bool {
+func severe(issues []issue) bool {
 	for _, i := range issues {
 		if i.Severity == "error" || i.Severity == "fatal" {
 			return true

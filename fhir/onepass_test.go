@@ -71,17 +71,17 @@ func TestGeneratedKeysTakeTheOnePassPath(t *testing.T) {
 		}
 	}
 	res := &resources{}
-	_, ok, err := decodeOnePass(KeyLabs, "Observation", prefetch[KeyLabs], allowedTypes[KeyLabs], id, res, (*resources).addObservation)
+	_, ok, err := decodeOnePass(KeyLabs, "Observation", prefetch[KeyLabs], allowedTypes[KeyLabs], id, res, (*resources).addObservation, decodeBundleFast[observation])
 	check(KeyLabs, ok, err)
-	_, ok, err = decodeOnePass(KeyConditions, "Condition", prefetch[KeyConditions], allowedTypes[KeyConditions], id, res, (*resources).addCondition)
+	_, ok, err = decodeOnePass(KeyConditions, "Condition", prefetch[KeyConditions], allowedTypes[KeyConditions], id, res, (*resources).addCondition, nil)
 	check(KeyConditions, ok, err)
-	_, ok, err = decodeOnePass(KeyMedicationStatements, "MedicationStatement", prefetch[KeyMedicationStatements], allowedTypes[KeyMedicationStatements], id, res, (*resources).addStatement)
+	_, ok, err = decodeOnePass(KeyMedicationStatements, "MedicationStatement", prefetch[KeyMedicationStatements], allowedTypes[KeyMedicationStatements], id, res, (*resources).addStatement, nil)
 	check(KeyMedicationStatements, ok, err)
-	_, ok, err = decodeOnePass(KeyMedicationAdministrations, "MedicationAdministration", prefetch[KeyMedicationAdministrations], allowedTypes[KeyMedicationAdministrations], id, res, (*resources).addAdministration)
+	_, ok, err = decodeOnePass(KeyMedicationAdministrations, "MedicationAdministration", prefetch[KeyMedicationAdministrations], allowedTypes[KeyMedicationAdministrations], id, res, (*resources).addAdministration, nil)
 	check(KeyMedicationAdministrations, ok, err)
-	_, ok, err = decodeOnePass(KeyServiceRequests, "ServiceRequest", prefetch[KeyServiceRequests], allowedTypes[KeyServiceRequests], id, res, (*resources).addServiceRequest)
+	_, ok, err = decodeOnePass(KeyServiceRequests, "ServiceRequest", prefetch[KeyServiceRequests], allowedTypes[KeyServiceRequests], id, res, (*resources).addServiceRequest, nil)
 	check(KeyServiceRequests, ok, err)
-	_, ok, err = decodeOnePass(KeyMedicationRequests, "MedicationRequest", prefetch[KeyMedicationRequests], allowedTypes[KeyMedicationRequests], id, res, (*resources).addMedicationRequest)
+	_, ok, err = decodeOnePass(KeyMedicationRequests, "MedicationRequest", prefetch[KeyMedicationRequests], allowedTypes[KeyMedicationRequests], id, res, (*resources).addMedicationRequest, nil)
 	check(KeyMedicationRequests, ok, err)
 	if len(res.observations) == 0 || len(res.conditions) == 0 || len(res.medicationStatements) == 0 || len(res.medicationAdministrations) == 0 || len(res.serviceRequests) == 0 || len(res.medicationRequests) == 0 || len(res.raw) == 0 {
 		t.Errorf("one pass read %d observations, %d conditions, %d statements, %d administrations, %d service requests, %d medication requests (%d kept)",
@@ -96,7 +96,7 @@ func TestOnePassLeavesMixedBundlesToEntryByEntry(t *testing.T) {
 		`{"resource":{"resourceType":"MedicationStatement","id":"ms-1","status":"active","medicationReference":{"reference":"Medication/m1"},"subject":{"reference":"Patient/p1"}}}`,
 		`{"resource":{"resourceType":"Medication","id":"m1","status":"active","code":{"coding":[{"system":"http://www.whocc.no/atc","code":"M05BA04"}]}},"search":{"mode":"include"}}`))
 	res := &resources{}
-	if _, ok, err := decodeOnePass(KeyMedicationStatements, "MedicationStatement", body, allowedTypes[KeyMedicationStatements], "p1", res, (*resources).addStatement); ok || err != nil {
+	if _, ok, err := decodeOnePass(KeyMedicationStatements, "MedicationStatement", body, allowedTypes[KeyMedicationStatements], "p1", res, (*resources).addStatement, nil); ok || err != nil {
 		t.Fatalf("ok = %v, err = %v; want the entry-by-entry path", ok, err)
 	}
 	if len(res.medicationStatements) != 0 {

@@ -62,18 +62,27 @@ var allowedTypes = map[string]map[string]bool{
 // decode the whole Bundle in one pass (onepass.go). Bundle.type is not read at
 // all: prefetch and draftOrders Bundles often lack it.
 type bundleOf[R any] struct {
-	ResourceType string `json:"resourceType"`
-	Link         []struct {
-		Relation string `json:"relation"`
-		URL      string `json:"url"`
-	} `json:"link"`
-	Entry []struct {
-		FullURL  string `json:"fullUrl"`
-		Resource R      `json:"resource"`
-		Search   *struct {
-			Mode string `json:"mode"`
-		} `json:"search"`
-	} `json:"entry"`
+	ResourceType string           `json:"resourceType"`
+	Link         []bundleLink     `json:"link"`
+	Entry        []bundleEntry[R] `json:"entry"`
+}
+
+// bundleLink is a Bundle.link.
+type bundleLink struct {
+	Relation string `json:"relation"`
+	URL      string `json:"url"`
+}
+
+// bundleEntry is a Bundle.entry with its resource of type R.
+type bundleEntry[R any] struct {
+	FullURL  string       `json:"fullUrl"`
+	Resource R            `json:"resource"`
+	Search   *entrySearch `json:"search"`
+}
+
+// entrySearch is a Bundle.entry.search.
+type entrySearch struct {
+	Mode string `json:"mode"`
 }
 
 // next returns the Bundle's next link, "" when there is none.
@@ -90,11 +99,11 @@ func (b *bundleOf[R]) next() string {
 // type, its id, whom it is about, and (for an OperationOutcome) whether
 // it reports a failed search.
 type entryHeader struct {
-	ResourceType string                      `json:"resourceType"`
-	ID           json.RawMessage             `json:"id"`
-	Subject      json.RawMessage             `json:"subject"`
-	Patient      json.RawMessage             `json:"patient"`
-	Issue        []struct{ Severity string } `json:"issue"`
+	ResourceType string          `json:"resourceType"`
+	ID           json.RawMessage `json:"id"`
+	Subject      json.RawMessage `json:"subject"`
+	Patient      json.RawMessage `json:"patient"`
+	Issue        []issue         `json:"issue"`
 }
 
 // entryByEntryOnly turns the one-pass path off, for the test that proves
@@ -119,27 +128,27 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 	switch {
 	case entryByEntryOnly:
 	case key == KeyLabs || key == KeyDXA:
-		if next, ok, err := decodeOnePass(key, "Observation", body, allowed, patientID, res, (*resources).addObservation); ok {
+		if next, ok, err := decodeOnePass(key, "Observation", body, allowed, patientID, res, (*resources).addObservation, decodeBundleFast[observation]); ok {
 			return next, err
 		}
 	case key == KeyConditions:
-		if next, ok, err := decodeOnePass(key, "Condition", body, allowed, patientID, res, (*resources).addCondition); ok {
+		if next, ok, err := decodeOnePass(key, "Condition", body, allowed, patientID, res, (*resources).addCondition, nil); ok {
 			return next, err
 		}
 	case key == KeyMedicationStatements:
-		if next, ok, err := decodeOnePass(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement); ok {
+		if next, ok, err := decodeOnePass(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement, nil); ok {
 			return next, err
 		}
 	case key == KeyMedicationAdministrations:
-		if next, ok, err := decodeOnePass(key, "MedicationAdministration", body, allowed, patientID, res, (*resources).addAdministration); ok {
+		if next, ok, err := decodeOnePass(key, "MedicationAdministration", body, allowed, patientID, res, (*resources).addAdministration, nil); ok {
 			return next, err
 		}
 	case key == KeyServiceRequests:
-		if next, ok, err := decodeOnePass(key, "ServiceRequest", body, allowed, patientID, res, (*resources).addServiceRequest); ok {
+		if next, ok, err := decodeOnePass(key, "ServiceRequest", body, allowed, patientID, res, (*resources).addServiceRequest, nil); ok {
 			return next, err
 		}
 	case key == KeyMedicationRequests:
-		if next, ok, err := decodeOnePass(key, "MedicationRequest", body, allowed, patientID, res, (*resources).addMedicationRequest); ok {
+		if next, ok, err := decodeOnePass(key, "MedicationRequest", body, allowed, patientID, res, (*resources).addMedicationRequest, nil); ok {
 			return next, err
 		}
 	}

@@ -145,7 +145,7 @@ func TestServiceRequestValid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := []byte(page("", `{"resource":{"resourceType":"ServiceRequest","id":"x",`+tt.resource+`}}`))
-			if _, ok, err := decodeOnePass(KeyServiceRequests, "ServiceRequest", body, allowedTypes[KeyServiceRequests], "p1", &resources{}, (*resources).addServiceRequest); ok != tt.onePass || err != nil {
+			if _, ok, err := decodeOnePass(KeyServiceRequests, "ServiceRequest", body, allowedTypes[KeyServiceRequests], "p1", &resources{}, (*resources).addServiceRequest, nil); ok != tt.onePass || err != nil {
 				t.Errorf("one pass: ok = %v, err = %v; want ok = %v", ok, err, tt.onePass)
 			}
 			for _, entryByEntry := range []bool{false, true} {

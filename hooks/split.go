@@ -1,11 +1,11 @@
 package hooks
 
 import (
-	"encoding/binary"
 	"encoding/json"
-	"math/bits"
 
 	gojson "github.com/goccy/go-json"
+
+	"github.com/fracturecds/fracturecds/fhir/jsonscan"
 )
 
 // splitRequest is the fast path of decodeRequest. It reads the request
@@ -109,10 +109,6 @@ const (
 	memberPrefetch
 )
 
-// maxSplitDepth is the deepest nesting splitRequest reads; deeper bodies
-// go the old way, which has encoding/json's limit and error.
-const maxSplitDepth = 512
-
 // splitter reads JSON from b at i. Its methods report false for anything
 // splitRequest leaves to the old path; on false, i is meaningless.
 type splitter struct {
@@ -121,7 +117,7 @@ type splitter struct {
 }
 
 // space skips JSON whitespace.
-func (s *splitter) space() { s.i = skipSpace(s.b, s.i) }
+func (s *splitter) space() { s.i = jsonscan.SkipSpace(s.b, s.i) }
 
 // eat consumes c if it is next.
 func (s *splitter) eat(c byte) bool {
@@ -205,232 +201,13 @@ func (s *splitter) prefetch(r *Request) bool {
 
 // value checks one JSON value at depth and moves past it.
 func (s *splitter) value(depth int) bool {
-	s.i = skipValue(s.b, s.i, depth)
+	s.i = jsonscan.SkipValue(s.b, s.i, depth)
 	return s.i >= 0
-}
-
-// skipValue checks the JSON value of b at i, at depth, and returns the
-// index after it, or -1 when it is not one. The scanning functions work
-// on a local index, not on a splitter, which the compiler then keeps in a
-// register: this halved their time.
-func skipValue(b []byte, i, depth int) int {
-	if i >= len(b) {
-		return -1
-	}
-	switch c := b[i]; {
-	case c == '{':
-		return skipObject(b, i+1, depth+1)
-	case c == '[':
-		return skipArray(b, i+1, depth+1)
-	case c == '"':
-		return skipString(b, i+1)
-	case c == '-' || '0' <= c && c <= '9':
-		return skipNumber(b, i)
-	case c == 't':
-		return skipLiteral(b, i, "true")
-	case c == 'f':
-		return skipLiteral(b, i, "false")
-	case c == 'n':
-		return skipLiteral(b, i, "null")
-	}
-	return -1
-}
-
-// skipSpace returns the index of the first byte at or after i that is
-// not JSON whitespace. Compact JSON has none, so that case comes first.
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipObject checks the rest of an object after its '{'.
-func skipObject(b []byte, i, depth int) int {
-	if depth > maxSplitDepth {
-		return -1
-	}
-	i = skipSpace(b, i)
-	if i < len(b) && b[i] == '}' {
-		return i + 1
-	}
-	for {
-		i = skipSpace(b, i)
-		if i >= len(b) || b[i] != '"' {
-			return -1
-		}
-		if i = skipString(b, i+1); i < 0 {
-			return -1
-		}
-		i = skipSpace(b, i)
-		if i >= len(b) || b[i] != ':' {
-			return -1
-		}
-		if i = skipValue(b, skipSpace(b, i+1), depth); i < 0 {
-			return -1
-		}
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case '}':
-			return i + 1
-		case ',':
-			i++
-		default:
-			return -1
-		}
-	}
-}
-
-// skipArray checks the rest of an array after its '['.
-func skipArray(b []byte, i, depth int) int {
-	if depth > maxSplitDepth {
-		return -1
-	}
-	i = skipSpace(b, i)
-	if i < len(b) && b[i] == ']' {
-		return i + 1
-	}
-	for {
-		if i = skipValue(b, skipSpace(b, i), depth); i < 0 {
-			return -1
-		}
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ']':
-			return i + 1
-		case ',':
-			i++
-		default:
-			return -1
-		}
-	}
-}
-
-// Masks for finding, eight bytes at a time, the first byte of a string
-// that needs attention: a quote, a backslash or a control character.
-const (
-	ones    = 0x0101010101010101
-	highs   = 0x8080808080808080
-	quotes  = '"' * ones
-	slashes = '\\' * ones
-)
-
-// special returns a word whose lowest set high bit marks the first byte
-// of w (little-endian) that is a quote, a backslash or below 0x20, and 0
-// when there is none. (The classic "has zero byte" test: bits above the
-// first match may be false, the first one is exact.)
-func special(w uint64) uint64 {
-	q := w ^ quotes
-	s := w ^ slashes
-	return ((q-ones)&^q | (s-ones)&^s | (w-0x20*ones)&^w) & highs
-}
-
-// skipString checks the rest of a string after its opening quote.
-// Invalid UTF-8 passes, as encoding/json accepts it (and replaces it
-// when decoding).
-func skipString(b []byte, i int) int {
-	for {
-		for i+8 <= len(b) {
-			if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-				i += bits.TrailingZeros64(m) / 8
-				break
-			}
-			i += 8
-		}
-		for i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\' {
-			i++
-		}
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case '"':
-			return i + 1
-		case '\\':
-			if i+1 >= len(b) {
-				return -1
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(b) {
-					return -1
-				}
-				for _, h := range b[i+2 : i+6] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return -1
-					}
-				}
-				i += 6
-			default:
-				return -1
-			}
-		default:
-			return -1 // a control character
-		}
-	}
-}
-
-// skipNumber checks a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func skipNumber(b []byte, i int) int {
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && '1' <= b[i] && b[i] <= '9':
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-	default:
-		return -1
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return -1
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return -1
-		}
-	}
-	return i
-}
-
-// skipLiteral returns the index after lit (true, false, null) if it is
-// at i, else -1.
-func skipLiteral(b []byte, i int, lit string) int {
-	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
-		return i + len(lit)
-	}
-	return -1
 }
 
 // literal consumes the literal lit (true, false, null) if it is next.
 func (s *splitter) literal(lit string) bool {
-	if j := skipLiteral(s.b, s.i, lit); j >= 0 {
+	if j := jsonscan.SkipLiteral(s.b, s.i, lit); j >= 0 {
 		s.i = j
 		return true
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/fracturecds/fracturecds/fhir/fhirtest"
+	"github.com/fracturecds/fracturecds/fhir/jsonscan"
 )
 
 // splitMatchesWhole checks that a body splitRequest read is valid JSON
@@ -88,7 +89,7 @@ func TestSplitRequestEdges(t *testing.T) {
 		{"escapes in values", `{"hook":"patient\u002dview","context":{"a":"\"\\\/\b\f\n\r\t\u00e9"},"prefetch":{"p":"\ud83d\ude00"}}`, true},
 		{"invalid UTF-8 in a value", "{\"hook\":\"x\xff\",\"prefetch\":{\"p\":\"\xc3\"}}", true},
 		{"unknown members of every kind", `{"extension":{"a":[1,-2.5e+3,0,0.1,1E5,true,false,null,"s",{}]},"x":[]}`, true},
-		{"nesting within the limit", deep(maxSplitDepth - 1), true},
+		{"nesting within the limit", deep(jsonscan.MaxDepth - 1), true},
 
 		{"not an object", `[]`, false},
 		{"empty body", ``, false},
@@ -118,7 +119,7 @@ func TestSplitRequestEdges(t *testing.T) {
 		{"misspelt literal", `{"x":nul}`, false},
 		{"literal with tail", `{"x":truex}`, false},
 		{"unclosed array", `{"x":[1,2}`, false},
-		{"too deep", deep(maxSplitDepth + 1), false},
+		{"too deep", deep(jsonscan.MaxDepth + 1), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
