@@ -13,14 +13,17 @@ type condition struct {
 	OnsetPeriod        *period  `json:"onsetPeriod"`
 	RecordedDate       string   `json:"recordedDate"`
 	// Abatement[x] is only read for its presence (conditionActive).
-	AbatementDateTime presence `json:"abatementDateTime"`
-	AbatementAge      presence `json:"abatementAge"`
-	AbatementPeriod   presence `json:"abatementPeriod"`
-	AbatementRange    presence `json:"abatementRange"`
-	AbatementString   presence `json:"abatementString"`
-	Stage             []struct {
-		Summary *concept `json:"summary"`
-	} `json:"stage"`
+	AbatementDateTime presence         `json:"abatementDateTime"`
+	AbatementAge      presence         `json:"abatementAge"`
+	AbatementPeriod   presence         `json:"abatementPeriod"`
+	AbatementRange    presence         `json:"abatementRange"`
+	AbatementString   presence         `json:"abatementString"`
+	Stage             []conditionStage `json:"stage"`
+}
+
+// conditionStage is a Condition.stage: only its summary is read.
+type conditionStage struct {
+	Summary *concept `json:"summary"`
 }
 
 // valid is true: see the type comment.

@@ -546,3 +546,58 @@ func (c *component) decodeJSON(r *reader) bool {
 		return sliceOf(r, &c.ReferenceRange)
 	})
 }
+
+// The Condition.
+
+var conditionMembers = append(headerMembers[:len(headerMembers):len(headerMembers)],
+	"clinicalStatus", "verificationStatus", "code", "onsetDateTime", "onsetPeriod", "recordedDate",
+	"abatementDateTime", "abatementAge", "abatementPeriod", "abatementRange", "abatementString", "stage")
+
+func (c *condition) decodeJSON(r *reader) bool {
+	return r.object(conditionMembers, func(f int) bool {
+		switch f {
+		case 4:
+			return pointerTo(r, &c.ClinicalStatus)
+		case 5:
+			return pointerTo(r, &c.VerificationStatus)
+		case 6:
+			return pointerTo(r, &c.Code)
+		case 7:
+			return r.str(&c.OnsetDateTime)
+		case 8:
+			return pointerTo(r, &c.OnsetPeriod)
+		case 9:
+			return r.str(&c.RecordedDate)
+		case 10:
+			return r.presence(&c.AbatementDateTime)
+		case 11:
+			return r.presence(&c.AbatementAge)
+		case 12:
+			return r.presence(&c.AbatementPeriod)
+		case 13:
+			return r.presence(&c.AbatementRange)
+		case 14:
+			return r.presence(&c.AbatementString)
+		case 15:
+			return sliceOf(r, &c.Stage)
+		}
+		return c.header.member(r, f)
+	})
+}
+
+var stageMembers = []string{"summary"}
+
+func (s *conditionStage) decodeJSON(r *reader) bool {
+	return r.object(stageMembers, func(int) bool { return pointerTo(r, &s.Summary) })
+}
+
+// presence reads any value into a presence: null is absent (as
+// presence.UnmarshalJSON, which is called with null too).
+func (r *reader) presence(p *presence) bool {
+	if r.null() {
+		*p = false
+		return true
+	}
+	*p = true
+	return r.skip()
+}

@@ -3,7 +3,6 @@ package fhir
 import (
 	"encoding/json"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -12,62 +11,74 @@ import (
 // exportAll lets cmp compare the unexported decoded types field by field.
 var exportAll = cmp.Exporter(func(reflect.Type) bool { return true })
 
-// fastMatchesUnmarshal decodes body with the hand-written Observation
-// Bundle decoder and, when it accepts, fails t unless unmarshal accepts
-// it too with the same result. It reports whether the decoder accepted.
-func fastMatchesUnmarshal(t *testing.T, body []byte) bool {
+// fastMatches decodes body with the hand-written Bundle decoder of T and,
+// when it accepts, fails t unless unmarshal accepts it too with the same
+// result. It reports whether the decoder accepted.
+func fastMatches[T any, PT decodable[T]](t *testing.T, body []byte) bool {
 	t.Helper()
-	var got bundleOf[*observation]
+	var got bundleOf[PT]
 	if !decodeBundleFast(body, &got) {
 		return false
 	}
-	var want bundleOf[*observation]
+	var want bundleOf[PT]
 	if err := unmarshal(body, &want); err != nil {
-		t.Fatalf("decodeBundleFast accepts %q, unmarshal fails: %v", body, err)
+		t.Fatalf("decodeBundleFast[%T] accepts %q, unmarshal fails: %v", *new(T), body, err)
 	}
 	if diff := cmp.Diff(want, got, exportAll); diff != "" {
-		t.Fatalf("decodeBundleFast reads %q otherwise than unmarshal (-unmarshal +fast):\n%s", body, diff)
+		t.Fatalf("decodeBundleFast[%T] reads %q otherwise than unmarshal (-unmarshal +fast):\n%s", *new(T), body, diff)
 	}
 	// An empty array and an absent one differ for encoding/json (a
 	// non-nil, empty slice); cmp.Diff does not see it.
 	if (want.Entry == nil) != (got.Entry == nil) || (want.Link == nil) != (got.Link == nil) {
-		t.Fatalf("decodeBundleFast reads %q: nil entries/links differ from unmarshal", body)
+		t.Fatalf("decodeBundleFast[%T] reads %q: nil entries/links differ from unmarshal", *new(T), body)
 	}
 	return true
 }
 
+// fastMatchesUnmarshal runs fastMatches for every type with a
+// hand-written decoder and reports which accepted body.
+func fastMatchesUnmarshal(t *testing.T, body []byte) (observations, conditions bool) {
+	t.Helper()
+	return fastMatches[observation](t, body), fastMatches[condition](t, body)
+}
+
 // Every Bundle of the corpus (seed requests, fixtures, generated
-// patients), whatever its resources, reads as unmarshal reads it, and
-// every Bundle of Observations takes the fast path.
+// patients), whatever its resources, reads as unmarshal reads it with each
+// hand-written decoder, and every Bundle of Observations or of Conditions
+// takes the fast path of its type.
 func TestFastDecodeReadsWhatUnmarshalReads(t *testing.T) {
-	var bundles, observationBundles, fast int
+	var bundles int
+	only := map[string]int{}
 	for name, doc := range corpusDocuments(t) {
 		walkResources(doc, func(typ, _ string, raw json.RawMessage) {
 			if typ != "Bundle" {
 				return
 			}
 			bundles++
-			onlyObservations := !strings.Contains(string(raw), `"resourceType":"OperationOutcome"`)
-			walkResources(raw, func(typ, _ string, _ json.RawMessage) {
-				if typ != "Bundle" && typ != "Observation" {
-					onlyObservations = false
-				}
-			})
-			ok := fastMatchesUnmarshal(t, raw)
-			if ok {
-				fast++
+			types := map[string]bool{}
+			walkResources(raw, func(typ, _ string, _ json.RawMessage) { types[typ] = true })
+			delete(types, "Bundle")
+			obs, cond := fastMatchesUnmarshal(t, raw)
+			if len(types) != 1 {
+				return
 			}
-			if onlyObservations && strings.Contains(string(raw), `"Observation"`) {
-				observationBundles++
-				if !ok {
+			switch {
+			case types["Observation"]:
+				only["Observation"]++
+				if !obs {
 					t.Errorf("%s: a Bundle of Observations did not take the fast path", name)
+				}
+			case types["Condition"]:
+				only["Condition"]++
+				if !cond {
+					t.Errorf("%s: a Bundle of Conditions did not take the fast path", name)
 				}
 			}
 		})
 	}
-	t.Logf("%d Bundles, %d of Observations; %d read by decodeBundleFast", bundles, observationBundles, fast)
-	if observationBundles < 20 {
-		t.Errorf("only %d Bundles of Observations in the corpus", observationBundles)
+	t.Logf("%d Bundles; of one type: %v", bundles, only)
+	if only["Observation"] < 20 || only["Condition"] < 10 {
+		t.Errorf("too few Bundles of Observations or Conditions in the corpus: %v", only)
 	}
 }
 
@@ -76,7 +87,7 @@ func TestFastDecodeReadsWhatUnmarshalReads(t *testing.T) {
 var observationEdgeCases = []struct {
 	name   string
 	body   string
-	wantOK bool
+	wantOK bool // by the Observation decoder
 }{
 	{"empty bundle", `{"resourceType":"Bundle"}`, true},
 	{"null", `null`, true},
@@ -114,20 +125,47 @@ var observationEdgeCases = []struct {
 	{"unterminated", `{"entry":[{"resource":{"status":"final"}}]`, false},
 }
 
+// conditionEdgeCases are the same for the members only a Condition has.
+var conditionEdgeCases = []struct {
+	name   string
+	body   string
+	wantOK bool // by the Condition decoder
+}{
+	{"every field", `{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"},"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"verificationStatus":{"coding":[{"code":"confirmed"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"64859006"}],"text":"x"},"onsetDateTime":"2020-01-01","onsetPeriod":{"start":"2019"},"recordedDate":"2020-02-01","stage":[{"summary":{"coding":[{"code":"s"}]},"type":{}},null,{"summary":null}]}}]}`, true},
+	{"abatements present", `{"entry":[{"resource":{"abatementDateTime":"2021","abatementAge":{"value":50},"abatementPeriod":{},"abatementRange":[1],"abatementString":""}}]}`, true},
+	{"abatements null", `{"entry":[{"resource":{"abatementDateTime":null,"abatementAge":null,"abatementPeriod":null,"abatementRange":null,"abatementString":null}}]}`, true},
+	{"abatement of any type", `{"entry":[{"resource":{"abatementDateTime":true,"abatementString":12}}]}`, true},
+	{"empty stage list", `{"entry":[{"resource":{"stage":[]}}]}`, true},
+	{"code as string", `{"entry":[{"resource":{"code":"x"}}]}`, false},
+	{"stage as object", `{"entry":[{"resource":{"stage":{"summary":{}}}}]}`, false},
+	{"bad JSON in an abatement", `{"entry":[{"resource":{"abatementAge":{"value":01}}}]}`, false},
+	{"abatement in another case", `{"entry":[{"resource":{"AbatementDateTime":"2021"}}]}`, false},
+}
+
 func TestFastDecodeEdges(t *testing.T) {
 	for _, tt := range observationEdgeCases {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := fastMatchesUnmarshal(t, []byte(tt.body)); got != tt.wantOK {
+		t.Run("Observation/"+tt.name, func(t *testing.T) {
+			if got := fastMatches[observation](t, []byte(tt.body)); got != tt.wantOK {
+				t.Errorf("decodeBundleFast accepted = %v, want %v", got, tt.wantOK)
+			}
+		})
+	}
+	for _, tt := range conditionEdgeCases {
+		t.Run("Condition/"+tt.name, func(t *testing.T) {
+			if got := fastMatches[condition](t, []byte(tt.body)); got != tt.wantOK {
 				t.Errorf("decodeBundleFast accepted = %v, want %v", got, tt.wantOK)
 			}
 		})
 	}
 }
 
-// Whatever decodeBundleFast accepts, unmarshal reads the same way; what it
+// Whatever a hand-written decoder accepts, unmarshal reads the same way; what it
 // refuses goes to unmarshal, so refusing is always safe.
 func FuzzFastDecode(f *testing.F) {
 	for _, tt := range observationEdgeCases {
+		f.Add([]byte(tt.body))
+	}
+	for _, tt := range conditionEdgeCases {
 		f.Add([]byte(tt.body))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

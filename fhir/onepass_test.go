@@ -73,7 +73,7 @@ func TestGeneratedKeysTakeTheOnePassPath(t *testing.T) {
 	res := &resources{}
 	_, ok, err := decodeOnePass(KeyLabs, "Observation", prefetch[KeyLabs], allowedTypes[KeyLabs], id, res, (*resources).addObservation, decodeBundleFast[observation])
 	check(KeyLabs, ok, err)
-	_, ok, err = decodeOnePass(KeyConditions, "Condition", prefetch[KeyConditions], allowedTypes[KeyConditions], id, res, (*resources).addCondition, nil)
+	_, ok, err = decodeOnePass(KeyConditions, "Condition", prefetch[KeyConditions], allowedTypes[KeyConditions], id, res, (*resources).addCondition, decodeBundleFast[condition])
 	check(KeyConditions, ok, err)
 	_, ok, err = decodeOnePass(KeyMedicationStatements, "MedicationStatement", prefetch[KeyMedicationStatements], allowedTypes[KeyMedicationStatements], id, res, (*resources).addStatement, nil)
 	check(KeyMedicationStatements, ok, err)

@@ -132,7 +132,7 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 			return next, err
 		}
 	case key == KeyConditions:
-		if next, ok, err := decodeOnePass(key, "Condition", body, allowed, patientID, res, (*resources).addCondition, nil); ok {
+		if next, ok, err := decodeOnePass(key, "Condition", body, allowed, patientID, res, (*resources).addCondition, decodeBundleFast[condition]); ok {
 			return next, err
 		}
 	case key == KeyMedicationStatements:
