@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"unsafe"
 
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
+
 	"github.com/fracturecds/fracturecds/fhir/jsonscan"
 )
 
@@ -600,4 +602,208 @@ func (r *reader) presence(p *presence) bool {
 	}
 	*p = true
 	return r.skip()
+}
+
+// The MedicationStatement.
+
+var medicationStatementMembers = append(headerMembers[:len(headerMembers):len(headerMembers)],
+	"contained", "status", "medicationCodeableConcept", "medicationReference", "effectiveDateTime",
+	"effectivePeriod", "dosage")
+
+func (s *medicationStatement) decodeJSON(r *reader) bool {
+	return r.object(medicationStatementMembers, func(f int) bool {
+		switch f {
+		case 4:
+			return r.raw(&s.Contained)
+		case 5:
+			return r.str(&s.Status)
+		case 6:
+			return inPlace(r, func() bool { return r.r4Concept(&s.MedicationCodeableConcept) })
+		case 7:
+			return inPlace(r, func() bool {
+				return r.object(referenceMembers, func(int) bool { return r.str(&s.MedicationReference.Reference) })
+			})
+		case 8:
+			return r.strPtr(&s.EffectiveDateTime)
+		case 9:
+			return pointerTo(r, &s.EffectivePeriod)
+		case 10:
+			return sliceOf(r, &s.Dosage)
+		}
+		return s.header.member(r, f)
+	})
+}
+
+var dosageMembers = []string{"sequence", "timing", "route", "doseAndRate"}
+
+func (d *dosage) decodeJSON(r *reader) bool {
+	return r.object(dosageMembers, func(f int) bool {
+		switch f {
+		case 0:
+			return r.intPtr(&d.Sequence)
+		case 1:
+			return pointerTo(r, &d.Timing)
+		case 2:
+			if r.null() {
+				d.Route = nil
+				return true
+			}
+			d.Route = new(r4.CodeableConcept)
+			return r.r4Concept(d.Route)
+		}
+		return sliceOf(r, &d.DoseAndRate)
+	})
+}
+
+var doseAndRateMembers = []string{"doseQuantity"}
+
+func (d *doseAndRate) decodeJSON(r *reader) bool {
+	return r.object(doseAndRateMembers, func(int) bool { return pointerTo(r, &d.DoseQuantity) })
+}
+
+// medQuantityMembers: comparator is kept raw (medQuantity).
+var medQuantityMembers = []string{"value", "comparator", "unit", "code"}
+
+func (q *medQuantity) decodeJSON(r *reader) bool {
+	return r.object(medQuantityMembers, func(f int) bool {
+		switch f {
+		case 0:
+			return r.number(&q.Value)
+		case 1:
+			return r.raw(&q.Comparator)
+		case 2:
+			return r.str(&q.Unit)
+		}
+		return r.str(&q.Code)
+	})
+}
+
+var timingMembers = []string{"repeat", "code"}
+
+func (t *dosageTiming) decodeJSON(r *reader) bool {
+	return r.object(timingMembers, func(f int) bool {
+		if f == 0 {
+			return pointerTo(r, &t.Repeat)
+		}
+		return pointerTo(r, &t.Code)
+	})
+}
+
+var repeatMembers = []string{"frequency", "period", "periodUnit", "dayOfWeek", "timeOfDay", "when"}
+
+func (t *timingRepeat) decodeJSON(r *reader) bool {
+	return r.object(repeatMembers, func(f int) bool {
+		switch f {
+		case 0:
+			return r.intPtr(&t.Frequency)
+		case 1:
+			return r.number(&t.Period)
+		case 2:
+			return r.str(&t.PeriodUnit)
+		case 3:
+			var out []json.RawMessage
+			empty, ok := r.array(func() bool {
+				out = append(out, nil)
+				return r.raw(&out[len(out)-1])
+			})
+			if empty {
+				out = []json.RawMessage{}
+			}
+			t.DayOfWeek = out
+			return ok
+		case 4:
+			return r.strings(&t.TimeOfDay)
+		}
+		return r.strings(&t.When)
+	})
+}
+
+// strings reads an array of strings; null makes it nil, a null element
+// an empty string.
+func (r *reader) strings(dst *[]string) bool {
+	var out []string
+	empty, ok := r.array(func() bool {
+		out = append(out, "")
+		return r.str(&out[len(out)-1])
+	})
+	if empty {
+		out = []string{}
+	}
+	*dst = out
+	return ok
+}
+
+// raw reads any value into a copy of its JSON, as json.RawMessage keeps
+// it (null too). The copy is needed: the input is the request body,
+// which is reused.
+func (r *reader) raw(dst *json.RawMessage) bool {
+	start := r.i
+	if !r.skip() {
+		return false
+	}
+	*dst = append(json.RawMessage(nil), r.b[start:r.i]...)
+	return true
+}
+
+// samply's CodeableConcept and Coding (medication concepts and routes
+// stay samply types: medresources.go). Their id and extension members are
+// refused rather than decoded.
+
+var (
+	r4ConceptMembers = []string{"id", "extension", "coding", "text"}
+	r4CodingMembers  = []string{"id", "extension", "system", "version", "code", "display", "userSelected"}
+)
+
+// r4Concept reads an object into c (not null: the caller handles it).
+func (r *reader) r4Concept(c *r4.CodeableConcept) bool {
+	return r.object(r4ConceptMembers, func(f int) bool {
+		switch f {
+		case 2:
+			var out []r4.Coding
+			empty, ok := r.array(func() bool {
+				out = append(out, r4.Coding{})
+				return r.null() || r.r4Coding(&out[len(out)-1])
+			})
+			if empty {
+				out = []r4.Coding{}
+			}
+			c.Coding = out
+			return ok
+		case 3:
+			return r.strPtr(&c.Text)
+		}
+		return false // id, extension
+	})
+}
+
+func (r *reader) r4Coding(c *r4.Coding) bool {
+	return r.object(r4CodingMembers, func(f int) bool {
+		switch f {
+		case 2:
+			return r.strPtr(&c.System)
+		case 3:
+			return r.strPtr(&c.Version)
+		case 4:
+			return r.strPtr(&c.Code)
+		case 5:
+			return r.strPtr(&c.Display)
+		case 6:
+			switch {
+			case r.null():
+				c.UserSelected = nil
+				return true
+			case jsonscan.SkipLiteral(r.b, r.i, "true") >= 0:
+				r.i += 4
+				c.UserSelected = new(bool)
+				*c.UserSelected = true
+				return true
+			case jsonscan.SkipLiteral(r.b, r.i, "false") >= 0:
+				r.i += 5
+				c.UserSelected = new(bool)
+				return true
+			}
+			return false
+		}
+		return false // id, extension
+	})
 }

@@ -37,15 +37,15 @@ func fastMatches[T any, PT decodable[T]](t *testing.T, body []byte) bool {
 
 // fastMatchesUnmarshal runs fastMatches for every type with a
 // hand-written decoder and reports which accepted body.
-func fastMatchesUnmarshal(t *testing.T, body []byte) (observations, conditions bool) {
+func fastMatchesUnmarshal(t *testing.T, body []byte) (observations, conditions, statements bool) {
 	t.Helper()
-	return fastMatches[observation](t, body), fastMatches[condition](t, body)
+	return fastMatches[observation](t, body), fastMatches[condition](t, body), fastMatches[medicationStatement](t, body)
 }
 
 // Every Bundle of the corpus (seed requests, fixtures, generated
 // patients), whatever its resources, reads as unmarshal reads it with each
 // hand-written decoder, and every Bundle of Observations or of Conditions
-// takes the fast path of its type.
+// takes the fast path of its type (also MedicationStatements).
 func TestFastDecodeReadsWhatUnmarshalReads(t *testing.T) {
 	var bundles int
 	only := map[string]int{}
@@ -58,7 +58,7 @@ func TestFastDecodeReadsWhatUnmarshalReads(t *testing.T) {
 			types := map[string]bool{}
 			walkResources(raw, func(typ, _ string, _ json.RawMessage) { types[typ] = true })
 			delete(types, "Bundle")
-			obs, cond := fastMatchesUnmarshal(t, raw)
+			obs, cond, stmt := fastMatchesUnmarshal(t, raw)
 			if len(types) != 1 {
 				return
 			}
@@ -73,11 +73,16 @@ func TestFastDecodeReadsWhatUnmarshalReads(t *testing.T) {
 				if !cond {
 					t.Errorf("%s: a Bundle of Conditions did not take the fast path", name)
 				}
+			case types["MedicationStatement"]:
+				only["MedicationStatement"]++
+				if !stmt {
+					t.Errorf("%s: a Bundle of MedicationStatements did not take the fast path", name)
+				}
 			}
 		})
 	}
 	t.Logf("%d Bundles; of one type: %v", bundles, only)
-	if only["Observation"] < 20 || only["Condition"] < 10 {
+	if only["Observation"] < 20 || only["Condition"] < 10 || only["MedicationStatement"] < 10 {
 		t.Errorf("too few Bundles of Observations or Conditions in the corpus: %v", only)
 	}
 }
@@ -143,6 +148,17 @@ var conditionEdgeCases = []struct {
 }
 
 func TestFastDecodeEdges(t *testing.T) {
+	// The medication edge cases of the samply oracle test, each in a
+	// Bundle: whichever the decoder accepts must read as unmarshal reads.
+	accepted := 0
+	for _, res := range medicationEdgeCases {
+		if fastMatches[medicationStatement](t, []byte(`{"resourceType":"Bundle","entry":[{"resource":`+res+`}]}`)) {
+			accepted++
+		}
+	}
+	if accepted < len(medicationEdgeCases)/2 {
+		t.Errorf("decodeBundleFast[medicationStatement] accepted only %d of %d medication edge cases", accepted, len(medicationEdgeCases))
+	}
 	for _, tt := range observationEdgeCases {
 		t.Run("Observation/"+tt.name, func(t *testing.T) {
 			if got := fastMatches[observation](t, []byte(tt.body)); got != tt.wantOK {
@@ -167,6 +183,9 @@ func FuzzFastDecode(f *testing.F) {
 	}
 	for _, tt := range conditionEdgeCases {
 		f.Add([]byte(tt.body))
+	}
+	for _, res := range medicationEdgeCases[:10] {
+		f.Add([]byte(`{"entry":[{"resource":` + res + `}]}`))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		fastMatchesUnmarshal(t, body)

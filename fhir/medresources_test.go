@@ -572,7 +572,7 @@ func TestMedicationValid(t *testing.T) {
 			var err error
 			switch tt.key {
 			case KeyMedicationStatements:
-				_, ok, err = decodeOnePass(tt.key, "MedicationStatement", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addStatement, nil)
+				_, ok, err = decodeOnePass(tt.key, "MedicationStatement", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addStatement, decodeBundleFast[medicationStatement])
 			case KeyMedicationAdministrations:
 				_, ok, err = decodeOnePass(tt.key, "MedicationAdministration", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addAdministration, nil)
 			}

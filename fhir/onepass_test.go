@@ -75,7 +75,7 @@ func TestGeneratedKeysTakeTheOnePassPath(t *testing.T) {
 	check(KeyLabs, ok, err)
 	_, ok, err = decodeOnePass(KeyConditions, "Condition", prefetch[KeyConditions], allowedTypes[KeyConditions], id, res, (*resources).addCondition, decodeBundleFast[condition])
 	check(KeyConditions, ok, err)
-	_, ok, err = decodeOnePass(KeyMedicationStatements, "MedicationStatement", prefetch[KeyMedicationStatements], allowedTypes[KeyMedicationStatements], id, res, (*resources).addStatement, nil)
+	_, ok, err = decodeOnePass(KeyMedicationStatements, "MedicationStatement", prefetch[KeyMedicationStatements], allowedTypes[KeyMedicationStatements], id, res, (*resources).addStatement, decodeBundleFast[medicationStatement])
 	check(KeyMedicationStatements, ok, err)
 	_, ok, err = decodeOnePass(KeyMedicationAdministrations, "MedicationAdministration", prefetch[KeyMedicationAdministrations], allowedTypes[KeyMedicationAdministrations], id, res, (*resources).addAdministration, nil)
 	check(KeyMedicationAdministrations, ok, err)
@@ -96,7 +96,7 @@ func TestOnePassLeavesMixedBundlesToEntryByEntry(t *testing.T) {
 		`{"resource":{"resourceType":"MedicationStatement","id":"ms-1","status":"active","medicationReference":{"reference":"Medication/m1"},"subject":{"reference":"Patient/p1"}}}`,
 		`{"resource":{"resourceType":"Medication","id":"m1","status":"active","code":{"coding":[{"system":"http://www.whocc.no/atc","code":"M05BA04"}]}},"search":{"mode":"include"}}`))
 	res := &resources{}
-	if _, ok, err := decodeOnePass(KeyMedicationStatements, "MedicationStatement", body, allowedTypes[KeyMedicationStatements], "p1", res, (*resources).addStatement, nil); ok || err != nil {
+	if _, ok, err := decodeOnePass(KeyMedicationStatements, "MedicationStatement", body, allowedTypes[KeyMedicationStatements], "p1", res, (*resources).addStatement, decodeBundleFast[medicationStatement]); ok || err != nil {
 		t.Fatalf("ok = %v, err = %v; want the entry-by-entry path", ok, err)
 	}
 	if len(res.medicationStatements) != 0 {

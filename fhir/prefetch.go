@@ -136,7 +136,7 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 			return next, err
 		}
 	case key == KeyMedicationStatements:
-		if next, ok, err := decodeOnePass(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement, nil); ok {
+		if next, ok, err := decodeOnePass(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement, decodeBundleFast[medicationStatement]); ok {
 			return next, err
 		}
 	case key == KeyMedicationAdministrations:
