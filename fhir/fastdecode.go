@@ -76,7 +76,9 @@ func (r *reader) null() bool {
 	return false
 }
 
-// skip checks and skips a value the decoder does not read.
+// skip checks and skips a value the decoder does not read. Its depth
+// counts from that value: the decoders' own nesting is fixed and shallow,
+// so a refusal comes far below encoding/json's limit either way.
 func (r *reader) skip() bool {
 	r.i = jsonscan.SkipValue(r.b, r.i, 0)
 	return r.i >= 0

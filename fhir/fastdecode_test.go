@@ -24,13 +24,10 @@ func fastMatches[T any, PT decodable[T]](t *testing.T, body []byte) bool {
 	if err := unmarshal(body, &want); err != nil {
 		t.Fatalf("decodeBundleFast[%T] accepts %q, unmarshal fails: %v", *new(T), body, err)
 	}
+	// cmp.Diff tells a nil slice from an empty one, which encoding/json
+	// makes of [] and which the decoders must make too.
 	if diff := cmp.Diff(want, got, exportAll); diff != "" {
 		t.Fatalf("decodeBundleFast[%T] reads %q otherwise than unmarshal (-unmarshal +fast):\n%s", *new(T), body, diff)
-	}
-	// An empty array and an absent one differ for encoding/json (a
-	// non-nil, empty slice); cmp.Diff does not see it.
-	if (want.Entry == nil) != (got.Entry == nil) || (want.Link == nil) != (got.Link == nil) {
-		t.Fatalf("decodeBundleFast[%T] reads %q: nil entries/links differ from unmarshal", *new(T), body)
 	}
 	return true
 }

@@ -19,9 +19,9 @@ import (
 // ok is false for anything it does not read exactly as encoding/json does
 // (invalid JSON, a member named twice or in another case, an escaped or
 // non-ASCII member name, a value of the wrong type, very deep nesting);
-// the caller then decodes the whole body the old way, which also finds
-// the error to report. FuzzSplitRequest holds every accepted body to
-// encoding/json's reading of it.
+// the caller then decodes the whole body the old way (decodeWhole), which
+// also finds the error to report. FuzzSplitRequest holds every body it
+// accepts to be valid JSON and to read as decodeWhole reads it.
 //
 // The returned Prefetch and Context alias body, so they are valid only as
 // long as body is: the handler keeps the body until the response is
@@ -66,7 +66,7 @@ func splitRequest(body []byte) (r Request, ok bool) {
 				return Request{}, false
 			}
 		default:
-			if !s.value(0) {
+			if !s.value(1) {
 				return Request{}, false
 			}
 		}
@@ -185,7 +185,7 @@ func (s *splitter) prefetch(r *Request) bool {
 		}
 		s.space()
 		start := s.i
-		if !s.value(1) {
+		if !s.value(2) {
 			return false
 		}
 		r.Prefetch[string(key)] = s.b[start:s.i]

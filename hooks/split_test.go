@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/fracturecds/fracturecds/fhir/fhirtest"
 	"github.com/fracturecds/fracturecds/fhir/jsonscan"
@@ -29,11 +28,9 @@ func splitMatchesWhole(t *testing.T, body []byte) (ok bool) {
 	if err != nil {
 		t.Fatalf("splitRequest read %q, which decodeWhole rejects: %v", body, err)
 	}
-	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+	// Strict: a nil and an empty slice or map differ too.
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("splitRequest reads %q otherwise than decodeWhole (-whole +split):\n%s", body, diff)
-	}
-	if (want.Prefetch == nil) != (got.Prefetch == nil) {
-		t.Fatalf("splitRequest reads %q: prefetch nil %v, decodeWhole: nil %v", body, got.Prefetch == nil, want.Prefetch == nil)
 	}
 	return true
 }
