@@ -3,9 +3,11 @@ package fhir
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
 // exportAll lets cmp compare the unexported decoded types field by field.
@@ -187,4 +189,80 @@ func FuzzFastDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		fastMatchesUnmarshal(t, body)
 	})
+}
+
+// A member added to a decoded struct but not to its hand-written decoder
+// would be skipped by the decoder and read by unmarshal: the two paths
+// would differ without any test data having that member. Every member
+// list must name exactly the JSON members of its struct (with the
+// promoted header members).
+func TestFastDecodeMemberListsMatchStructs(t *testing.T) {
+	tests := []struct {
+		typ     any
+		members []string
+	}{
+		{bundleOf[*observation]{}, bundleMembers},
+		{bundleLink{}, linkMembers},
+		{bundleEntry[*observation]{}, entryMembers},
+		{entrySearch{}, searchMembers},
+		{observation{}, observationMembers},
+		{component{}, componentMembers},
+		{coding{}, codingMembers},
+		{concept{}, conceptMembers},
+		{quantity{}, quantityMembers},
+		{referenceRange{}, rangeMembers},
+		{period{}, periodMembers},
+		{issue{}, severityMembers},
+		{condition{}, conditionMembers},
+		{conditionStage{}, stageMembers},
+		{medicationStatement{}, medicationStatementMembers},
+		{medReference{}, referenceMembers},
+		{dosage{}, dosageMembers},
+		{doseAndRate{}, doseAndRateMembers},
+		{medQuantity{}, medQuantityMembers},
+		{dosageTiming{}, timingMembers},
+		{timingRepeat{}, repeatMembers},
+		{r4.CodeableConcept{}, r4ConceptMembers},
+		{r4.Coding{}, r4CodingMembers},
+	}
+	for _, tt := range tests {
+		typ := reflect.TypeOf(tt.typ)
+		got := map[string]bool{}
+		jsonMembers(typ, got)
+		want := map[string]bool{}
+		for _, m := range tt.members {
+			want[m] = true
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%v: member list differs from the struct's JSON members (-list +struct):\n%s", typ, diff)
+		}
+	}
+	// header.Subject is decoded with referenceMembers.
+	got := map[string]bool{}
+	jsonMembers(reflect.TypeOf(header{}.Subject), got)
+	if diff := cmp.Diff(map[string]bool{"reference": true}, got); diff != "" {
+		t.Errorf("header.Subject (-want +got):\n%s", diff)
+	}
+}
+
+// jsonMembers adds the JSON member names of struct type t to names, as
+// encoding/json names them: the json tag, else the lower-cased field name
+// (encoding/json matches it ignoring case; the decoders use the FHIR
+// spelling), with embedded structs' members promoted and shadowed ones
+// counted once.
+func jsonMembers(t reflect.Type, names map[string]bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" {
+			jsonMembers(f.Type, names)
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name[:1]) + f.Name[1:]
+		}
+		if name != "-" && f.IsExported() {
+			names[name] = true
+		}
+	}
 }
