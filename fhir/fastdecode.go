@@ -118,7 +118,7 @@ func (r *reader) object(known []string, member func(field int) bool) bool {
 		}
 		if field < 0 {
 			for _, n := range known {
-				if len(n) == len(name) && asciiFold(name, n) {
+				if len(n) == len(name) && jsonscan.FoldEqual(name, n) {
 					return false
 				}
 			}
@@ -166,23 +166,6 @@ func (r *reader) name() ([]byte, bool) {
 		}
 	}
 	return nil, false
-}
-
-// asciiFold reports whether a equals b ignoring ASCII case.
-func asciiFold(a []byte, b string) bool {
-	for i := range len(a) {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // array reads an array (null leaves it absent), calling elem with r at

@@ -46,7 +46,7 @@ func splitRequest(body []byte) (r Request, ok bool) {
 		}
 		member := -1
 		for i, m := range requestMembers {
-			if len(name) == len(m) && asciiEqualFold(name, m) {
+			if len(name) == len(m) && jsonscan.FoldEqual(name, m) {
 				if string(name) != m || seen[i] {
 					return Request{}, false // encoding/json would fold or merge it
 				}
@@ -212,22 +212,4 @@ func (s *splitter) literal(lit string) bool {
 		return true
 	}
 	return false
-}
-
-// asciiEqualFold reports whether a equals b under ASCII case folding (b
-// is a lower-camel member name).
-func asciiEqualFold(a []byte, b string) bool {
-	for i := range len(a) {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

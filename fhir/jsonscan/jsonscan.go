@@ -227,3 +227,25 @@ func SkipLiteral(b []byte, i int, lit string) int {
 	}
 	return -1
 }
+
+// FoldEqual reports whether the member name a equals b ignoring ASCII
+// case: a name encoding/json would match to a field that the fast paths
+// do not (they match exactly, and refuse such a name).
+func FoldEqual(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range len(a) {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}

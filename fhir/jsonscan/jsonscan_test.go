@@ -55,3 +55,18 @@ func FuzzSkipValue(f *testing.F) {
 		}
 	})
 }
+
+func TestFoldEqual(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"hook", "hook", true}, {"HOOK", "hook", true}, {"hookInstance", "hookinstance", true},
+		{"hoo", "hook", false}, {"hook", "hoo", false}, {"hool", "hook", false}, {"ho@k", "ho`k", false},
+	}
+	for _, tt := range tests {
+		if got := FoldEqual([]byte(tt.a), tt.b); got != tt.want {
+			t.Errorf("FoldEqual(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
