@@ -35,6 +35,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -72,6 +73,8 @@ type options struct {
 	workers     uint64
 	timeout     time.Duration
 	lang        string
+	// procs is the generator's own GOMAXPROCS; 0 keeps Go's default.
+	procs int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -90,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&o.workers, "workers", 16, "initial vegeta workers (more are added up to 1024 when the server is slow)")
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
 	fs.StringVar(&o.lang, "lang", "en", "Accept-Language sent with every request")
+	fs.IntVar(&o.procs, "procs", 1, "the generator's own GOMAXPROCS (0: one per core); it shares the machine with the server, and one keeps its scheduler's idle and wake-up work off the server's cores")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -109,6 +113,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-duration must be positive and at most %v", maxDuration)
 	case o.workers == 0 || o.workers > maxWorkers:
 		return o, fmt.Errorf("-workers must be 1..%d", maxWorkers)
+	case o.procs < 0 || o.procs > 256:
+		return o, errors.New("-procs must be 0..256")
 	}
 	if err := checkLoopback(o.target); err != nil {
 		return o, fmt.Errorf("-target: %w", err)
@@ -151,6 +157,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	base := strings.TrimRight(o.target, "/")
+	if o.procs > 0 {
+		// Restored on return, for the tests that call run in-process.
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(o.procs))
+	}
 
 	before := sample(o)
 	selfBefore := selfCPU()

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -26,6 +27,7 @@ func TestFlagsChooseOneLoop(t *testing.T) {
 		{"too many in flight", []string{"-concurrency", "5000"}, "-concurrency must be", 0, 0},
 		{"negative", []string{"-concurrency", "-1"}, "-concurrency must be", 0, 0},
 		{"not loopback", []string{"-target", "http://10.0.0.1:8080"}, "not a loopback", 0, 0},
+		{"negative procs", []string{"-procs", "-1"}, "-procs must be", 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -42,7 +44,50 @@ func TestFlagsChooseOneLoop(t *testing.T) {
 			if o.rate != tt.rate || o.concurrency != tt.concurrency {
 				t.Errorf("rate %d concurrency %d, want %d and %d", o.rate, o.concurrency, tt.rate, tt.concurrency)
 			}
+			if o.procs != 1 {
+				t.Errorf("procs %d, want the default 1", o.procs)
+			}
 		})
+	}
+}
+
+// A run uses -procs scheduler threads and gives the process its own
+// number back when it returns.
+func TestRunSetsAndRestoresProcs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte(`{"cards":[]}`))
+	}))
+	defer srv.Close()
+	prev := runtime.GOMAXPROCS(3)
+	defer runtime.GOMAXPROCS(prev)
+	var during atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				if n := runtime.GOMAXPROCS(0); n != 3 {
+					during.Store(int64(n))
+				}
+			}
+		}
+	}()
+	args := []string{"-target", srv.URL, "-rate", "50", "-duration", "200ms", "-mix", "seeds=1", "-seeds", "../../testdata/seeds", "-procs", "1"}
+	if err := run(context.Background(), args, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	<-done
+	if during.Load() != 1 {
+		t.Errorf("GOMAXPROCS during the run = %d, want 1", during.Load())
+	}
+	if n := runtime.GOMAXPROCS(0); n != 3 {
+		t.Errorf("GOMAXPROCS after the run = %d, want 3 again", n)
 	}
 }
 
