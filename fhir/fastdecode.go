@@ -156,16 +156,12 @@ func (r *reader) name() ([]byte, bool) {
 		return nil, false
 	}
 	start := r.i + 1
-	for j := start; j < len(r.b); j++ {
-		switch c := r.b[j]; {
-		case c == '"':
-			r.i = j + 1
-			return r.b[start:j], true
-		case c == '\\' || c < 0x20 || c >= 0x80:
-			return nil, false
-		}
+	end := jsonscan.PlainString(r.b, start)
+	if end < 0 {
+		return nil, false
 	}
-	return nil, false
+	r.i = end
+	return r.b[start : end-1], true
 }
 
 // array reads an array (null leaves it absent), calling elem with r at
@@ -215,19 +211,17 @@ func (r *reader) str(dst *string) bool {
 		return false
 	}
 	start := r.i
+	if end := jsonscan.PlainString(r.b, start+1); end >= 0 {
+		r.i = end
+		*dst = r.string(r.b[start+1 : end-1])
+		return true
+	}
 	end := jsonscan.SkipString(r.b, start+1)
 	if end < 0 {
 		return false
 	}
 	r.i = end
-	lit := r.b[start+1 : end-1]
-	for _, c := range lit {
-		if c == '\\' || c >= 0x80 {
-			return unmarshal(r.b[start:end], dst) == nil
-		}
-	}
-	*dst = r.string(lit)
-	return true
+	return unmarshal(r.b[start:end], dst) == nil
 }
 
 // strPtr reads a string into a new *string; null makes it nil.

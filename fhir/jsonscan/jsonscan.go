@@ -249,3 +249,31 @@ func FoldEqual(a []byte, b string) bool {
 	}
 	return true
 }
+
+// PlainString reads the rest of a string after its opening quote and
+// returns the index after its closing quote, or -1 when the string has an
+// escape, a control character or a non-ASCII byte before it: such a string
+// needs decoding (or is invalid), the caller's slower path. Eight bytes
+// are checked at a time.
+func PlainString(b []byte, i int) int {
+	for i+8 <= len(b) {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if m := special(w) | w&highs; m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			if b[i] == '"' {
+				return i + 1
+			}
+			return -1
+		}
+		i += 8
+	}
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return -1
+		}
+	}
+	return -1
+}

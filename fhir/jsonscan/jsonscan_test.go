@@ -70,3 +70,45 @@ func TestFoldEqual(t *testing.T) {
 		}
 	}
 }
+
+// plain reports whether s has no escape, control character or non-ASCII
+// byte.
+func plain(s []byte) bool {
+	for _, c := range s {
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// PlainString ends where SkipString ends on a plain string, and refuses
+// every other one.
+func checkPlainString(t *testing.T, b []byte) {
+	got := PlainString(b, 0)
+	end := SkipString(b, 0)
+	want := -1
+	if end >= 0 && plain(b[:end-1]) {
+		want = end
+	}
+	if got != want {
+		t.Fatalf("PlainString(%q) = %d, want %d", b, got, want)
+	}
+}
+
+func TestPlainString(t *testing.T) {
+	for _, s := range []string{
+		`"`, `abc"`, `abcdefgh"`, `abcdefghijklmnop"xyz`, `0123456"`, `01234567"`, `012345678"`,
+		`ab\"c"`, `abcdefghij\n"`, "abc\x01\"", "abcdefghijk\x1f\"", "é\"", "abcdefghijé\"",
+		`abc`, `abcdefghijklmnop`, ``, "abcdefgh\x7f\"",
+	} {
+		checkPlainString(t, []byte(s))
+	}
+}
+
+func FuzzPlainString(f *testing.F) {
+	for _, s := range []string{`abc"`, `abcdefghij\n"`, "abcdefghijé\"", "abc\x01\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(checkPlainString)
+}
