@@ -421,8 +421,15 @@ var (
 // decodeBundleFast reads body into b as unmarshal(body, b) would, with
 // the hand-written decoder of the resource type, or reports false.
 func decodeBundleFast[T any, PT decodable[T]](body []byte, b *bundleOf[PT]) bool {
-	r := &reader{b: body}
-	r.space()
+	end := decodeBundleAt(body, jsonscan.SkipSpace(body, 0), b)
+	return end >= 0 && jsonscan.SkipSpace(body, end) == len(body)
+}
+
+// decodeBundleAt reads the JSON value at body[start:] into b as
+// decodeBundleFast reads a whole body, and returns the index after it, or
+// -1 to refuse.
+func decodeBundleAt[T any, PT decodable[T]](body []byte, start int, b *bundleOf[PT]) int {
+	r := &reader{b: body, i: start}
 	ok := inPlace(r, func() bool {
 		return r.object(bundleMembers, func(f int) bool {
 			switch f {
@@ -468,10 +475,9 @@ func decodeBundleFast[T any, PT decodable[T]](body []byte, b *bundleOf[PT]) bool
 		})
 	})
 	if !ok {
-		return false
+		return -1
 	}
-	r.space()
-	return r.i == len(body)
+	return r.i
 }
 
 func (s *entrySearch) decodeJSON(r *reader) bool {

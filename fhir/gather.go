@@ -165,7 +165,7 @@ func (g *Gatherer) gather(ctx context.Context, in Input) (*resources, error) {
 			jobs = append(jobs, job{key: key})
 		case statePresent:
 			r := &resources{}
-			next, err := decodeValue(key, raw, in.PatientID, r)
+			next, err := decodeValueWith(key, raw, in.PatientID, r, in.Predecoded.bundle(key))
 			if errors.Is(err, errSearchFailed) {
 				jobs = append(jobs, job{key: key, outcome: true})
 				continue

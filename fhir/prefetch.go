@@ -114,6 +114,12 @@ var entryByEntryOnly = false
 // page) into res and returns the Bundle's next link. The patient key holds
 // a Patient; every other key holds a Bundle (of any or no Bundle.type).
 func decodeValue(key string, body []byte, patientID string, res *resources) (next string, err error) {
+	return decodeValueWith(key, body, patientID, res, nil)
+}
+
+// decodeValueWith is decodeValue with the value already decoded by
+// Predecoded, if pre is not nil.
+func decodeValueWith(key string, body []byte, patientID string, res *resources, pre any) (next string, err error) {
 	if key == KeyPatient {
 		return "", decodePatient(body, patientID, res)
 	}
@@ -128,15 +134,15 @@ func decodeValue(key string, body []byte, patientID string, res *resources) (nex
 	switch {
 	case entryByEntryOnly:
 	case key == KeyLabs || key == KeyDXA:
-		if next, ok, err := decodeOnePass(key, "Observation", body, allowed, patientID, res, (*resources).addObservation, decodeBundleFast[observation]); ok {
+		if next, ok, err := decodeOnePass(key, "Observation", body, allowed, patientID, res, (*resources).addObservation, fastOr[observation](pre)); ok {
 			return next, err
 		}
 	case key == KeyConditions:
-		if next, ok, err := decodeOnePass(key, "Condition", body, allowed, patientID, res, (*resources).addCondition, decodeBundleFast[condition]); ok {
+		if next, ok, err := decodeOnePass(key, "Condition", body, allowed, patientID, res, (*resources).addCondition, fastOr[condition](pre)); ok {
 			return next, err
 		}
 	case key == KeyMedicationStatements:
-		if next, ok, err := decodeOnePass(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement, decodeBundleFast[medicationStatement]); ok {
+		if next, ok, err := decodeOnePass(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement, fastOr[medicationStatement](pre)); ok {
 			return next, err
 		}
 	case key == KeyMedicationAdministrations:

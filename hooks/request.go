@@ -53,6 +53,8 @@ type validRequest struct {
 	hook      rules.Hook
 	patientID string
 	ctx       hookContext
+	// pre holds prefetch values decoded while the body was split.
+	pre *fhir.Predecoded
 }
 
 // input is what fhir needs to gather the facts of the request at now.
@@ -63,6 +65,7 @@ func (r validRequest) input(now time.Time) fhir.Input {
 		PatientID:   r.patientID,
 		FHIRServer:  strings.TrimRight(r.FHIRServer, "/"),
 		Prefetch:    r.Prefetch,
+		Predecoded:  r.pre,
 		DraftOrders: r.ctx.DraftOrders,
 		Selections:  r.ctx.Selections,
 		AsOf:        now,
@@ -141,12 +144,13 @@ func isReference(s string) bool {
 // The prefetch values and the context of the result alias body
 // (splitRequest); its strings do not.
 func decodeRequest(body []byte, want rules.Hook) (validRequest, error) {
-	r, ok := splitRequest(body)
+	r, pre, ok := splitRequest(body)
 	if !ok {
 		var err error
 		if r, err = decodeWhole(body); err != nil {
 			return validRequest{}, err
 		}
+		pre = nil
 	}
 	if r.Hook == "" {
 		return validRequest{}, badRequest("hook is required")
@@ -223,7 +227,7 @@ func decodeRequest(body []byte, want rules.Hook) (validRequest, error) {
 			return validRequest{}, badRequest("prefetch keys must not be empty")
 		}
 	}
-	return validRequest{Request: r, hook: want, patientID: pid, ctx: hc}, nil
+	return validRequest{Request: r, hook: want, patientID: pid, ctx: hc, pre: pre}, nil
 }
 
 // decodeWhole decodes a request body that splitRequest did not read: with

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/fhir/fhirtest"
 	"github.com/fracturecds/fracturecds/fhir/jsonscan"
 )
@@ -17,7 +19,7 @@ import (
 // and reads as decodeWhole (the path it replaces) reads it.
 func splitMatchesWhole(t *testing.T, body []byte) (ok bool) {
 	t.Helper()
-	got, ok := splitRequest(body)
+	got, _, ok := splitRequest(body)
 	if !ok {
 		return false
 	}
@@ -135,6 +137,11 @@ func FuzzSplitRequest(f *testing.F) {
 		`{}`, `{"hook":"patient-view","prefetch":{"a":{"b":[1,2.5,"c",null,true]}}}`,
 		`{"hookInstance":"x","context":{"userId":"Practitioner/1"},"fhirAuthorization":{"access_token":"t"}}`,
 		`{"prefetch":{"a":1,"a":2}}`, `{"x":"\u00e9\n"}`, `{"Hook":"x"}`, `{"prefetch":null}`,
+		// Values of keys with a hand-written decoder, which are decoded
+		// while splitting.
+		`{"prefetch":{"labs":{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Observation","status":"final","valueQuantity":{"value":1.5}}}]},"dxa":null}}`,
+		`{"prefetch":{"conditions":{"entry":[{"resource":{"code":{"coding":[{"code":"x"}]},"abatementAge":{}}}]},"medicationStatements":{"entry":[{"resource":{"dosage":[{"timing":{"repeat":{"dayOfWeek":["mon"]}}}]}}]}}}`,
+		`{"prefetch":{"labs":{"Entry":[]},"labs":{"entry":[]}}}`,
 	} {
 		f.Add([]byte(b))
 	}
@@ -151,7 +158,7 @@ func BenchmarkDecodeRequest(b *testing.B) {
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, ok := splitRequest(body); !ok {
+			if _, _, ok := splitRequest(body); !ok {
 				b.Fatal("not split")
 			}
 		}
@@ -165,4 +172,33 @@ func BenchmarkDecodeRequest(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The prefetch values decoded while splitting give the same facts as
+// decoding them afterwards, for every seed request and generated patient.
+func TestSplitPredecodedFactsMatch(t *testing.T) {
+	g := fhir.NewGatherer(fhir.Options{})
+	for _, b := range reuseBodies(t) {
+		req, err := decodeRequest(b.data, b.hook)
+		if err != nil {
+			t.Fatalf("%s: %v", b.name, err)
+		}
+		if req.pre == nil {
+			t.Errorf("%s: not split, so nothing predecoded", b.name)
+			continue
+		}
+		in := req.input(benchAsOf)
+		got, err := g.Facts(t.Context(), in)
+		if err != nil {
+			t.Fatalf("%s: %v", b.name, err)
+		}
+		in.Predecoded = nil
+		want, err := g.Facts(t.Context(), in)
+		if err != nil {
+			t.Fatalf("%s: %v", b.name, err)
+		}
+		if diff := cmp.Diff(want, got, cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
+			t.Errorf("%s: facts differ with the predecoded values (-without +with):\n%s", b.name, diff)
+		}
+	}
 }
