@@ -49,6 +49,14 @@ func predecode[T any, PT decodable[T]](p *Predecoded, key string, body []byte, s
 	return end
 }
 
+// Len returns how many prefetch values are held.
+func (p *Predecoded) Len() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.bundles)
+}
+
 // bundle returns the kept value of key, nil for none.
 func (p *Predecoded) bundle(key string) any {
 	if p == nil {

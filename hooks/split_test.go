@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,13 +14,19 @@ import (
 	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/fhir/fhirtest"
 	"github.com/fracturecds/fracturecds/fhir/jsonscan"
+	"github.com/fracturecds/fracturecds/rules"
 )
 
+// splitGatherer gathers the facts of split bodies, without a FHIR server.
+var splitGatherer = fhir.NewGatherer(fhir.Options{})
+
 // splitMatchesWhole checks that a body splitRequest read is valid JSON
-// and reads as decodeWhole (the path it replaces) reads it.
+// and reads as decodeWhole (the path it replaces) reads it, and that the
+// prefetch values it decoded on the way give the facts the prefetch gives
+// when decoded afterwards.
 func splitMatchesWhole(t *testing.T, body []byte) (ok bool) {
 	t.Helper()
-	got, _, ok := splitRequest(body)
+	got, pre, ok := splitRequest(body)
 	if !ok {
 		return false
 	}
@@ -33,6 +40,23 @@ func splitMatchesWhole(t *testing.T, body []byte) (ok bool) {
 	// Strict: a nil and an empty slice or map differ too.
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("splitRequest reads %q otherwise than decodeWhole (-whole +split):\n%s", body, diff)
+	}
+	// The values decoded while splitting give what decoding the prefetch
+	// afterwards gives: the same resources, or the same error.
+	patient := "p1"
+	var hc hookContext
+	if json.Unmarshal(got.Context, &hc) == nil && hc.PatientID != "" {
+		patient = strings.TrimPrefix(hc.PatientID, "Patient/")
+	}
+	in := fhir.Input{Hook: rules.PatientView, PatientID: patient, Prefetch: got.Prefetch, AsOf: benchAsOf}
+	wantFacts, wantErr := splitGatherer.Facts(t.Context(), in)
+	in.Predecoded = pre
+	gotFacts, gotErr := splitGatherer.Facts(t.Context(), in)
+	if fmt.Sprint(wantErr) != fmt.Sprint(gotErr) {
+		t.Fatalf("splitRequest(%q): facts error %v with the values decoded while splitting, %v without", body, gotErr, wantErr)
+	}
+	if diff := cmp.Diff(wantFacts, gotFacts, cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
+		t.Fatalf("splitRequest(%q): facts differ with the values decoded while splitting (-without +with):\n%s", body, diff)
 	}
 	return true
 }
@@ -183,8 +207,8 @@ func TestSplitPredecodedFactsMatch(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", b.name, err)
 		}
-		if req.pre == nil {
-			t.Errorf("%s: not split, so nothing predecoded", b.name)
+		if req.pre.Len() == 0 {
+			t.Errorf("%s: no prefetch value was decoded while splitting", b.name)
 			continue
 		}
 		in := req.input(benchAsOf)
