@@ -302,11 +302,18 @@ func escapeMarkdown(s string) string {
 // writeEscapedMarkdown writes escapeMarkdown(s) to sb.
 func writeEscapedMarkdown(sb *strings.Builder, s string) {
 	if !needsMarkdownEscape(s) {
-		// Nothing to escape and valid UTF-8 (which the rune loop below
+		// Nothing to escape and valid UTF-8 (which writeEscapedRunes
 		// would copy unchanged): write it as is.
 		sb.WriteString(s)
 		return
 	}
+	writeEscapedRunes(sb, s)
+}
+
+// writeEscapedRunes is the rune loop of writeEscapedMarkdown, which the
+// fast path for text with nothing to escape must match
+// (TestEscapeMarkdownFastPathMatchesRuneLoop).
+func writeEscapedRunes(sb *strings.Builder, s string) {
 	for _, r := range s {
 		switch r {
 		case '<':

@@ -5,28 +5,12 @@ import (
 	"testing"
 )
 
-// escapeMarkdownRuneByRune is escapeMarkdown as it was before its
-// fast path for text with nothing to escape: the reference the fast path
-// must match, invalid UTF-8 included.
+// escapeMarkdownRuneByRune is escapeMarkdown without its fast path for
+// text with nothing to escape: the reference the fast path must match,
+// invalid UTF-8 included.
 func escapeMarkdownRuneByRune(s string) string {
 	var sb strings.Builder
-	for _, r := range s {
-		switch r {
-		case '<':
-			sb.WriteString("&lt;")
-		case '>':
-			sb.WriteString("&gt;")
-		case '&':
-			sb.WriteString("&amp;")
-		case '\\', '`', '*', '_', '[', ']', '|', '~':
-			sb.WriteByte('\\')
-			sb.WriteRune(r)
-		case '\n', '\r':
-			sb.WriteByte(' ')
-		default:
-			sb.WriteRune(r)
-		}
-	}
+	writeEscapedRunes(&sb, s)
 	return sb.String()
 }
 
