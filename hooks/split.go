@@ -148,18 +148,12 @@ func (s *splitter) name() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
-		case c == '\\' || c < 0x20 || c >= 0x80:
-			return nil, false
-		}
-		s.i++
+	end := jsonscan.PlainString(s.b, start)
+	if end < 0 {
+		return nil, false
 	}
-	return nil, false
+	s.i = end
+	return s.b[start : end-1], true
 }
 
 // prefetch reads the prefetch member's value: null (no prefetch, as
