@@ -8,8 +8,9 @@
 // every card and suggestion, summaries under 140 runes, selectionBehavior
 // whenever there are suggestions, override reasons with a display, absolute
 // links, complete FHIR R4 resources in actions, and no JSON null or empty
-// value anywhere except {"cards": []}. Card text is Dutch or English, chosen
-// per request by Accept-Language.
+// value anywhere except {"cards": []}. Card text is Dutch or English: the
+// configured language, or per request by Accept-Language when
+// Config.IgnoreAcceptLanguage is off.
 //
 // Every route is registered in handler.go; every error is mapped to an HTTP
 // status in errors.go.

@@ -47,9 +47,15 @@ type Config struct {
 	Thresholds rules.Thresholds
 	// Prefetch is the discovery prefetch object (key -> template).
 	Prefetch map[string]string
-	// DefaultLanguage is "nl" or "en": used when Accept-Language names
-	// neither.
+	// DefaultLanguage is "nl" or "en": the card language when
+	// IgnoreAcceptLanguage is set, or when Accept-Language names neither.
 	DefaultLanguage string
+	// IgnoreAcceptLanguage makes DefaultLanguage win over the request's
+	// Accept-Language. A browser-based EHR sends the browser's language,
+	// not the clinician's choice of card language: an English-locale
+	// browser gave a Dutch GP English cards. The program sets it unless
+	// the configuration says prefer_request_language: true.
+	IgnoreAcceptLanguage bool
 	// MaxBodyBytes caps request bodies (413 above it).
 	MaxBodyBytes int64
 	// MaxInFlight caps concurrent service calls; a call that cannot start
@@ -264,7 +270,7 @@ func (s *server) callService(c *gin.Context) {
 	}
 	findings := rules.Evaluate(result.Facts, s.cfg.Thresholds)
 	b := cardBuilder{
-		lang:      negotiateLanguage(c.GetHeader("Accept-Language"), s.cfg.DefaultLanguage),
+		lang:      s.cardLanguage(c.GetHeader("Accept-Language")),
 		patientID: req.patientID,
 		now:       now,
 		newUUID:   s.cfg.NewUUID,

@@ -6,6 +6,15 @@ import (
 	"strings"
 )
 
+// cardLanguage is the language of the cards of a request whose
+// Accept-Language header is header (Config.IgnoreAcceptLanguage).
+func (s *server) cardLanguage(header string) string {
+	if s.cfg.IgnoreAcceptLanguage {
+		return s.cfg.DefaultLanguage
+	}
+	return negotiateLanguage(header, s.cfg.DefaultLanguage)
+}
+
 // negotiateLanguage picks "nl" or "en" from an Accept-Language header
 // (RFC 9110 §12.5.4), highest q first; fallback when neither is acceptable.
 func negotiateLanguage(header, fallback string) string {

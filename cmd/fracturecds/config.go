@@ -1,13 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,9 +26,16 @@ type Config struct {
 	// report); "off" disables it (flag --admin-addr, env
 	// FRACTURECDS_ADMIN_ADDR). It is never the public CDS port.
 	AdminAddr string `yaml:"admin_addr"`
-	// Language is the card language when Accept-Language names neither
-	// nl nor en (env FRACTURECDS_LANGUAGE).
+	// Language is the card language, nl or en (env
+	// FRACTURECDS_LANGUAGE). It wins over the request's Accept-Language
+	// unless PreferRequestLanguage is set.
 	Language string `yaml:"language"`
+	// PreferRequestLanguage lets a request's Accept-Language (nl or en)
+	// choose the card language instead of Language (env
+	// FRACTURECDS_PREFER_REQUEST_LANGUAGE). Off by default: browser-based
+	// EHRs send the browser's locale, which is not the clinician's choice
+	// of card language.
+	PreferRequestLanguage bool `yaml:"prefer_request_language"`
 	// LogLevel is debug, info, warn or error (env FRACTURECDS_LOG_LEVEL).
 	LogLevel string `yaml:"log_level"`
 	// MaxBodyBytes caps request bodies.
@@ -96,25 +102,40 @@ func defaultConfig() Config {
 	}
 }
 
-// loadConfigFile merges a YAML file over cfg; unknown keys are errors so
-// that a typo never silently falls back to a default.
+// loadConfigFile merges a YAML file over cfg. Unknown keys are errors so
+// that a typo never silently falls back to a default. Every problem of
+// the file is reported at once (a configProblems error); cfg then holds
+// whatever could be read, so that config check can go on to validate it.
 func loadConfigFile(cfg *Config, path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read config: %w", err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	// An empty file decodes to io.EOF: it is an empty configuration.
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("config %s: %w", path, err)
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return configProblems{fmt.Sprintf("%s is not valid YAML: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))}
+	}
+	if len(root.Content) == 0 {
+		return nil // an empty file is an empty configuration
+	}
+	doc := root.Content[0]
+	problems := configProblems(checkKeys(doc, reflect.TypeFor[Config](), ""))
+	// Decoding goes on past a value of the wrong kind (checkKeys named
+	// it) and ignores unknown keys (checkKeys named them too).
+	if err := doc.Decode(cfg); err != nil && len(problems) == 0 {
+		problems = append(problems, fmt.Sprintf("%s: %v", path, err))
 	}
 	cfg.Auth.resolvePaths(filepath.Dir(path))
+	if len(problems) > 0 {
+		return problems
+	}
 	return nil
 }
 
-// applyEnv applies environment overrides.
+// applyEnv applies environment overrides; unusable values are
+// configProblems, all of them.
 func applyEnv(cfg *Config, getenv func(string) string) error {
+	var problems configProblems
 	if v := getenv("FRACTURECDS_ADDR"); v != "" {
 		cfg.Addr = v
 	}
@@ -127,29 +148,38 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	if v := getenv("FRACTURECDS_LANGUAGE"); v != "" {
 		cfg.Language = v
 	}
+	if v := getenv("FRACTURECDS_PREFER_REQUEST_LANGUAGE"); v != "" {
+		if b, err := strconv.ParseBool(v); err != nil {
+			problems = append(problems, "FRACTURECDS_PREFER_REQUEST_LANGUAGE (prefer_request_language): want true or false")
+		} else {
+			cfg.PreferRequestLanguage = b
+		}
+	}
 	if v := getenv("FRACTURECDS_LOG_LEVEL"); v != "" {
 		cfg.LogLevel = v
 	}
 	if v := getenv("FRACTURECDS_FHIR_BUDGET"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("FRACTURECDS_FHIR_BUDGET: %w", err)
+		if d, err := time.ParseDuration(v); err != nil {
+			problems = append(problems, "FRACTURECDS_FHIR_BUDGET (fhir.budget): want a duration such as 2s")
+		} else {
+			cfg.FHIR.Budget = d
 		}
-		cfg.FHIR.Budget = d
 	}
 	if v := getenv("FRACTURECDS_TRACING_ENDPOINT"); v != "" {
 		cfg.Tracing.Endpoint = v
 	}
-	if err := applyStorageEnv(cfg, getenv); err != nil {
-		return err
+	problems = append(problems, applyStorageEnv(cfg, getenv)...)
+	if len(problems) > 0 {
+		return problems
 	}
 	return nil
 }
 
 // validate checks the configuration once, at start-up, and returns the
-// thresholds and terminology it implies.
+// thresholds and terminology it implies; the error is a configProblems
+// listing every problem.
 func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
-	var problems []string
+	var problems configProblems
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		problems = append(problems, fmt.Sprintf("addr %q: want host:port", cfg.Addr))
 	}
@@ -200,7 +230,7 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
-		return th, nil, fmt.Errorf("invalid configuration:\n  - %s", strings.Join(problems, "\n  - "))
+		return th, nil, problems
 	}
 	return th, term, nil
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -50,7 +51,7 @@ Eval flags:
   --config FILE        YAML configuration file
 
 Environment: FRACTURECDS_ADDR, FRACTURECDS_ADMIN_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
-FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT,
+FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT, FRACTURECDS_PREFER_REQUEST_LANGUAGE,
 FRACTURECDS_PUBLIC_BASE_URL, FRACTURECDS_DATA_DIR, FRACTURECDS_STORAGE_DRIVER,
 FRACTURECDS_POSTGRES_URL, FRACTURECDS_RETENTION. See README.md.
 `
@@ -76,30 +77,60 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return runServe(ctx, args, getenv, stderr)
 }
 
-// loadConfig builds the configuration: defaults, file, environment.
+// loadConfig builds the configuration: defaults, file, environment. A
+// configProblems error lists every problem of the file and the
+// environment; the configuration then holds what could be read.
 func loadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg := defaultConfig()
 	if path == "" {
 		path = getenv("FRACTURECDS_CONFIG")
 	}
+	var problems configProblems
 	if path != "" {
 		if err := loadConfigFile(&cfg, path); err != nil {
-			return cfg, err
+			if !errors.As(err, &problems) {
+				return cfg, err
+			}
 		}
 	}
 	if err := applyEnv(&cfg, getenv); err != nil {
-		return cfg, err
+		var envProblems configProblems
+		if !errors.As(err, &envProblems) {
+			return cfg, err
+		}
+		problems = append(problems, envProblems...)
+	}
+	if len(problems) > 0 {
+		return cfg, problems
 	}
 	return cfg, nil
 }
 
+// runConfigCheck reports every problem of a configuration file (with the
+// environment applied, as at start) in one run, including the settings
+// the service would refuse only when it starts.
 func runConfigCheck(path string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := loadConfig(path, getenv)
-	if err != nil {
+	var problems configProblems
+	if err != nil && !errors.As(err, &problems) {
 		return err
 	}
 	if _, _, err := cfg.validate(); err != nil {
-		return err
+		var more configProblems
+		if !errors.As(err, &more) {
+			return err
+		}
+		problems = append(problems, more...)
+	}
+	if err := cfg.checkExposure(); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if len(problems) > 0 {
+		noun := "problems"
+		if len(problems) == 1 {
+			noun = "problem"
+		}
+		return fmt.Errorf("%s: %d %s:\n  - %s", path, len(problems), noun, strings.Join(problems, "\n  - "))
 	}
 	fmt.Fprintf(stdout, "%s: configuration is valid\n", path)
 	return nil
@@ -157,22 +188,23 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 		OnFetch:          obs.fetchObserver(),
 	})
 	return hooks.NewHandler(hooks.Config{
-		Logger:             logger,
-		Facts:              g,
-		Thresholds:         th,
-		Prefetch:           g.Templates(),
-		DefaultLanguage:    cfg.Language,
-		MaxBodyBytes:       cfg.MaxBodyBytes,
-		MaxInFlight:        cfg.MaxInFlight,
-		Now:                now,
-		Ready:              ready,
-		Metrics:            obs.hooksMetrics(),
-		Tracer:             obs.hooksTracer(),
-		Auth:               auth,
-		CORSAllowedOrigins: cfg.CORS.AllowedOrigins,
-		HSTS:               cfg.TLSCertFile != "",
-		CardLog:            cards,
-		Feedback:           feedbackStore(st),
+		Logger:               logger,
+		Facts:                g,
+		Thresholds:           th,
+		Prefetch:             g.Templates(),
+		DefaultLanguage:      cfg.Language,
+		IgnoreAcceptLanguage: !cfg.PreferRequestLanguage,
+		MaxBodyBytes:         cfg.MaxBodyBytes,
+		MaxInFlight:          cfg.MaxInFlight,
+		Now:                  now,
+		Ready:                ready,
+		Metrics:              obs.hooksMetrics(),
+		Tracer:               obs.hooksTracer(),
+		Auth:                 auth,
+		CORSAllowedOrigins:   cfg.CORS.AllowedOrigins,
+		HSTS:                 cfg.TLSCertFile != "",
+		CardLog:              cards,
+		Feedback:             feedbackStore(st),
 	}), nil
 }
 

@@ -105,8 +105,9 @@ func (cfg Config) checkExposure() error {
 		return nil // validate reports the address
 	}
 	if !hooks.IsLoopbackHost(host) {
-		return errors.New("refusing to serve on " + cfg.Addr + " without authentication: configure auth.issuers (README \"Authentication\"), " +
-			"listen on a loopback address, or pass --insecure-no-auth")
+		return errors.New("addr " + cfg.Addr + " is not a loopback address and auth.issuers is empty: the service refuses to serve " +
+			"unauthenticated calls there. Configure auth.issuers (README \"Authentication\"), listen on 127.0.0.1 " +
+			"(addr, --addr, FRACTURECDS_ADDR), or accept the risk with insecure_no_auth: true (--insecure-no-auth)")
 	}
 	return nil
 }

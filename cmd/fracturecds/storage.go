@@ -40,8 +40,10 @@ func defaultStorageConfig() StorageConfig {
 	return StorageConfig{Driver: store.SQLite, Retention: 90 * 24 * time.Hour}
 }
 
-// applyStorageEnv applies the storage environment overrides.
-func applyStorageEnv(cfg *Config, getenv func(string) string) error {
+// applyStorageEnv applies the storage environment overrides and returns
+// the problems of unusable values.
+func applyStorageEnv(cfg *Config, getenv func(string) string) []string {
+	var problems []string
 	if v := getenv("FRACTURECDS_DATA_DIR"); v != "" {
 		cfg.DataDir = v
 	}
@@ -52,13 +54,13 @@ func applyStorageEnv(cfg *Config, getenv func(string) string) error {
 		cfg.Storage.PostgresURL = v
 	}
 	if v := getenv("FRACTURECDS_RETENTION"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("FRACTURECDS_RETENTION: %w", err)
+		if d, err := time.ParseDuration(v); err != nil {
+			problems = append(problems, "FRACTURECDS_RETENTION (storage.retention): want a duration such as 2160h")
+		} else {
+			cfg.Storage.Retention = d
 		}
-		cfg.Storage.Retention = d
 	}
-	return nil
+	return problems
 }
 
 // storageProblems lists what is wrong with the storage settings, never
