@@ -29,8 +29,13 @@ type fetcher struct {
 // server cannot be used (no fhirServer, no token, an unusable URL, or a
 // server the allow-list rejects). The error never contains the token.
 func newFetcher(in Input, o Options) (*fetcher, error) {
-	if in.FHIRServer == "" || in.AccessToken == "" {
-		return nil, errors.New("no FHIR server access")
+	switch {
+	case in.FHIRServerRefused:
+		return nil, errors.New("the request's fhirServer is not on the allow-list (auth.issuers[].fhir_servers; without auth.issuers only loopback servers), so it was not contacted")
+	case in.FHIRServer == "":
+		return nil, errors.New("the request has no fhirServer to fetch from")
+	case in.AccessToken == "":
+		return nil, errors.New("the request has no fhirAuthorization.access_token for its fhirServer")
 	}
 	base, err := url.Parse(strings.TrimRight(in.FHIRServer, "/"))
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" ||
@@ -38,7 +43,7 @@ func newFetcher(in Input, o Options) (*fetcher, error) {
 		return nil, errors.New("fhirServer is not a usable http(s) base URL")
 	}
 	if o.AllowServer != nil && !o.AllowServer(base.String()) {
-		return nil, errors.New("fhirServer is not allowed")
+		return nil, errors.New("fhirServer is not allowed (not on the allow-list), so it was not contacted")
 	}
 	return &fetcher{
 		client:    o.HTTPClient,

@@ -562,7 +562,7 @@ func TestFetchWithoutAccessIsDataUnavailable(t *testing.T) {
 		{
 			name:       "OperationOutcome in prefetch and no server",
 			prefetched: map[string]json.RawMessage{KeyLabs: readTestdata(t, "operation-outcome.json")},
-			wantMsg:    "prefetch key labs holds an OperationOutcome",
+			wantMsg:    "key labs (prefetch held an OperationOutcome)",
 		},
 	}
 	for _, tc := range tests {

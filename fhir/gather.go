@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -187,13 +188,19 @@ func (g *Gatherer) gather(ctx context.Context, in Input) (*resources, error) {
 	if len(jobs) > 0 {
 		f, noAccess := newFetcher(in, g.opts)
 		if noAccess != nil {
+			// Every key that is missing, not only the first, so that the
+			// EHR's integration engineer fixes the prefetch in one go.
+			var missing []string
 			for _, j := range jobs {
 				switch {
 				case j.outcome:
-					return nil, fmt.Errorf("prefetch key %s holds an OperationOutcome and the FHIR server cannot be used (%v): %w", j.key, noAccess, ErrDataUnavailable)
+					missing = append(missing, j.key+" (prefetch held an OperationOutcome)")
 				case j.start == "":
-					return nil, fmt.Errorf("no prefetch and no FHIR server access for key %s (%v): %w", j.key, noAccess, ErrDataUnavailable)
+					missing = append(missing, j.key)
 				}
+			}
+			if len(missing) > 0 {
+				return nil, fmt.Errorf("no prefetch and no FHIR server access for %s %s; %v: %w", plural(len(missing), "key", "keys"), strings.Join(missing, ", "), noAccess, ErrDataUnavailable)
 			}
 			// Only continuations are left: keep the prefetched page and
 			// say that the rest is missing.
@@ -270,9 +277,25 @@ func (g *Gatherer) fetchAll(ctx context.Context, f *fetcher, patientID string, j
 	}
 	wg.Wait()
 	if first != nil {
-		return nil, first
+		// The first failure stopped the other fetches: every key left
+		// without data is named.
+		var missing []string
+		for i, j := range jobs {
+			if out[i] == nil && !slices.Contains(missing, j.key) {
+				missing = append(missing, j.key)
+			}
+		}
+		return nil, fmt.Errorf("%w; no data for %s %s", first, plural(len(missing), "key", "keys"), strings.Join(missing, ", "))
 	}
 	return out, nil
+}
+
+// plural is one or many for a count.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // merge adds src to r, skipping resources already seen by "Type/id" (the

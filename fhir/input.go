@@ -27,6 +27,10 @@ type Input struct {
 	PatientID string
 	// FHIRServer is the EHR's FHIR base URL, "" when not given.
 	FHIRServer string
+	// FHIRServerRefused says that the request named a fhirServer the
+	// allow-list refused (package hooks then clears FHIRServer and
+	// AccessToken), so that a 412 says "refused" rather than "absent".
+	FHIRServerRefused bool
 	// AccessToken is fhirAuthorization.access_token, "" when not given. It is
 	// sent only to FHIRServer and never logged or stored.
 	AccessToken string

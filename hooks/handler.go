@@ -258,6 +258,7 @@ func (s *server) callService(c *gin.Context) {
 		// allow-listed: the call proceeds on prefetch alone.
 		c.Set(logFHIRServerRefusedKey, true)
 		in.FHIRServer, in.AccessToken = "", ""
+		in.FHIRServerRefused = true
 	}
 	result, err := s.cfg.Facts.Facts(c.Request.Context(), in)
 	if err != nil {

@@ -19,7 +19,7 @@ const (
 
 // accessLog writes exactly one line per request: hookInstance, service id,
 // status, duration and card topics. It never logs bodies, patient data,
-// tokens or query strings. Server errors carry the error text, which by
+// tokens or query strings. Failed requests carry the error text, which by
 // construction never contains request content or tokens.
 func (s *server) accessLog(c *gin.Context) {
 	start := time.Now()
@@ -44,7 +44,10 @@ func (s *server) accessLog(c *gin.Context) {
 	// token was refused, and a fhirServer that was not contacted. Never
 	// the token itself.
 	fields = append(fields, s.securityLogFields(c)...)
-	if v, ok := c.Get(logErrorKey); ok && status >= 500 || ok && status == http.StatusPreconditionFailed {
+	// Why the request failed: a 400's reason names the field, never its
+	// value, like the 412's names the missing keys and why the FHIR
+	// server did not supply them. A 401's reason is authFailure above.
+	if v, ok := c.Get(logErrorKey); ok && status != http.StatusUnauthorized {
 		fields = append(fields, zap.String("error", v.(error).Error()))
 	}
 	switch {

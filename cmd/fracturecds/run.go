@@ -295,7 +295,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return listenError("the CDS Hooks listener", cfg.Addr, "addr", "--addr", "FRACTURECDS_ADDR", err)
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -312,7 +312,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		adminLn, err := net.Listen("tcp", cfg.AdminAddr)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("admin listen: %w", err)
+			return listenError("the admin listener", cfg.AdminAddr, "admin_addr", "--admin-addr", "FRACTURECDS_ADMIN_ADDR", err)
 		}
 		adminSrv := &http.Server{
 			Handler:           admin.NewHandler(withAnalytics(admin.Config{Metrics: obs.metricsHandler()}, st)),
@@ -350,6 +350,22 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	return serveErr
+}
+
+// listenError explains a failed listen in the terms an operator can act
+// on: the setting, its flag and environment variable. The default ports
+// stay 8080 and 9090 (a contract: manifests, the image and scrape
+// configurations use them), although a local HAPI FHIR server or
+// Prometheus often holds them; this message names the way out.
+func listenError(what, addr, key, flagName, env string, err error) error {
+	how := fmt.Sprintf("choose another address with %s host:port, env %s or the configuration key %s", flagName, env, key)
+	if key == "admin_addr" {
+		how += " (off disables the admin listener)"
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%s cannot listen on %s: the port is in use by another program (a local HAPI FHIR server often holds 8080, Prometheus 9090); %s: %w", what, addr, how, err)
+	}
+	return fmt.Errorf("%s cannot listen on %s; %s: %w", what, addr, how, err)
 }
 
 // runEval evaluates one request file through the same handler the server
