@@ -1,22 +1,28 @@
 package admin
 
 import (
+	stdcmp "cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/fracturecds/fracturecds/hooks/hookstest/browser"
+	"github.com/fracturecds/fracturecds/rules"
 )
 
 var testNow = time.Date(2024, 3, 31, 12, 0, 0, 0, time.UTC)
@@ -138,51 +144,65 @@ func TestReportIsSelfContainedAndEscapesNames(t *testing.T) {
 	if strings.Contains(page, "ZgotmplZ") {
 		t.Error("html/template rejected a value (ZgotmplZ) in the page")
 	}
-	if n := strings.Count(page, "<polyline"); n != 3 {
-		t.Errorf("%d chart lines, want one per topic (3)", n)
+	if n, m := strings.Count(page, "<polyline"), strings.Count(page, `<figure class="topic-chart"`); n != 3 || m != 3 {
+		t.Errorf("%d charts with %d lines, want one chart with one line per topic (3)", m, n)
 	}
 }
 
-// TestReportRendersInHeadlessChromium serves the admin handler, has
-// Debian's chromium take a screenshot of /report and dump its DOM, and
-// reads the numbers back from what the browser rendered.
-func TestReportRendersInHeadlessChromium(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("FRACTURECDS_REQUIRE_CHROMIUM") == "1" {
-			t.Fatal("FRACTURECDS_REQUIRE_CHROMIUM=1 but chromium is not installed (apt-get install -y chromium)")
+// month is the case that made one chart a tangle: 30 days of cards on six
+// topics, with the topic table and totals computed from the same days.
+func month() Analytics {
+	topics := []string{rules.TopicFractureCaseFinding, rules.TopicVitaminDDeficiency, rules.TopicPretreatmentLabWorkup,
+		rules.TopicDenosumabDoseOverdue, rules.TopicBoneRiskMedication, rules.TopicFallRiskAssessment}
+	var a Analytics
+	for i, topic := range topics {
+		st := TopicStats{Service: "fracturecds-patient-view", Topic: topic, OverrideReasons: []ReasonCount{}}
+		for d := range 30 {
+			issued := int64(2 + (d*7+i*3)%11 + (len(topics)-i)*2)
+			accepted := issued * int64((d+i*5)%10) / 10
+			p := SeriesPoint{Topic: topic, Day: time.Date(2024, 3, 1+d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly), Counts: counts(issued, accepted, issued-accepted)}
+			a.Series = append(a.Series, p)
+			st.Issued += issued
+			st.Accepted += accepted
+			st.Overridden += issued - accepted
 		}
-		t.Skip("chromium not installed")
+		st.SetRate()
+		a.Topics = append(a.Topics, st)
+		a.Totals.Issued += st.Issued
+		a.Totals.Accepted += st.Accepted
+		a.Totals.Overridden += st.Overridden
 	}
+	a.Totals.SetRate()
+	return a
+}
+
+// TestEveryTopicHasAName: the report shows every rule's topic by name.
+func TestEveryTopicHasAName(t *testing.T) {
+	for _, r := range rules.Catalog() {
+		if topicNames[r.Topic] == "" {
+			t.Errorf("topic %s has no name in topicNames", r.Topic)
+		}
+	}
+}
+
+// TestReportRendersInHeadlessChromium serves the admin handler to Debian's
+// headless Chromium and reads back what the browser rendered: the numbers
+// of the totals and the topic table, and for 30 days of six topics one
+// small chart per topic, by name, most cards first, each with one line of
+// 30 days. The screenshot goes to FRACTURECDS_SCREENSHOT_DIR when set.
+func TestReportRendersInHeadlessChromium(t *testing.T) {
+	ctx := browser.New(t, 2*time.Minute)
 	src := &fakeSource{a: sample()}
 	srv := httptest.NewServer(NewHandler(Config{Analytics: AnalyticsHandler(src, nil), Report: ReportHandler(src, nil)}))
 	defer srv.Close()
-	pageURL := srv.URL + "/report?" + url.Values{"from": {"2024-03-20"}, "to": {"2024-03-27"}}.Encode()
-
-	dir := t.TempDir()
-	// Screenshots go to FRACTURECDS_SCREENSHOT_DIR when set, so CI can keep them.
-	shotDir := dir
-	if d := os.Getenv("FRACTURECDS_SCREENSHOT_DIR"); d != "" {
-		shotDir = d
+	var dom string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/report?"+url.Values{"from": {"2024-03-20"}, "to": {"2024-03-27"}}.Encode()),
+		chromedp.WaitVisible("#charts", chromedp.ByQuery),
+		chromedp.OuterHTML("html", &dom, chromedp.ByQuery),
+	); err != nil {
+		t.Fatal(err)
 	}
-	shot := filepath.Join(shotDir, "report.png")
-	chromium := func(extra ...string) []byte {
-		args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-			"--user-data-dir=" + filepath.Join(dir, "profile"), "--window-size=1200,900"}, extra...)
-		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, bin, append(args, pageURL)...).Output()
-		if err != nil {
-			t.Fatalf("chromium %v: %v", extra, err)
-		}
-		return out
-	}
-	chromium("--screenshot=" + shot)
-	if st, err := os.Stat(shot); err != nil || st.Size() < 10_000 {
-		t.Fatalf("no screenshot (or a blank one) at %s: %v", shot, err)
-	}
-	dom := string(chromium("--dump-dom"))
 
 	// The numbers, as the browser parsed them, back into Counts.
 	readCounts := func(html string) Counts {
@@ -219,14 +239,63 @@ func TestReportRendersInHeadlessChromium(t *testing.T) {
 		if d := cmp.Diff(tp.Counts, readCounts(row), approx); d != "" {
 			t.Errorf("%s %s read back (-want +got):\n%s", tp.Service, tp.Topic, d)
 		}
+		if !strings.Contains(row, topicNames[tp.Topic]) {
+			t.Errorf("row of %s does not name the topic %q", tp.Topic, topicNames[tp.Topic])
+		}
 	}
 	if !strings.Contains(dom, "patient-declined 7, unspecified 4") {
 		t.Error("override reasons not on the page")
 	}
-	if n := strings.Count(dom, "<polyline"); n != 3 {
-		t.Errorf("%d chart lines rendered, want 3", n)
-	}
 	if src.got.From != time.Date(2024, 3, 20, 0, 0, 0, 0, time.UTC) {
 		t.Errorf("the page's query did not reach the source: %+v", src.got)
+	}
+
+	// A month of six topics: six small charts, not one tangle.
+	m := month()
+	monthSrv := httptest.NewServer(NewHandler(Config{Report: ReportHandler(&fakeSource{a: m}, nil)}))
+	defer monthSrv.Close()
+	type renderedChart struct {
+		Topic, Name, Caption string
+		Lines, Points, Dots  int
+		Width                float64
+	}
+	var got []renderedChart
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(monthSrv.URL+"/report?from=2024-03-01&to=2024-03-31"),
+		chromedp.WaitVisible("#charts", chromedp.ByQuery),
+		chromedp.Evaluate(`[...document.querySelectorAll("figure.topic-chart")].map(f => ({
+			Topic: f.dataset.topic,
+			Name: f.querySelector(".topic-name").textContent,
+			Caption: f.querySelector("figcaption .sub").textContent,
+			Lines: f.querySelectorAll("polyline").length,
+			Points: f.querySelector("polyline").points.numberOfItems,
+			Dots: f.querySelectorAll("circle").length,
+			Width: f.querySelector("svg").getBoundingClientRect().width,
+		}))`, &got),
+	); err != nil {
+		t.Fatal(err)
+	}
+	shotDir := t.TempDir()
+	if d := os.Getenv("FRACTURECDS_SCREENSHOT_DIR"); d != "" {
+		shotDir = d
+	}
+	shot := filepath.Join(shotDir, "report.png")
+	if err := browser.Screenshot(ctx, shot); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(shot); err != nil || st.Size() < 10_000 {
+		t.Fatalf("no screenshot (or a blank one) at %s: %v", shot, err)
+	}
+	t.Logf("screenshot: %s", shot)
+	want := slices.Clone(m.Topics)
+	slices.SortStableFunc(want, func(a, b TopicStats) int { return stdcmp.Compare(b.Issued, a.Issued) })
+	var wantCharts []renderedChart
+	for _, tp := range want {
+		wantCharts = append(wantCharts, renderedChart{Topic: tp.Topic, Name: topicNames[tp.Topic],
+			Caption: fmt.Sprintf("%d cards, %d accepted (%.1f%%)", tp.Issued, tp.Accepted, tp.AcceptanceRate*100),
+			Lines:   1, Points: 30, Dots: 30, Width: chartWidth})
+	}
+	if d := cmp.Diff(wantCharts, got); d != "" {
+		t.Errorf("charts as rendered (-want +got):\n%s", d)
 	}
 }

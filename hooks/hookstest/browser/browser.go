@@ -37,7 +37,10 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		chromedp.ExecPath(bin),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
+		// No UserDataDir: chromedp then makes a fresh profile directory
+		// and removes it after Chromium exits. A t.TempDir() profile made
+		// tests fail in cleanup, as Chromium's helpers were still writing
+		// to it when the test removed it.
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -64,7 +67,8 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 // by the developer).
 func Screenshot(ctx context.Context, path string) error {
 	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 90)); err != nil {
+	// Quality 100 is what makes chromedp capture PNG; any other is JPEG.
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		return err
 	}
 	return os.WriteFile(path, png, 0o644)
