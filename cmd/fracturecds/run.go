@@ -33,7 +33,7 @@ const usageText = `fracturecds: CDS Hooks 2.0.1 fracture-prevention service
 Usage:
   fracturecds [flags]                 serve (default 127.0.0.1:8080)
   fracturecds eval [flags] FILE       evaluate one CDS Hooks request file offline, print the response
-  fracturecds config check FILE       validate a configuration file
+  fracturecds config check FILE       report every problem of a configuration file
 
 Serve flags:
   --addr host:port     listen address (env FRACTURECDS_ADDR)
