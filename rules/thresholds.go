@@ -344,7 +344,7 @@ func (th *Thresholds) Set(key string, value any) error {
 				}
 				f.SetInt(int64(x))
 			default:
-				return fmt.Errorf("threshold %s: want a whole number, got %T", key, value)
+				return fmt.Errorf("threshold %s: want a whole number, got %s", key, kindOf(value))
 			}
 		case reflect.Float64:
 			switch x := value.(type) {
@@ -355,24 +355,44 @@ func (th *Thresholds) Set(key string, value any) error {
 			case float64:
 				f.SetFloat(x)
 			default:
-				return fmt.Errorf("threshold %s: want a number, got %T", key, value)
+				return fmt.Errorf("threshold %s: want a number, got %s", key, kindOf(value))
 			}
 		case reflect.Bool:
 			b, ok := value.(bool)
 			if !ok {
-				return fmt.Errorf("threshold %s: want true or false, got %T", key, value)
+				return fmt.Errorf("threshold %s: want true or false, got %s", key, kindOf(value))
 			}
 			f.SetBool(b)
 		case reflect.String:
 			s, ok := value.(string)
 			if !ok {
-				return fmt.Errorf("threshold %s: want text, got %T", key, value)
+				return fmt.Errorf("threshold %s: want text, got %s", key, kindOf(value))
 			}
 			f.SetString(s)
 		}
 		return nil
 	}
 	return fmt.Errorf("unknown threshold %q", key)
+}
+
+// kindOf names the kind of a configuration value as its author wrote
+// it (YAML or JSON), not by its Go type.
+func kindOf(value any) string {
+	switch value.(type) {
+	case string:
+		return "text"
+	case bool:
+		return "true or false"
+	case int, int64, float64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	case nil:
+		return "no value"
+	}
+	return "another kind of value"
 }
 
 // Validate rejects settings that cannot be meant.

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -217,8 +219,9 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 	problems = append(problems, cfg.securityProblems()...)
 	problems = append(problems, cfg.storageProblems()...)
 	th := rules.DefaultThresholds()
-	for k, v := range cfg.Thresholds {
-		if err := th.Set(k, v); err != nil {
+	// In key order, so that config check says the same every run.
+	for _, k := range slices.Sorted(maps.Keys(cfg.Thresholds)) {
+		if err := th.Set(k, cfg.Thresholds[k]); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}

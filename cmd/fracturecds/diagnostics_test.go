@@ -62,6 +62,8 @@ cors:
 storage:
   driver: mysql
 insecure_no_auth: maybe
+thresholds:
+  CASEFIND_MIN_AGE: [50]
 `)
 	header, got := configCheckProblems(t, path, map[string]string{"FRACTURECDS_RETENTION": "forever"})
 	want := []string{
@@ -77,15 +79,16 @@ insecure_no_auth: maybe
 		"FRACTURECDS_RETENTION (storage.retention): want a duration such as 2160h",
 		`language "de": want nl or en`,
 		`storage.driver "mysql": want sqlite or postgres`,
+		"threshold CASEFIND_MIN_AGE: want a whole number, got a list",
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}
-	if header != path+": 12 problems:" {
+	if header != path+": 13 problems:" {
 		t.Errorf("header %q", header)
 	}
 	for _, p := range got {
-		for _, goName := range []string{"main.", "time.Duration", "int64", "[]string", "!!str", "unmarshal"} {
+		for _, goName := range []string{"main.", "time.Duration", "int64", "[]string", "[]interface", "!!str", "unmarshal"} {
 			if strings.Contains(p, goName) {
 				t.Errorf("problem %q speaks Go (%s), not configuration keys", p, goName)
 			}
