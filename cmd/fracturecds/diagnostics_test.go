@@ -206,3 +206,19 @@ func TestCardLanguageSetting(t *testing.T) {
 		t.Errorf("a bad FRACTURECDS_PREFER_REQUEST_LANGUAGE gave %v", err)
 	}
 }
+
+// TestStartReportsEveryConfigurationProblem: the service, like config
+// check, names every problem of its configuration when it refuses to
+// start, not the first one.
+func TestStartReportsEveryConfigurationProblem(t *testing.T) {
+	path := writeConfig(t, "addr: 0.0.0.0:8080\nlog_level: loud\nfhir:\n  budgt: 1s\n")
+	err := run(context.Background(), []string{"--config", path}, func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("started")
+	}
+	for _, want := range []string{"unknown key fhir.budgt (did you mean fhir.budget?)", `log_level "loud"`, "auth.issuers is empty"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}

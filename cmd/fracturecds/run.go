@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -106,24 +107,36 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 	return cfg, nil
 }
 
-// runConfigCheck reports every problem of a configuration file (with the
-// environment applied, as at start) in one run, including the settings
-// the service would refuse only when it starts.
-func runConfigCheck(path string, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := loadConfig(path, getenv)
+// allProblems adds to the problems of loading (loadErr) those of
+// validation and exposure: every reason the service would not start.
+// Any other loading error (an unreadable file) is returned as is.
+func allProblems(cfg Config, loadErr error) (configProblems, error) {
 	var problems configProblems
-	if err != nil && !errors.As(err, &problems) {
-		return err
+	if loadErr != nil && !errors.As(loadErr, &problems) {
+		return nil, loadErr
 	}
+	problems = slices.Clone(problems)
 	if _, _, err := cfg.validate(); err != nil {
 		var more configProblems
 		if !errors.As(err, &more) {
-			return err
+			return nil, err
 		}
 		problems = append(problems, more...)
 	}
 	if err := cfg.checkExposure(); err != nil {
 		problems = append(problems, err.Error())
+	}
+	return problems, nil
+}
+
+// runConfigCheck reports every problem of a configuration file (with the
+// environment applied, as at start) in one run, including the settings
+// the service would refuse only when it starts.
+func runConfigCheck(path string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(path, getenv)
+	problems, err := allProblems(cfg, err)
+	if err != nil {
+		return err
 	}
 	if len(problems) > 0 {
 		noun := "problems"
@@ -225,10 +238,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		fs.Usage()
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := loadConfig(*configPath, getenv)
-	if err != nil {
-		return err
-	}
+	cfg, loadErr := loadConfig(*configPath, getenv)
 	if *addr != "" {
 		cfg.Addr = *addr
 	}
@@ -238,11 +248,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if *insecureNoAuth {
 		cfg.InsecureNoAuth = true
 	}
-	if err := cfg.checkExposure(); err != nil {
-		return err
-	}
 	if *adminAddr != "" {
 		cfg.AdminAddr = *adminAddr
+	}
+	if loadErr != nil {
+		// Every problem at once, as config check reports them.
+		problems, err := allProblems(cfg, loadErr)
+		if err != nil {
+			return err
+		}
+		return problems
+	}
+	// newLoggedHandler validates the rest (all problems at once too);
+	// exposure depends on the flags, so it is checked here.
+	if err := cfg.checkExposure(); err != nil {
+		return err
 	}
 	logger := newLogger(cfg.LogLevel, stderr)
 	defer func() { _ = logger.Sync() }()
