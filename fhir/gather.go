@@ -285,7 +285,7 @@ func (g *Gatherer) fetchAll(ctx context.Context, f *fetcher, patientID string, j
 				missing = append(missing, j.key)
 			}
 		}
-		return nil, fmt.Errorf("%w; no data for %s %s", first, plural(len(missing), "key", "keys"), strings.Join(missing, ", "))
+		return nil, fmt.Errorf("the FHIR server failed, so %s %s %s no data: %w", plural(len(missing), "key", "keys"), strings.Join(missing, ", "), plural(len(missing), "has", "have"), first)
 	}
 	return out, nil
 }

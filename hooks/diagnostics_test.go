@@ -107,7 +107,7 @@ func TestDataUnavailableNamesEveryMissingKeyAndWhy(t *testing.T) {
 	}{
 		{"absent", validPatientView, "the request has no fhirServer"},
 		{"refused by the allow-list", withServer("https://ehr.example/fhir"), "fhirServer is not on the allow-list"},
-		{"failed", withServer(failing.URL + "/fhir"), "HTTP 503"},
+		{"failed", withServer(failing.URL + "/fhir"), "the FHIR server failed, so keys"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +120,9 @@ func TestDataUnavailableNamesEveryMissingKeyAndWhy(t *testing.T) {
 			t.Logf("412: %s", d)
 			if !strings.Contains(d, tt.want) {
 				t.Errorf("diagnostics %q do not say %q", d, tt.want)
+			}
+			if tt.name == "failed" && !strings.Contains(d, ": HTTP 503") {
+				t.Errorf("diagnostics %q do not give the server's answer", d)
 			}
 			for _, k := range missingKeys {
 				if !strings.Contains(d, k) {
