@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -427,15 +428,11 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// isTerminal reports whether w is a character device (a terminal) rather
-// than a pipe or file.
+// isTerminal reports whether w is a terminal rather than a pipe or a file
+// (/dev/null, too, is a character device, but not a terminal).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && isatty.IsTerminal(f.Fd())
 }
 
 func parseAsOf(s string) (time.Time, error) {

@@ -95,7 +95,16 @@ type viewSuggestion struct {
 }
 
 type viewAction struct {
-	Type, Description, Resource string
+	Type, ResourceType, Description, Resource string
+}
+
+// resourceType returns the resourceType of a FHIR resource in JSON.
+func resourceType(raw json.RawMessage) string {
+	var r struct {
+		ResourceType string `json:"resourceType"`
+	}
+	_ = json.Unmarshal(raw, &r)
+	return r.ResourceType
 }
 
 type demo struct {
@@ -138,6 +147,12 @@ func caseURL(id, lang string, asOf time.Time) string {
 func (d *demo) showCase(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := d.newPage(q.Get("lang"))
+	if q.Get("paste") != "" {
+		p.Pasted = true
+		p.LangURL = "/?paste=1&lang=" + p.Other
+		d.render(w, p)
+		return
+	}
 	c := d.find(q.Get("case"))
 	if c == nil {
 		if q.Get("case") != "" {
@@ -193,7 +208,7 @@ func (d *demo) evaluatePasted(w http.ResponseWriter, r *http.Request) {
 	}
 	p := d.newPage(r.FormValue("lang"))
 	p.Pasted = true
-	p.LangURL = "/?lang=" + p.Other
+	p.LangURL = "/?paste=1&lang=" + p.Other
 	body := []byte(r.FormValue("request"))
 	if f, _, err := r.FormFile("file"); err == nil {
 		data, err := io.ReadAll(f)
@@ -281,6 +296,7 @@ func newViewCard(c hooks.Card) (viewCard, error) {
 		for _, a := range s.Actions {
 			va := viewAction{Type: a.Type, Description: a.Description, Resource: a.ResourceID}
 			if len(a.Resource) > 0 {
+				va.ResourceType = resourceType(a.Resource)
 				var pretty bytes.Buffer
 				if json.Indent(&pretty, a.Resource, "", "  ") == nil {
 					va.Resource = pretty.String()

@@ -62,7 +62,7 @@ func WriteText(w io.Writer, r Result, o TextOptions) error {
 				}
 				fmt.Fprintf(bw, "     %s %s\n", mark, s.Label)
 				for _, a := range s.Actions {
-					fmt.Fprintf(bw, "         %s: %s\n", a.Type, a.Description)
+					fmt.Fprintf(bw, "         %s %s: %s\n", a.Type, resourceType(a.Resource), a.Description)
 				}
 			}
 		}
