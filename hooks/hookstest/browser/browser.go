@@ -31,13 +31,20 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		}
 		t.Skip("chromium not installed")
 	}
+	// Not t.TempDir: Chromium's helper processes may still write to the
+	// profile for a moment after the browser is gone, and t.TempDir's
+	// removal then fails the test.
+	profile, err := os.MkdirTemp("", "fracturecds-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The machine's network is closed: background networking, component
 	// updates and sync would only make refused connections.
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -50,6 +57,13 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		cancelTab()
 		cancelAlloc()
 		cancelTimeout()
+		for i := 0; i < 50; i++ {
+			if err := os.RemoveAll(profile); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("could not remove the Chromium profile %s", profile)
 	})
 	// Start the browser now, so that a broken install fails here with a
 	// clear message rather than inside the first action.
@@ -59,12 +73,13 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	return tabCtx
 }
 
-// Screenshot writes a full-page PNG of the current page to path, for a
+// Screenshot writes a full-page PNG of the current page to path (quality
+// 100: below it Chromium writes JPEG), for a
 // person to look at (tests write them under t.TempDir() or a path given
 // by the developer).
 func Screenshot(ctx context.Context, path string) error {
 	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 90)); err != nil {
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		return err
 	}
 	return os.WriteFile(path, png, 0o644)
