@@ -78,7 +78,7 @@ func LoadCases(files fs.FS) ([]Case, error) {
 			return nil, err
 		}
 		id := "example-" + strings.TrimSuffix(path.Base(p), ".json")
-		cases = append(cases, Case{ID: id, Title: title(body, id), Snapshots: []Snapshot{{ID: id, File: p, Body: body}}})
+		cases = append(cases, Case{ID: id, Title: title(body, p), Snapshots: []Snapshot{{ID: id, File: p, Body: body}}})
 	}
 	raw, err := fs.ReadFile(files, "testdata/seeds/cases.json")
 	if err != nil {

@@ -302,3 +302,25 @@ func TestWriteText(t *testing.T) {
 		t.Error("the result body is not the service's JSON")
 	}
 }
+
+// TestPageSaysWhenTheDatePrecedesTheRecord: stepping back before the day a
+// record was made shows the later entries too, and the page says so.
+func TestPageSaysWhenTheDatePrecedesTheRecord(t *testing.T) {
+	h := newDemo(t)
+	for _, tc := range []struct {
+		query string
+		early bool
+	}{
+		{"case=S4-casus3-alendronate-5y&asof=2023-06-01", true},
+		{"case=S4-casus3-alendronate-5y&asof=2025-06-01", false},
+		{"case=S4-casus3-alendronate-5y", false},
+		{"case=S1-mtx-casus1-fracture&asof=2014-01-19", false},
+		{"case=S1-mtx-casus1-fracture&asof=2013-01-01", true},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/?"+tc.query, nil))
+		if got := strings.Contains(rec.Body.String(), `id="early"`); got != tc.early {
+			t.Errorf("%s: early note shown = %v, want %v", tc.query, got, tc.early)
+		}
+	}
+}

@@ -68,12 +68,14 @@ type page struct {
 	LangURL, PrevURL, NextURL string
 	Moments                   []moment
 	Apps                      []Link
-	Pasted                    bool
-	PastedText                string
-	Result                    *Result
-	Cards                     []viewCard
-	RawJSON                   string
-	Error                     string
+	// Early: the date precedes the record, which holds later entries.
+	Early      bool
+	Pasted     bool
+	PastedText string
+	Result     *Result
+	Cards      []viewCard
+	RawJSON    string
+	Error      string
 }
 
 type moment struct {
@@ -179,6 +181,7 @@ func (d *demo) showCase(w http.ResponseWriter, r *http.Request) {
 		asOf = t
 	}
 	p.Snapshot = c.At(asOf)
+	p.Early = asOf.Before(p.Snapshot.AsOf.Truncate(24 * time.Hour))
 	p.AsOf = asOf.Format(time.DateOnly)
 	p.LangURL = caseURL(c.ID, p.Other, asOf)
 	p.PrevURL = caseURL(c.ID, p.Lang, asOf.AddDate(-1, 0, 0))
