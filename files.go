@@ -1,7 +1,7 @@
 // Package fracturecds holds the files that ship inside the binary: the
 // example requests (examples/) and the seed cases (testdata/seeds/), which
-// `fracturecds demo` shows. It lives at the module root only because
-// go:embed cannot reach a parent directory; it has no code and no
+// `fracturecds demo` shows. It lives at the module root only because an
+// embed pattern cannot name a parent directory; it has no code and no
 // dependencies, and nothing but cmd imports it.
 package fracturecds
 
