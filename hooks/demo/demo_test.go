@@ -324,3 +324,30 @@ func TestPageSaysWhenTheDatePrecedesTheRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestAppLinksPerCase: the slot where apps for a case's patient (the
+// bone-health SMART app) are linked, with the case and date they open.
+func TestAppLinksPerCase(t *testing.T) {
+	h, err := NewHandler(Config{Service: service, Files: repoFiles(t), AppLinks: func(c Case, asOf time.Time) []Link {
+		if c.ID != "S4-casus3-alendronate-5y" {
+			return nil
+		}
+		return []Link{{Label: "Bone health", URL: "http://127.0.0.1:9999/launch?case=" + c.ID + "&asof=" + asOf.Format(time.DateOnly)}}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"case=S4-casus3-alendronate-5y&asof=2024-02-03", `<a class="app" href="http://127.0.0.1:9999/launch?case=S4-casus3-alendronate-5y&amp;asof=2024-02-03">Bone health</a>`},
+		{"case=S1-mtx-casus1-fracture", `id="apps" data-case="S1-mtx-casus1-fracture"`},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/?"+tc.query, nil))
+		if !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%s: page lacks %s", tc.query, tc.want)
+		}
+		if apps := strings.Count(rec.Body.String(), `class="app"`); apps != strings.Count(tc.want, `class="app"`) {
+			t.Errorf("%s: %d app links", tc.query, apps)
+		}
+	}
+}
