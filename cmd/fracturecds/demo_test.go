@@ -117,6 +117,8 @@ func shot(ctx context.Context, t *testing.T, name string) {
 	dir := os.Getenv("FRACTURECDS_SHOTS")
 	if dir == "" {
 		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	if err := browser.Screenshot(ctx, filepath.Join(dir, name)); err != nil {
 		t.Fatal(err)
