@@ -80,6 +80,11 @@ func LoadCases(files fs.FS) ([]Case, error) {
 		id := "example-" + strings.TrimSuffix(path.Base(p), ".json")
 		cases = append(cases, Case{ID: id, Title: title(body, p), Snapshots: []Snapshot{{ID: id, File: p, Body: body}}})
 	}
+	// The first case is the landing page: a chart being opened
+	// (patient-view) before orders.
+	sort.SliceStable(cases, func(i, j int) bool {
+		return hookRank(cases[i].Snapshots[0].Body) < hookRank(cases[j].Snapshots[0].Body)
+	})
 	raw, err := fs.ReadFile(files, "testdata/seeds/cases.json")
 	if err != nil {
 		return nil, err
@@ -142,4 +147,17 @@ func title(body []byte, fallback string) string {
 		}
 	}
 	return name + " (" + r.Hook + ")"
+}
+
+// hookRank orders hooks as a chart is used: opened, then orders selected
+// and signed.
+func hookRank(body []byte) int {
+	h, _ := readHeader(body)
+	switch h.Hook {
+	case "patient-view":
+		return 0
+	case "order-select":
+		return 1
+	}
+	return 2
 }

@@ -66,6 +66,9 @@ func TestLoadCasesGroupsStories(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cases (-want +got):\n%s", diff)
 	}
+	if cases[0].ID != "example-patient-view" {
+		t.Errorf("the landing case is %s, want the patient-view example", cases[0].ID)
+	}
 	if cases[2].Title != "Patiënt Casus I (patient-view)" {
 		t.Errorf("title of %s = %q", cases[2].ID, cases[2].Title)
 	}
