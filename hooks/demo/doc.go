@@ -11,4 +11,7 @@
 // The demo is a separate listener with its own routes, like package admin:
 // it has no authentication and must never share the public CDS Hooks port.
 // Every demo route is registered in routes.go.
+//
+// Config.AppLinks is the place for apps that open a case's patient (the
+// bone-health SMART app): the page shows their links beside each case.
 package demo
