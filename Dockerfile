@@ -9,6 +9,10 @@ COPY cmd ./cmd
 COPY hooks ./hooks
 COPY fhir ./fhir
 COPY rules ./rules
+# The root package embeds the example and seed requests for `fracturecds demo`.
+COPY files.go ./
+COPY examples ./examples
+COPY testdata/seeds ./testdata/seeds
 RUN CGO_ENABLED=0 GOFLAGS=-buildvcs=false go build -trimpath -tags nomsgpack \
       -ldflags='-s -w' -o /out/fracturecds ./cmd/fracturecds
 

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -20,12 +19,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/hooks"
 	"github.com/fracturecds/fracturecds/hooks/admin"
+	"github.com/fracturecds/fracturecds/hooks/demo"
 	"github.com/fracturecds/fracturecds/hooks/store"
 )
 
@@ -33,7 +34,9 @@ const usageText = `fracturecds: CDS Hooks 2.0.1 fracture-prevention service
 
 Usage:
   fracturecds [flags]                 serve (default 127.0.0.1:8080)
-  fracturecds eval [flags] FILE       evaluate one CDS Hooks request file offline, print the response
+  fracturecds demo [flags]            show the cards of the example and seed patients in a browser
+                                      (http://127.0.0.1:8077/, loopback only, no authentication)
+  fracturecds eval [flags] FILE       evaluate one CDS Hooks request file offline, print the cards
   fracturecds config check FILE       report every problem of a configuration file
 
 Serve flags:
@@ -46,10 +49,18 @@ Serve flags:
   --insecure-no-auth   allow a non-loopback --addr with no auth.issuers
                        (never in production: anyone could call the service)
 
-Eval flags:
-  --as-of DATE         evaluation date T (YYYY-MM-DD or RFC 3339; default now)
+Eval flags (before or after FILE):
+  --as-of DATE         evaluation date T (YYYY-MM-DD or RFC 3339; default: the request's
+                       "extension": {"org.fracturecds.as-of": DATE}, else now)
   --lang nl|en         card language (default: configuration, nl)
+  --json               print the JSON response (the default when stdout is not a terminal)
+  --text               print readable cards (the default on a terminal)
   --config FILE        YAML configuration file
+
+Demo flags:
+  --addr host:port     loopback address of the demo page (default 127.0.0.1:8077)
+  --lang nl|en         page and card language (default: configuration, nl)
+  --config FILE        YAML configuration file (thresholds, local codes)
 
 Environment: FRACTURECDS_ADDR, FRACTURECDS_ADMIN_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
 FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT, FRACTURECDS_PREFER_REQUEST_LANGUAGE,
@@ -64,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch args[0] {
 		case "eval":
 			return runEval(ctx, args[1:], getenv, stdout, stderr)
+		case "demo":
+			return runDemo(ctx, args[1:], getenv, stdout, stderr)
 		case "config":
 			if len(args) == 3 && args[1] == "check" {
 				return runConfigCheck(args[2], getenv, stdout)
@@ -389,8 +402,9 @@ func listenError(what, addr, key, flagName, env string, err error) error {
 }
 
 // runEval evaluates one request file through the same handler the server
-// uses and prints the response, for clinicians and integration engineers
-// checking a case without an EHR.
+// uses and prints the cards, for clinicians and integration engineers
+// checking a case without an EHR: readable text on a terminal, the JSON
+// response with --json or when stdout is not a terminal.
 func runEval(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fracturecds eval", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -398,24 +412,35 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 	asOf := fs.String("as-of", "", "evaluation date (YYYY-MM-DD or RFC 3339)")
 	lang := fs.String("lang", "", "card language nl or en")
 	configPath := fs.String("config", "", "YAML configuration file")
-	if err := fs.Parse(args); err != nil {
+	asJSON := fs.Bool("json", false, "print the JSON response")
+	asText := fs.Bool("text", false, "print readable cards even when stdout is not a terminal")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(files) != 1 {
 		fs.Usage()
-		return errors.New("eval needs exactly one request file")
+		return fmt.Errorf("eval needs exactly one request file, got %d", len(files))
 	}
-	body, err := os.ReadFile(fs.Arg(0))
+	if *asJSON && *asText {
+		return errors.New("eval: --json and --text exclude each other")
+	}
+	body, err := os.ReadFile(files[0])
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	now := time.Now
+	when, source := time.Now(), "today"
+	if t, ok, err := demo.AsOf(body); err != nil {
+		return fmt.Errorf("eval: %s: %w", files[0], err)
+	} else if ok {
+		when, source = t, "from the request's extension "+demo.AsOfExtension
+	}
 	if *asOf != "" {
 		t, err := parseAsOf(*asOf)
 		if err != nil {
 			return err
 		}
-		now = func() time.Time { return t }
+		when, source = t, "--as-of"
 	}
 	cfg, err := loadConfig(*configPath, getenv)
 	if err != nil {
@@ -424,51 +449,64 @@ func runEval(ctx context.Context, args []string, getenv func(string) string, std
 	if *lang != "" {
 		cfg.Language = *lang
 	}
-	h, err := newHandler(cfg, zap.NewNop(), now, nil)
+	h, err := newHandler(cfg, zap.NewNop(), func() time.Time { return when }, nil)
 	if err != nil {
 		return err
 	}
-	var hdr struct {
-		Hook string `json:"hook"`
+	res, err := demo.Evaluate(ctx, h, body, cfg.Language)
+	if err != nil {
+		return fmt.Errorf("eval: %s: %w", files[0], err)
 	}
-	if err := json.Unmarshal(body, &hdr); err != nil {
-		return fmt.Errorf("eval: %s is not a JSON CDS Hooks request: %w", fs.Arg(0), err)
+	tty := isTerminal(stdout)
+	if *asText || (tty && !*asJSON) {
+		err = demo.WriteText(stdout, res, demo.TextOptions{AsOf: when.Format(time.DateOnly), AsOfSource: source, Color: tty})
+	} else {
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, res.Body, "", "  ") != nil {
+			pretty.Reset()
+			pretty.Write(res.Body)
+		}
+		pretty.WriteByte('\n')
+		_, err = stdout.Write(pretty.Bytes())
 	}
-	id := map[string]string{
-		"patient-view": hooks.ServicePatientView,
-		"order-select": hooks.ServiceOrderSelect,
-		"order-sign":   hooks.ServiceOrderSign,
-	}[hdr.Hook]
-	if id == "" {
-		return fmt.Errorf("eval: hook %q is not served (patient-view, order-select, order-sign)", hdr.Hook)
-	}
-	req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/cds-services/"+id, bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept-Language", cfg.Language)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, rec.Body.Bytes(), "", "  "); err != nil {
-		pretty.Write(rec.Body.Bytes())
-	}
-	pretty.WriteByte('\n')
-	if _, err := stdout.Write(pretty.Bytes()); err != nil {
+	if err != nil {
 		return err
 	}
-	if rec.Code != http.StatusOK {
-		return fmt.Errorf("eval: the service answered %d", rec.Code)
+	if res.Status != http.StatusOK {
+		return fmt.Errorf("eval: the service answered %d", res.Status)
 	}
 	return nil
 }
 
+// parseInterleaved parses flags placed before, between and after the
+// positional arguments (the flag package stops at the first of these),
+// and returns the positional arguments.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// isTerminal reports whether w is a terminal rather than a pipe or a file
+// (/dev/null, too, is a character device, but not a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
+}
+
 func parseAsOf(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse("2006-01-02", s)
+	t, err := demo.ParseDate(s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--as-of %q: want YYYY-MM-DD or RFC 3339", s)
+		return time.Time{}, fmt.Errorf("--as-of: %w", err)
 	}
-	// Midday UTC keeps the date the same in every European time zone.
-	return t.Add(12 * time.Hour), nil
+	return t, nil
 }
