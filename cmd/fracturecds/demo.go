@@ -51,6 +51,9 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	// The service runs in-process behind the demo page and is never on
 	// the network, so it needs no client authentication.
 	cfg.Auth = AuthConfig{}
+	// The page's language switch asks the service through Accept-Language,
+	// as a browser-based EHR does.
+	cfg.PreferRequestLanguage = true
 	if _, _, err := cfg.validate(); err != nil {
 		return err
 	}

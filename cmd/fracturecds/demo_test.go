@@ -70,7 +70,9 @@ func serviceCards(t *testing.T, file string, asOf time.Time, lang string) (summa
 	if err := json.Unmarshal(body, &hdr); err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(defaultConfig(), zap.NewNop(), func() time.Time { return asOf }, nil)
+	cfg := defaultConfig()
+	cfg.Language = lang
+	h, err := newHandler(cfg, zap.NewNop(), func() time.Time { return asOf }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
