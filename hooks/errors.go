@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/hooks/auth"
 )
 
 // Errors the handlers raise. The message of a requestError is safe to show
@@ -45,7 +46,7 @@ func statusOf(err error) (status int, clientMessage string) {
 		return http.StatusUnsupportedMediaType, err.Error()
 	case errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, err.Error()
-	case errors.As(err, new(*authError)):
+	case errors.As(err, new(*auth.Error)):
 		// No detail: the reason is logged, never told to the caller.
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, errOverloaded):

@@ -80,7 +80,7 @@ type Config struct {
 	// Auth authenticates CDS clients on every /cds-services path
 	// (discovery, services, feedback); nil means no authentication
 	// (development on loopback only: see README "Authentication").
-	Auth *Authenticator
+	Auth Verifier
 	// CORSAllowedOrigins are the browser origins allowed by CORS; empty
 	// means CORS is off.
 	CORSAllowedOrigins []string

@@ -24,6 +24,7 @@ import (
 	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/hooks"
 	"github.com/fracturecds/fracturecds/hooks/admin"
+	"github.com/fracturecds/fracturecds/hooks/auth"
 	"github.com/fracturecds/fracturecds/hooks/store"
 )
 
@@ -139,16 +140,24 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 	if err != nil {
 		return nil, err
 	}
-	var auth *hooks.Authenticator
+	var authn *auth.Authenticator
+	var verifier hooks.Verifier // stays a nil interface without issuers
 	if len(cfg.Auth.Issuers) > 0 {
 		ac := cfg.hooksAuth()
 		ac.OnJWKSFetch = obs.hooksMetrics().JWKSRefresh
-		if auth, err = hooks.NewAuthenticator(ac); err != nil {
+		ac.Logger = logger
+		if st != nil && st.Driver() == store.Postgres {
+			// Every replica shares the database, so a jti accepted by one
+			// is refused by all (README "Authentication").
+			ac.Replay = st
+		}
+		if authn, err = auth.New(ac); err != nil {
 			return nil, err
 		}
+		verifier = authn
 	}
 	g := fhir.NewGatherer(fhir.Options{
-		AllowServer:      fhirAllowServer(auth),
+		AllowServer:      fhirAllowServer(authn),
 		HTTPClient:       &http.Client{Timeout: cfg.FHIR.Budget},
 		Budget:           cfg.FHIR.Budget,
 		MaxPages:         cfg.FHIR.MaxPages,
@@ -168,7 +177,7 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 		Ready:              ready,
 		Metrics:            obs.hooksMetrics(),
 		Tracer:             obs.hooksTracer(),
-		Auth:               auth,
+		Auth:               verifier,
 		CORSAllowedOrigins: cfg.CORS.AllowedOrigins,
 		HSTS:               cfg.TLSCertFile != "",
 		CardLog:            cards,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fracturecds/fracturecds/hooks"
+	"github.com/fracturecds/fracturecds/hooks/auth"
 )
 
 // AuthConfig is the `auth` section: the CDS clients (EHRs) trusted to call
@@ -52,15 +53,15 @@ func (a *AuthConfig) resolvePaths(dir string) {
 	}
 }
 
-// hooksAuth converts the section for package hooks.
-func (cfg Config) hooksAuth() hooks.AuthConfig {
-	out := hooks.AuthConfig{
+// hooksAuth converts the section for package hooks/auth.
+func (cfg Config) hooksAuth() auth.Config {
+	out := auth.Config{
 		PublicBaseURL:    cfg.PublicBaseURL,
 		ClockSkew:        cfg.Auth.ClockSkew,
 		MaxTokenLifetime: cfg.Auth.MaxTokenLifetime,
 	}
 	for _, is := range cfg.Auth.Issuers {
-		out.Issuers = append(out.Issuers, hooks.Issuer{
+		out.Issuers = append(out.Issuers, auth.Issuer{
 			Iss: is.Iss, JWKSURL: is.JWKSURL, JWKSFile: is.JWKSFile, JKUURLs: is.JKUURLs,
 			Tenants: is.Tenants, FHIRServers: is.FHIRServers,
 		})
@@ -70,7 +71,7 @@ func (cfg Config) hooksAuth() hooks.AuthConfig {
 
 // securityProblems validates the security keys (config check and start).
 func (cfg Config) securityProblems() []string {
-	problems := hooks.CheckAuthConfig(cfg.hooksAuth())
+	problems := auth.CheckConfig(cfg.hooksAuth())
 	if len(cfg.Auth.Issuers) == 0 && cfg.PublicBaseURL != "" {
 		if u, err := url.Parse(cfg.PublicBaseURL); err != nil || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("public_base_url %q: not an absolute URL", cfg.PublicBaseURL))
@@ -104,7 +105,7 @@ func (cfg Config) checkExposure() error {
 	if err != nil {
 		return nil // validate reports the address
 	}
-	if !hooks.IsLoopbackHost(host) {
+	if !auth.IsLoopbackHost(host) {
 		return errors.New("refusing to serve on " + cfg.Addr + " without authentication: configure auth.issuers (README \"Authentication\"), " +
 			"listen on a loopback address, or pass --insecure-no-auth")
 	}
@@ -114,17 +115,17 @@ func (cfg Config) checkExposure() error {
 // fhirAllowServer is the Gatherer's last-line check on fhirServer (the
 // handler already decides per issuer): any allow-listed server, or
 // loopback only when no issuer is configured.
-func fhirAllowServer(auth *hooks.Authenticator) func(string) bool {
+func fhirAllowServer(authn *auth.Authenticator) func(string) bool {
 	return func(base string) bool {
-		n, err := hooks.NormalizeFHIRBase(base)
+		n, err := auth.NormalizeFHIRBase(base)
 		if err != nil {
 			return false
 		}
-		if auth == nil {
+		if authn == nil {
 			u, _ := url.Parse(n)
-			return hooks.IsLoopbackHost(u.Hostname())
+			return auth.IsLoopbackHost(u.Hostname())
 		}
-		return auth.AllowedFHIRServers()[n]
+		return authn.AllowedFHIRServers()[n]
 	}
 }
 

@@ -1,7 +1,8 @@
 // Package store keeps the cards fracturecds issued and the feedback EHRs
 // send about them, in embedded SQLite (the default: a file in the data
 // directory, no setup) or PostgreSQL (for several replicas). It implements
-// hooks.CardLog, hooks.FeedbackStore and admin.Source.
+// hooks.CardLog, hooks.FeedbackStore, admin.Source and, on PostgreSQL for
+// several replicas, auth.ReplayStore.
 //
 // Schema migrations are embedded and run at Open; a retention purge runs
 // at Open and then on a ticker. Nothing stored identifies a patient.
@@ -139,14 +140,14 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if cfg.Retention > 0 {
-		if _, err := s.Purge(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
-		s.done.Add(1)
-		go s.purgeLoop()
+	// The purge also empties the replay store of expired jti rows, so it
+	// runs without a retention too.
+	if _, err := s.Purge(ctx); err != nil {
+		db.Close()
+		return nil, err
 	}
+	s.done.Add(1)
+	go s.purgeLoop()
 	return s, nil
 }
 
@@ -377,15 +378,40 @@ func (s *Store) SaveFeedback(ctx context.Context, feedback []hooks.Feedback) (ho
 	return res, nil
 }
 
-// Purge deletes cards issued and feedback received before now minus the
-// retention, and returns how many rows it deleted. With no retention it
-// deletes nothing.
-func (s *Store) Purge(ctx context.Context) (int64, error) {
-	if s.cfg.Retention <= 0 {
-		return 0, nil
+// Remember implements auth.ReplayStore on the shared database: it records
+// key (issuer and jti) until expires and returns false when key is already
+// recorded and not yet expired. One statement decides, so two replicas
+// racing with the same token cannot both win: the insert succeeds, or the
+// conflicting row is taken over only when it has expired.
+func (s *Store) Remember(ctx context.Context, key string, expires time.Time) (bool, error) {
+	sum := sha256.Sum256([]byte(key))
+	r, err := s.db.ExecContext(ctx, s.q(`INSERT INTO replay_jti (jti_key, expires_at) VALUES (?, ?)
+		ON CONFLICT (jti_key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_jti.expires_at <= ?`),
+		hex.EncodeToString(sum[:]), expires.UnixMilli(), s.cfg.Now().UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("store: replay: %w", err)
 	}
-	cutoff := s.cfg.Now().Add(-s.cfg.Retention).UnixMilli()
-	var total int64
+	n, err := r.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: replay: %w", err)
+	}
+	return n == 1, nil
+}
+
+// Purge deletes cards issued and feedback received before now minus the
+// retention, and expired jti rows of the replay store, and returns how
+// many rows it deleted. With no retention it deletes only jti rows.
+func (s *Store) Purge(ctx context.Context) (int64, error) {
+	now := s.cfg.Now()
+	r, err := s.db.ExecContext(ctx, s.q(`DELETE FROM replay_jti WHERE expires_at <= ?`), now.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("store: purge: %w", err)
+	}
+	total, _ := r.RowsAffected()
+	if s.cfg.Retention <= 0 {
+		return total, nil
+	}
+	cutoff := now.Add(-s.cfg.Retention).UnixMilli()
 	for _, query := range []string{
 		`DELETE FROM feedback WHERE received_at < ?`,
 		`DELETE FROM issued_cards WHERE issued_at < ?`,
