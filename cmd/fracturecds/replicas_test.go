@@ -1,0 +1,72 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lestrrat-go/jwx/v3/jwa"
+
+	"github.com/fracturecds/fracturecds/hooks/auth/authtest"
+	"github.com/fracturecds/fracturecds/hooks/store/storetest"
+)
+
+// TestTwoReplicasOnOnePostgresRefuseAReplayedToken starts two service
+// processes (two run instances, each with its own connection pool) behind
+// one public base URL on one PostgreSQL database, as the Kubernetes
+// deployment runs them. A token accepted by one replica is refused by the
+// other, in both directions; a fresh token is accepted by either.
+func TestTwoReplicasOnOnePostgresRefuseAReplayedToken(t *testing.T) {
+	pg := storetest.PostgresURL(t)
+	key := authtest.NewSigner(t, "ehr-2026", jwa.ES256())
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ehr.jwks.json"), authtest.JWKS(t, key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const base = "https://cds.hospital.example"
+	const iss = "https://ehr.hospital.example"
+	config := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(config, []byte("public_base_url: "+base+"\nauth:\n  issuers:\n    - iss: "+iss+"\n      jwks_file: ehr.jwks.json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"FRACTURECDS_CONFIG": config, "FRACTURECDS_STORAGE_DRIVER": "postgres", "FRACTURECDS_POSTGRES_URL": pg}
+	a, b := startService(t, env), startService(t, env)
+
+	token := func() string {
+		now := time.Now()
+		return key.Sign(t, map[string]any{"iss": iss, "aud": base + "/cds-services", "iat": now.Unix(),
+			"exp": now.Add(5 * time.Minute).Unix(), "jti": uuid.NewString()}, nil)
+	}
+	discover := func(s *service, tok string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, s.base+"/cds-services", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, order := range []struct {
+		name         string
+		first, other *service
+	}{{"a then b", a, b}, {"b then a", b, a}} {
+		tok := token()
+		if got := discover(order.first, tok); got != http.StatusOK {
+			t.Fatalf("%s: first use: %d, want 200\n%s", order.name, got, order.first.logs)
+		}
+		if got := discover(order.other, tok); got != http.StatusUnauthorized {
+			t.Errorf("%s: replay at the other replica: %d, want 401", order.name, got)
+		}
+		if got := discover(order.first, tok); got != http.StatusUnauthorized {
+			t.Errorf("%s: replay at the same replica: %d, want 401", order.name, got)
+		}
+	}
+	if got := discover(b, token()); got != http.StatusOK {
+		t.Errorf("a fresh token: %d, want 200", got)
+	}
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestReplayKeysAreAcceptedOnceAcrossStoresUntilTheyExpire opens two
+// stores on one database, as two replicas do: a jti remembered through one
+// is refused through the other, 40 concurrent attempts through both let
+// exactly one through, an expired key can be used again, and the purge
+// removes expired keys.
+func TestReplayKeysAreAcceptedOnceAcrossStoresUntilTheyExpire(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, cfg Config) {
+		now := t0
+		var mu sync.Mutex
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		cfg.Now = clock
+		a, b := open(t, cfg), open(t, cfg)
+		ctx := context.Background()
+		remember := func(s *Store, key string, ttl time.Duration) bool {
+			t.Helper()
+			ok, err := s.Remember(ctx, key, clock().Add(ttl))
+			if err != nil {
+				t.Fatalf("remember: %v", err)
+			}
+			return ok
+		}
+		if !remember(a, "iss\x00jti-1", time.Minute) {
+			t.Fatal("a new jti was refused")
+		}
+		if remember(b, "iss\x00jti-1", time.Minute) || remember(a, "iss\x00jti-1", time.Minute) {
+			t.Error("a replayed jti was accepted")
+		}
+		if !remember(b, "other-iss\x00jti-1", time.Minute) {
+			t.Error("the same jti from another issuer was refused")
+		}
+
+		var wins atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s := []*Store{a, b}[i%2]
+				ok, err := s.Remember(ctx, "iss\x00raced", clock().Add(time.Minute))
+				if err != nil {
+					t.Errorf("remember: %v", err)
+				}
+				if ok {
+					wins.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := wins.Load(); n != 1 {
+			t.Errorf("%d of 40 concurrent uses of one jti accepted, want 1", n)
+		}
+
+		mu.Lock()
+		now = now.Add(2 * time.Minute)
+		mu.Unlock()
+		if !remember(b, "iss\x00jti-1", time.Minute) {
+			t.Error("an expired jti was still refused")
+		}
+		n, err := a.Purge(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// other-iss/jti-1 and raced expired; jti-1 was renewed a moment ago.
+		if n != 2 {
+			t.Errorf("purge deleted %d rows, want the 2 expired jti keys", n)
+		}
+		if remember(a, "iss\x00jti-1", time.Minute) {
+			t.Error("the purge dropped an unexpired jti")
+		}
+	})
+}
