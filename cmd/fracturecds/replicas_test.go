@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 
@@ -68,5 +72,30 @@ func TestTwoReplicasOnOnePostgresRefuseAReplayedToken(t *testing.T) {
 	}
 	if got := discover(b, token()); got != http.StatusOK {
 		t.Errorf("a fresh token: %d, want 200", got)
+	}
+}
+
+// TestConfigCheckNamesDroppedJWKSKeys: a jwks_file with a good key and an
+// old RSA-1024 key is a valid configuration, and config check names the
+// key the service will ignore.
+func TestConfigCheckNamesDroppedJWKSKeys(t *testing.T) {
+	good := authtest.NewSigner(t, "current", jwa.ES256())
+	weak := authtest.NewRSASigner(t, "legacy-2015", jwa.RS256(), 1024)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ehr.jwks.json"), authtest.JWKS(t, weak, good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(config, []byte("public_base_url: https://cds.hospital.example\nauth:\n  issuers:\n    - iss: https://ehr.hospital.example\n      jwks_file: ehr.jwks.json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	if err := run(context.Background(), []string{"config", "check", config}, func(string) string { return "" }, &out, io.Discard); err != nil {
+		t.Fatalf("config check: %v", err)
+	}
+	want := config + `: warning: auth.issuers[0].jwks_file: key 0 (kid "legacy-2015"): RSA key of 1024 bits (at least 2048 required) dropped` + "\n" +
+		config + ": configuration is valid\n"
+	if diff := cmp.Diff(want, out.String()); diff != "" {
+		t.Errorf("config check output (-want +got):\n%s", diff)
 	}
 }

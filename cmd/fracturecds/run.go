@@ -102,6 +102,11 @@ func runConfigCheck(path string, getenv func(string) string, stdout io.Writer) e
 	if _, _, err := cfg.validate(); err != nil {
 		return err
 	}
+	// Unusable keys do not invalidate a JWK Set (the rest is used), but
+	// the operator should hear which ones the service ignores.
+	for _, w := range auth.DroppedKeys(cfg.hooksAuth()) {
+		fmt.Fprintf(stdout, "%s: warning: %s\n", path, w)
+	}
 	fmt.Fprintf(stdout, "%s: configuration is valid\n", path)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -28,8 +29,11 @@ type Signer struct {
 	Kid  string
 	Alg  jwa.SignatureAlgorithm
 	Priv any
-	// Pub is the public JWK, kid set.
+	// Pub is the public JWK, kid set; nil for an RSA key below 2048 bits,
+	// which jwx refuses to represent.
 	Pub jwk.Key
+	// PubJSON is the public JWK as JSON (always set).
+	PubJSON json.RawMessage
 }
 
 // NewSigner generates a key for alg: the alg's curve for ES*, RSA-2048
@@ -50,14 +54,23 @@ func NewSigner(t testing.TB, kid string, alg jwa.SignatureAlgorithm) Signer {
 }
 
 // NewRSASigner generates an RSA key of bits for alg (RS* or PS*), for
-// tests of keys too small to be trusted.
+// tests of keys too small to be trusted. jwx refuses keys below 2048 bits,
+// so such a key's public JWK is written by hand (RFC 7518 §6.3.1).
 func NewRSASigner(t testing.TB, kid string, alg jwa.SignatureAlgorithm, bits int) Signer {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signerOf(t, kid, alg, k, &k.PublicKey)
+	if bits >= 2048 {
+		return signerOf(t, kid, alg, k, &k.PublicKey)
+	}
+	enc := base64.RawURLEncoding
+	pub, _ := json.Marshal(map[string]string{
+		"kty": "RSA", "kid": kid,
+		"n": enc.EncodeToString(k.N.Bytes()), "e": enc.EncodeToString(big.NewInt(int64(k.E)).Bytes()),
+	})
+	return Signer{Kid: kid, Alg: alg, Priv: k, PubJSON: pub}
 }
 
 func signerOf(t testing.TB, kid string, alg jwa.SignatureAlgorithm, priv, pub any) Signer {
@@ -67,19 +80,21 @@ func signerOf(t testing.TB, kid string, alg jwa.SignatureAlgorithm, priv, pub an
 		t.Fatal(err)
 	}
 	_ = jk.Set(jwk.KeyIDKey, kid)
-	return Signer{Kid: kid, Alg: alg, Priv: priv, Pub: jk}
+	b, err := json.Marshal(jk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Signer{Kid: kid, Alg: alg, Priv: priv, Pub: jk, PubJSON: b}
 }
 
 // JWKS is the public JWK Set of signers, as JSON.
 func JWKS(t testing.TB, signers ...Signer) []byte {
 	t.Helper()
-	set := jwk.NewSet()
+	keys := []json.RawMessage{}
 	for _, s := range signers {
-		if err := set.AddKey(s.Pub); err != nil {
-			t.Fatal(err)
-		}
+		keys = append(keys, s.PubJSON)
 	}
-	b, err := json.Marshal(set)
+	b, err := json.Marshal(map[string]any{"keys": keys})
 	if err != nil {
 		t.Fatal(err)
 	}
