@@ -68,6 +68,9 @@ type Config struct {
 	// Feedback stores what POST /cds-services/{id}/feedback receives; nil
 	// validates feedback and discards it.
 	Feedback FeedbackStore
+	// Storage tells /readyz whether the card log and feedback store can
+	// take writes now; nil means there is nothing to check.
+	Storage StorageCheck
 	// CardLogFailures counts failed card-log writes (a metric for the
 	// caller to expose); nil counts into a private counter.
 	CardLogFailures *atomic.Int64
@@ -199,6 +202,17 @@ func (s *server) readyz(c *gin.Context) {
 	if s.cfg.Ready != nil && !s.cfg.Ready.Load() {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready"})
 		return
+	}
+	if s.cfg.Storage != nil {
+		// A replica that cannot store feedback must leave the load
+		// balancer: it would answer every feedback call with 503.
+		ctx, cancel := context.WithTimeout(c.Request.Context(), storageCheckTimeout)
+		defer cancel()
+		if err := s.cfg.Storage.Check(ctx); err != nil {
+			c.Set(logErrorKey, fmt.Errorf("readiness: %w", err))
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "storage unavailable"})
+			return
+		}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/lestrrat-go/jwx/v3/jwa"
 
+	"github.com/fracturecds/fracturecds/hooks"
 	"github.com/fracturecds/fracturecds/hooks/auth/authtest"
 	"github.com/fracturecds/fracturecds/hooks/store/storetest"
 )
@@ -97,5 +99,52 @@ func TestConfigCheckNamesDroppedJWKSKeys(t *testing.T) {
 		config + ": configuration is valid\n"
 	if diff := cmp.Diff(want, out.String()); diff != "" {
 		t.Errorf("config check output (-want +got):\n%s", diff)
+	}
+}
+
+// TestDeletingTheDataDirectoryWhileRunningIsNeverAnswered200: the service
+// runs on SQLite; its data directory is deleted. /readyz turns 503 (the
+// load balancer stops sending calls), and feedback is answered 503 with
+// Retry-After instead of 200, because it can no longer be stored.
+func TestDeletingTheDataDirectoryWhileRunningIsNeverAnswered200(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	svc := startService(t, map[string]string{"FRACTURECDS_DATA_DIR": dataDir})
+	feedback := []byte(`{"feedback":[{"card":"c1","outcome":"overridden","outcomeTimestamp":"2026-01-05T10:00:00Z"}]}`)
+	post := func() *http.Response {
+		t.Helper()
+		resp, err := http.Post(svc.base+"/cds-services/"+hooks.ServicePatientView+"/feedback", "application/json", bytes.NewReader(feedback))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	ready := func() int {
+		t.Helper()
+		resp, err := http.Get(svc.base + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := ready(); got != http.StatusOK {
+		t.Fatalf("/readyz before: %d", got)
+	}
+	if resp := post(); resp.StatusCode != http.StatusOK {
+		t.Fatalf("feedback before: %d", resp.StatusCode)
+	}
+	if err := os.RemoveAll(dataDir); err != nil {
+		t.Fatal(err)
+	}
+	if got := ready(); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the data directory gone: %d, want 503", got)
+	}
+	resp := post()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("feedback with the data directory gone: %d Retry-After %q, want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if !strings.Contains(svc.logs.String(), "removed or replaced") {
+		t.Errorf("the log does not say why:\n%s", svc.logs)
 	}
 }

@@ -187,6 +187,7 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 		HSTS:               cfg.TLSCertFile != "",
 		CardLog:            cards,
 		Feedback:           feedbackStore(st),
+		Storage:            storageCheck(st),
 	}), nil
 }
 

@@ -2,10 +2,15 @@ package store
 
 import (
 	"context"
+	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/fracturecds/fracturecds/hooks"
 )
 
 // TestReplayKeysAreAcceptedOnceAcrossStoresUntilTheyExpire opens two
@@ -76,6 +81,67 @@ func TestReplayKeysAreAcceptedOnceAcrossStoresUntilTheyExpire(t *testing.T) {
 		}
 		if remember(a, "iss\x00jti-1", time.Minute) {
 			t.Error("the purge dropped an unexpired jti")
+		}
+	})
+}
+
+// TestADeletedDataDirectoryFailsChecksAndWrites: SQLite keeps writing to
+// a deleted file through its open descriptor, so the store itself must
+// notice that the file in the data directory is gone (or replaced) and
+// refuse writes and the readiness check instead of losing them quietly.
+func TestADeletedDataDirectoryFailsChecksAndWrites(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		harm func(t *testing.T, dir string)
+	}{
+		{"deleted", func(t *testing.T, dir string) {
+			if err := os.RemoveAll(dir); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"replaced", func(t *testing.T, dir string) {
+			f := filepath.Join(dir, SQLiteFile)
+			if err := os.Rename(f, f+".old"); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(f, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "data")
+			s := open(t, Config{Driver: SQLite, DataDir: dir})
+			ctx := context.Background()
+			if err := s.Check(ctx); err != nil {
+				t.Fatalf("check of a healthy store: %v", err)
+			}
+			save(t, s, overridden("c1", "", t0))
+			tt.harm(t, dir)
+			if err := s.Check(ctx); !errors.Is(err, ErrDatabaseGone) {
+				t.Errorf("check: %v, want ErrDatabaseGone", err)
+			}
+			if _, err := s.SaveFeedback(ctx, []hooks.Feedback{overridden("c2", "", t0)}); !errors.Is(err, ErrDatabaseGone) {
+				t.Errorf("save feedback: %v, want ErrDatabaseGone", err)
+			}
+			if err := s.RecordCards(ctx, []hooks.IssuedCard{card("c3", "s", "t", t0)}); !errors.Is(err, ErrDatabaseGone) {
+				t.Errorf("record cards: %v, want ErrDatabaseGone", err)
+			}
+		})
+	}
+}
+
+// TestCheckWritesToTheDatabase: the readiness check is a write, so a
+// store whose database no longer takes writes fails it.
+func TestCheckWritesToTheDatabase(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, cfg Config) {
+		s := open(t, cfg)
+		if err := s.Check(context.Background()); err != nil {
+			t.Fatalf("check: %v", err)
+		}
+		s.db.Close()
+		if err := s.Check(context.Background()); err == nil {
+			t.Error("check passed on a closed database")
 		}
 	})
 }

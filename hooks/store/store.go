@@ -75,10 +75,15 @@ type Config struct {
 type Store struct {
 	db     *sql.DB
 	driver string
-	cfg    Config
-	stop   chan struct{}
-	done   sync.WaitGroup
-	once   sync.Once
+	// file and fileInfo identify the SQLite database file opened, so that
+	// a data directory deleted or replaced while running is noticed (the
+	// open descriptor would go on writing to a file nobody will read).
+	file     string
+	fileInfo os.FileInfo
+	cfg      Config
+	stop     chan struct{}
+	done     sync.WaitGroup
+	once     sync.Once
 }
 
 // Open connects, runs the schema migrations, purges expired rows once and
@@ -140,6 +145,13 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if cfg.Driver == SQLite {
+		s.file = filepath.Join(cfg.DataDir, SQLiteFile)
+		if s.fileInfo, err = os.Stat(s.file); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
 	// The purge also empties the replay store of expired jti rows, so it
 	// runs without a retention too.
 	if _, err := s.Purge(ctx); err != nil {
@@ -165,6 +177,38 @@ func (s *Store) Close() error {
 	s.once.Do(func() { close(s.stop) })
 	s.done.Wait()
 	return s.db.Close()
+}
+
+// ErrDatabaseGone means the SQLite file the store opened is no longer the
+// file in the data directory (deleted or replaced while running): what is
+// written now would be lost at the next start.
+var ErrDatabaseGone = errors.New("store: the SQLite database file was removed or replaced while in use; restore the data directory and restart")
+
+// checkFile returns ErrDatabaseGone when the SQLite file the store writes
+// to is no longer the one at its path; on PostgreSQL it never fails.
+func (s *Store) checkFile() error {
+	if s.fileInfo == nil {
+		return nil
+	}
+	fi, err := os.Stat(s.file)
+	if err != nil || !os.SameFile(fi, s.fileInfo) {
+		return ErrDatabaseGone
+	}
+	return nil
+}
+
+// Check implements hooks.StorageCheck for /readyz: the SQLite file is
+// still the one opened, and the database takes a write now (one row,
+// overwritten each time).
+func (s *Store) Check(ctx context.Context) error {
+	if err := s.checkFile(); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO store_health (id, checked_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`), s.cfg.Now().UnixMilli()); err != nil {
+		return fmt.Errorf("store: write check: %w", err)
+	}
+	return nil
 }
 
 // Driver returns SQLite or Postgres.
@@ -295,6 +339,9 @@ func (s *Store) RecordCards(ctx context.Context, cards []hooks.IssuedCard) error
 		}
 		cards = cards[n:]
 	}
+	if err := s.checkFile(); err != nil {
+		return fmt.Errorf("store: record cards: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: record cards: %w", err)
 	}
@@ -371,6 +418,11 @@ func (s *Store) SaveFeedback(ctx context.Context, feedback []hooks.Feedback) (ho
 		if k == 0 {
 			res.UnknownCards++
 		}
+	}
+	// Checked last, before the commit: feedback written to a file that is
+	// gone would be answered 200 and lost.
+	if err := s.checkFile(); err != nil {
+		return hooks.FeedbackResult{}, fmt.Errorf("store: save feedback: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return hooks.FeedbackResult{}, fmt.Errorf("store: save feedback: %w", err)
