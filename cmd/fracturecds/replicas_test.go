@@ -148,3 +148,47 @@ func TestDeletingTheDataDirectoryWhileRunningIsNeverAnswered200(t *testing.T) {
 		t.Errorf("the log does not say why:\n%s", svc.logs)
 	}
 }
+
+// TestFHIRProxySetting: fhir.proxy off gives FHIR calls a transport that
+// never consults the proxy environment; the default keeps it; the
+// environment variable overrides the file; anything else is refused.
+func TestFHIRProxySetting(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	off := write("off.yaml", "fhir:\n  proxy: off\n")
+	def := write("default.yaml", "language: en\n")
+	bad := write("bad.yaml", "fhir:\n  proxy: http://proxy.hospital.example:3128\n")
+	for _, tt := range []struct {
+		name      string
+		path      string
+		env       map[string]string
+		wantProxy bool
+	}{
+		{"default", def, nil, true},
+		{"off in the file", off, nil, false},
+		{"off in the environment", def, map[string]string{"FRACTURECDS_FHIR_PROXY": "off"}, false},
+		{"environment overrides the file", off, map[string]string{"FRACTURECDS_FHIR_PROXY": "environment"}, true},
+	} {
+		cfg, err := loadConfig(tt.path, func(k string) string { return tt.env[k] })
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if _, _, err := cfg.validate(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := fhirTransport(cfg.FHIR.Proxy).Proxy != nil; got != tt.wantProxy {
+			t.Errorf("%s: FHIR transport consults the proxy environment = %v, want %v", tt.name, got, tt.wantProxy)
+		}
+	}
+	var out strings.Builder
+	err := run(context.Background(), []string{"config", "check", bad}, func(string) string { return "" }, &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "fhir.proxy") {
+		t.Errorf("config check of fhir.proxy with a URL: %v, want a fhir.proxy problem", err)
+	}
+}

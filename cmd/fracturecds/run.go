@@ -52,7 +52,7 @@ Eval flags:
 
 Environment: FRACTURECDS_ADDR, FRACTURECDS_ADMIN_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
 FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT,
-FRACTURECDS_PUBLIC_BASE_URL, FRACTURECDS_DATA_DIR, FRACTURECDS_STORAGE_DRIVER,
+FRACTURECDS_PUBLIC_BASE_URL, FRACTURECDS_FHIR_PROXY, FRACTURECDS_DATA_DIR, FRACTURECDS_STORAGE_DRIVER,
 FRACTURECDS_POSTGRES_URL, FRACTURECDS_RETENTION. See README.md.
 `
 
@@ -163,7 +163,7 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 	}
 	g := fhir.NewGatherer(fhir.Options{
 		AllowServer:      fhirAllowServer(authn),
-		HTTPClient:       &http.Client{Timeout: cfg.FHIR.Budget},
+		HTTPClient:       &http.Client{Timeout: cfg.FHIR.Budget, Transport: fhirTransport(cfg.FHIR.Proxy)},
 		Budget:           cfg.FHIR.Budget,
 		MaxPages:         cfg.FHIR.MaxPages,
 		MaxResponseBytes: cfg.FHIR.MaxResponseBytes,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -83,6 +84,11 @@ func (cfg Config) securityProblems() []string {
 	if cfg.Auth.MaxTokenLifetime < 0 {
 		problems = append(problems, "auth.max_token_lifetime must not be negative")
 	}
+	switch cfg.FHIR.Proxy {
+	case "", proxyEnvironment, proxyOff:
+	default:
+		problems = append(problems, fmt.Sprintf("fhir.proxy %q: want environment or off", cfg.FHIR.Proxy))
+	}
 	problems = append(problems, hooks.CheckCORSOrigins(cfg.CORS.AllowedOrigins)...)
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		problems = append(problems, "tls_cert_file and tls_key_file go together")
@@ -133,4 +139,23 @@ func fhirAllowServer(authn *auth.Authenticator) func(string) bool {
 // default (modern, AEAD-only for 1.2) cipher suites.
 func tlsConfig() *tls.Config {
 	return &tls.Config{MinVersion: tls.VersionTLS12}
+}
+
+// Values of fhir.proxy.
+const (
+	proxyEnvironment = "environment"
+	proxyOff         = "off"
+)
+
+// fhirTransport is the transport of FHIR calls. Those carry the EHR's
+// access token, so an operator may want them never to pass a proxy the
+// environment names for other traffic: fhir.proxy off. The default keeps
+// Go's behaviour (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; loopback never
+// proxied), which hospitals that route all egress through a proxy need.
+func fhirTransport(proxy string) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if proxy == proxyOff {
+		tr.Proxy = nil
+	}
+	return tr
 }
