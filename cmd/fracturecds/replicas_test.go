@@ -192,3 +192,34 @@ func TestFHIRProxySetting(t *testing.T) {
 		t.Errorf("config check of fhir.proxy with a URL: %v, want a fhir.proxy problem", err)
 	}
 }
+
+// TestOversizedTokensAreRefused: a 20 KB bearer token is a 401 from the
+// verifier; a 100 KB one never reaches it: the HTTP server answers 431,
+// as the README states.
+func TestOversizedTokensAreRefused(t *testing.T) {
+	key := authtest.NewSigner(t, "k", jwa.ES256())
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "keys.json"), authtest.JWKS(t, key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	config := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(config, []byte("public_base_url: https://cds.hospital.example\nauth:\n  issuers:\n    - iss: https://ehr.hospital.example\n      jwks_file: keys.json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	svc := startService(t, map[string]string{"FRACTURECDS_CONFIG": config, "FRACTURECDS_DATA_DIR": filepath.Join(dir, "data")})
+	for _, tt := range []struct {
+		size int
+		want int
+	}{{20 << 10, http.StatusUnauthorized}, {100 << 10, http.StatusRequestHeaderFieldsTooLarge}} {
+		req, _ := http.NewRequest(http.MethodGet, svc.base+"/cds-services", nil)
+		req.Header.Set("Authorization", "Bearer "+strings.Repeat("a", tt.size/2)+"."+strings.Repeat("b", tt.size/2)+".c")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("%d-byte token: %d, want %d", tt.size, resp.StatusCode, tt.want)
+		}
+	}
+}

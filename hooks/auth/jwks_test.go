@@ -136,3 +136,34 @@ func TestAJWKSetWithNoUsableKeyIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestAudienceAsStringOrArray: aud may be the endpoint URL or an array
+// holding it (RFC 7519 §4.1.3), as the README says; an array without it,
+// or with only a prefix of it, is refused.
+func TestAudienceAsStringOrArray(t *testing.T) {
+	key := newSigner(t, "k", jwa.ES256())
+	file := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(file, jwksJSON(t, key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := mustAuth(t, Config{PublicBaseURL: testBase, Issuers: []Issuer{{Iss: testIss, JWKSFile: file}}, Now: func() time.Time { return testNow }})
+	const path = "/cds-services/patient-view"
+	for _, tt := range []struct {
+		name string
+		aud  any
+		ok   bool
+	}{
+		{"string", testBase + path, true},
+		{"array with it", []string{"https://other.example", testBase + path}, true},
+		{"array of one", []string{testBase + path}, true},
+		{"array without it", []string{"https://other.example", testBase + "/cds-services"}, false},
+		{"prefix only", testBase, false},
+	} {
+		c := claims(path, testNow)
+		c["aud"] = tt.aud
+		_, err := a.Verify(context.Background(), key.Sign(t, c, nil), path)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: %v, want accepted = %v", tt.name, err, tt.ok)
+		}
+	}
+}
