@@ -97,6 +97,7 @@ func defaultConfig() Config {
 			Budget:           2 * time.Second,
 			MaxPages:         20,
 			MaxResponseBytes: 8 << 20,
+			Proxy:            proxyEnvironment,
 		},
 	}
 }
