@@ -5,12 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/fracturecds/fracturecds/hooks"
+	"github.com/fracturecds/fracturecds/hooks/store/storetest"
 )
 
 // TestReplayKeysAreAcceptedOnceAcrossStoresUntilTheyExpire opens two
@@ -144,4 +146,31 @@ func TestCheckWritesToTheDatabase(t *testing.T) {
 			t.Error("check passed on a closed database")
 		}
 	})
+}
+
+// BenchmarkRemember is the cost one accepted token adds to a call when
+// the replay store is the database (one insert-once statement).
+func BenchmarkRemember(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			var cfg Config
+			if be.name == SQLite {
+				cfg = Config{Driver: SQLite, DataDir: b.TempDir()}
+			} else {
+				cfg = Config{Driver: Postgres, PostgresURL: storetest.PostgresURL(b)}
+			}
+			s, err := Open(context.Background(), cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			exp := time.Now().Add(5 * time.Minute)
+			b.ResetTimer()
+			for i := range b.N {
+				if ok, err := s.Remember(context.Background(), "iss\x00"+strconv.Itoa(i), exp); err != nil || !ok {
+					b.Fatalf("remember: %v %v", ok, err)
+				}
+			}
+		})
+	}
 }
