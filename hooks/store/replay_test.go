@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -169,6 +170,29 @@ func BenchmarkRemember(b *testing.B) {
 			for i := range b.N {
 				if ok, err := s.Remember(context.Background(), "iss\x00"+strconv.Itoa(i), exp); err != nil || !ok {
 					b.Fatalf("remember: %v %v", ok, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRecordCardsPerResponse is what writing the card log before
+// each response would cost: one transaction (a synced commit on SQLite)
+// for a typical response of three cards, instead of the batcher's one per
+// 200 ms (README "Feedback").
+func BenchmarkRecordCardsPerResponse(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			s := benchStore(b, be.name)
+			i := 0
+			for b.Loop() {
+				cards := make([]hooks.IssuedCard, 3)
+				for j := range cards {
+					i++
+					cards[j] = card(fmt.Sprintf("r%d", i), "fracturecds-patient-view", "fracture-case-finding", t0, "s")
+				}
+				if err := s.RecordCards(context.Background(), cards); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
