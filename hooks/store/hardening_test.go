@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -196,5 +197,28 @@ func BenchmarkRecordCardsPerResponse(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAReadOnlyPostgresFailsTheCheckAndFeedback: a PostgreSQL that still
+// answers but takes no writes (a standby after a failover, a database set
+// read-only) fails the readiness check and refuses feedback, instead of
+// passing a ping.
+func TestAReadOnlyPostgresFailsTheCheckAndFeedback(t *testing.T) {
+	s := open(t, Config{Driver: Postgres, PostgresURL: storetest.PostgresURL(t)})
+	ctx := context.Background()
+	// One connection, made read-only as a hot standby's sessions are.
+	s.db.SetMaxOpenConns(1)
+	if _, err := s.db.ExecContext(ctx, `SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		t.Fatalf("ping: %v (the database must still answer)", err)
+	}
+	if err := s.Check(ctx); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Errorf("check: %v, want a read-only failure", err)
+	}
+	if _, err := s.SaveFeedback(ctx, []hooks.Feedback{overridden("c1", "", t0)}); err == nil {
+		t.Error("feedback was saved to a read-only database")
 	}
 }
