@@ -236,7 +236,13 @@ func labFact(lm labMatch, m measurement, src rules.Ref, date time.Time) (rules.L
 		value, ok = convertValue(factors, original, q)
 	}
 	if !ok {
-		return rules.Lab{}, rules.Gap{Source: src, What: unitGapText(analyteName(lm.analyte), unit)}, false
+		name := analyteName(lm.analyte)
+		if _, known := lookupFactor(factors, q); known && unit != "" {
+			// The unit is fine; the value is not (negative or absurd):
+			// saying so sends nobody looking for a unit problem.
+			return rules.Lab{}, rules.Gap{Source: src, What: rules.Text{NL: name.NL + " (onmogelijke waarde)", EN: name.EN + " (implausible value)"}}, false
+		}
+		return rules.Lab{}, rules.Gap{Source: src, What: unitGapText(name, unit)}, false
 	}
 	if date.IsZero() {
 		name := analyteName(lm.analyte)

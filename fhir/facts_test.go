@@ -157,6 +157,8 @@ func TestObservationFactsEdgeCases(t *testing.T) {
 		wantGaps []rules.Gap
 	}{
 		{"eGFR as valueString is a gap, never normal", obs("o-str", SystemLOINC, "98979-8", `,"valueString":">60"`+date), 0, 0, []rules.Gap{{Source: "Observation/o-str", What: rules.Text{NL: "eGFR (geen numerieke waarde)", EN: "eGFR (no numeric value)"}}}},
+		{"implausible TSH with a valid UCUM unit is a value gap, not a unit gap", obs("o-tsh", SystemLOINC, "3016-3", `,"valueQuantity":{"value":5e7,"unit":"mIU/L","system":"http://unitsofmeasure.org","code":"m[IU]/L"}`+date), 0, 0, []rules.Gap{{Source: "Observation/o-tsh", What: rules.Text{NL: "TSH (onmogelijke waarde)", EN: "TSH (implausible value)"}}}},
+		{"negative TSH is a value gap", obs("o-tsh-neg", SystemLOINC, "3016-3", `,"valueQuantity":{"value":-1,"code":"m[IU]/L"}`+date), 0, 0, []rules.Gap{{Source: "Observation/o-tsh-neg", What: rules.Text{NL: "TSH (onmogelijke waarde)", EN: "TSH (implausible value)"}}}},
 		{"undated lab is a gap", obs("o-nodate", SystemLOINC, "14635-7", `,"valueQuantity":{"value":50,"code":"nmol/L"}`), 0, 0, []rules.Gap{{Source: "Observation/o-nodate", What: rules.Text{NL: "25-OH-vitamine D (datum onbekend)", EN: "25-OH vitamin D (date unknown)"}}}},
 		{"BMD without unit is a gap", obs("o-bmd", SystemLOINC, "24966-4", `,"valueQuantity":{"value":0.8}`+date), 0, 0, []rules.Gap{{Source: "Observation/o-bmd", What: rules.Text{NL: "DXA BMD (LOINC 24966-4) (geen eenheid)", EN: "DXA BMD (LOINC 24966-4) (no unit)"}}}},
 		{"local DXA code maps to femoral neck", obs("o-local", "urn:local:dxa", "NECK-T", `,"valueQuantity":{"value":-2.6}`+date), 0, 1, nil},

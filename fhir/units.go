@@ -342,19 +342,24 @@ func unitGapText(name rules.Text, unit string) rules.Text {
 }
 
 // safeUnit keeps a unit string from the request fit to quote on a card:
-// letters, digits and the characters UCUM and lab feeds use, at most 24
-// runes. Anything else (markup, links) becomes "?", so free text from a
-// lab feed can never inject HTML or Markdown into a card.
+// letters, digits and the characters UCUM and lab feeds use (m[IU]/L keeps
+// its brackets: without ( or : they cannot form a link), at most 24
+// runes. Anything else (markup, links) becomes "?", and so does the dot of
+// "www.", so free text from a lab feed can never inject HTML, Markdown or
+// an autolink into a card.
 func safeUnit(unit string) string {
 	var sb strings.Builder
 	n := 0
-	for _, r := range strings.TrimSpace(unit) {
+	unit = strings.TrimSpace(unit)
+	for i, r := range unit {
 		if n == 24 {
 			sb.WriteString("…")
 			break
 		}
 		switch {
-		case unicode.IsLetter(r), unicode.IsDigit(r), strings.ContainsRune(" /.%{}^-µ²³'", r):
+		case r == '.' && i >= 3 && strings.EqualFold(unit[i-3:i], "www"):
+			sb.WriteRune('?')
+		case unicode.IsLetter(r), unicode.IsDigit(r), strings.ContainsRune(" /.%{}[]^-µ²³'", r):
 			sb.WriteRune(r)
 		default:
 			sb.WriteRune('?')

@@ -153,6 +153,10 @@ func TestUnitGapText(t *testing.T) {
 	}{
 		{"names analyte and unit", "µg/dL", rules.Text{NL: "25-OH-vitamine D (eenheid µg/dL)", EN: "25-OH vitamin D (unit µg/dL)"}},
 		{"missing unit", "", rules.Text{NL: "25-OH-vitamine D (geen eenheid)", EN: "25-OH vitamin D (no unit)"}},
+		{"UCUM brackets kept", "n[IU]/mL", rules.Text{NL: "25-OH-vitamine D (eenheid n[IU]/mL)", EN: "25-OH vitamin D (unit n[IU]/mL)"}},
+		{"no www. for an autolink", "www.evil-lab.example/x", rules.Text{NL: "25-OH-vitamine D (eenheid www?evil-lab.example/x)", EN: "25-OH vitamin D (unit www?evil-lab.example/x)"}},
+		{"no URL or e-mail", "http://x.example @y", rules.Text{NL: "25-OH-vitamine D (eenheid http?//x.example ?y)", EN: "25-OH vitamin D (unit http?//x.example ?y)"}},
+		{"no link syntax", "[x](y)", rules.Text{NL: "25-OH-vitamine D (eenheid [x]?y?)", EN: "25-OH vitamin D (unit [x]?y?)"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

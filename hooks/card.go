@@ -290,7 +290,8 @@ func (b cardBuilder) detailSizeHint(f rules.Finding) int {
 // inside Markdown: <, > and & become HTML entities (shown as the character
 // by both kinds of renderer, never parsed as a tag), and the characters GFM
 // would interpret (emphasis, links, table cells, code spans) are
-// backslash-escaped. It is applied to every value that can come from the
+// backslash-escaped, and so is the dot of "www.", the colon of "://" and
+// every "@", so that no autolink extension turns a unit or id into a link. It is applied to every value that can come from the
 // request (evidence values and source references); the service's own text
 // (labels, thresholds, citations) is written as Markdown.
 func escapeMarkdown(s string) string {
@@ -314,8 +315,17 @@ func writeEscapedMarkdown(sb *strings.Builder, s string) {
 // fast path for text with nothing to escape must match
 // (TestEscapeMarkdownFastPathMatchesRuneLoop).
 func writeEscapedRunes(sb *strings.Builder, s string) {
-	for _, r := range s {
+	for i, r := range s {
 		switch r {
+		case '.', ':', '@':
+			// No autolinks (GFM's www., http://, ftp:// and e-mail
+			// extensions): a lab unit "www.evil.example/x" must not become
+			// a link. The backslash is invisible when rendered and breaks
+			// the pattern a linkifier looks for in the source.
+			if startsAutolink(s, i) {
+				sb.WriteByte('\\')
+			}
+			sb.WriteRune(r)
 		case '<':
 			sb.WriteString("&lt;")
 		case '>':
@@ -341,9 +351,27 @@ func needsMarkdownEscape(s string) bool {
 		switch s[i] {
 		case '<', '>', '&', '\\', '`', '*', '_', '[', ']', '|', '~', '\n', '\r':
 			return true
+		case '.', ':', '@':
+			if startsAutolink(s, i) {
+				return true
+			}
 		}
 	}
 	return !utf8.ValidString(s)
+}
+
+// startsAutolink reports whether the byte s[i] ('.', ':' or '@') is where
+// GFM's autolink extension would see a link: the dot of "www." (any case),
+// the colon of "scheme://", or the at sign of an e-mail address (always:
+// a lab value has none to lose).
+func startsAutolink(s string, i int) bool {
+	switch s[i] {
+	case '.':
+		return i >= 3 && strings.EqualFold(s[i-3:i], "www")
+	case ':':
+		return strings.HasPrefix(s[i+1:], "//")
+	}
+	return s[i] == '@'
 }
 
 // clampSummary enforces the spec's "< 140 characters" as a last line of

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/hooks/auth"
 )
 
 // Errors the handlers raise. The message of a requestError is safe to show
@@ -14,6 +15,9 @@ var (
 	errUnsupportedMedia = errors.New("content type must be application/json")
 	errBodyTooLarge     = errors.New("request body too large")
 	errOverloaded       = errors.New("service busy, retry shortly")
+	// errStorageUnavailable is feedback the store did not take (database
+	// gone, unwritable or unreachable): 503 with Retry-After, never 200.
+	errStorageUnavailable = errors.New("feedback could not be stored, retry later")
 	// errClientClosed is a request the client abandoned; it is answered
 	// (to nobody) and logged as 499, nginx's "client closed request", so
 	// dashboards do not count it as a failing FHIR server.
@@ -45,11 +49,15 @@ func statusOf(err error) (status int, clientMessage string) {
 		return http.StatusUnsupportedMediaType, err.Error()
 	case errors.Is(err, errBodyTooLarge):
 		return http.StatusRequestEntityTooLarge, err.Error()
-	case errors.As(err, new(*authError)):
+	case errors.As(err, new(*auth.Error)):
 		// No detail: the reason is logged, never told to the caller.
 		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, errOverloaded):
 		return http.StatusServiceUnavailable, err.Error()
+	case errors.Is(err, errStorageUnavailable):
+		// The store's error stays in the log; the client learns only that
+		// it should retry.
+		return http.StatusServiceUnavailable, errStorageUnavailable.Error()
 	case errors.Is(err, fhir.ErrDataUnavailable):
 		// CDS Hooks 2.0.1 §Prefetch Template: SHALL respond 412 when required
 		// data can be neither prefetched nor fetched.

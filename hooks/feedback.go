@@ -72,6 +72,21 @@ type FeedbackStore interface {
 	SaveFeedback(ctx context.Context, feedback []Feedback) (FeedbackResult, error)
 }
 
+// StorageCheck reports whether the store can take writes now: the
+// database is reachable, writable and (SQLite) still the file in the data
+// directory. /readyz answers 503 while it fails.
+type StorageCheck interface {
+	Check(ctx context.Context) error
+}
+
+// storageCheckTimeout bounds one readiness check of the store, inside
+// the readiness probe's 2 s timeout in deploy/kubernetes.
+const storageCheckTimeout = 1500 * time.Millisecond
+
+// retryAfterStorage is the Retry-After of a 503 for feedback that could
+// not be stored: long enough for a database failover or a restart.
+const retryAfterStorage = "30"
+
 // wireFeedback is one item of the request body as sent. Pointers tell a
 // missing field from an empty one.
 type wireFeedback struct {
@@ -118,6 +133,14 @@ func (s *server) feedback(c *gin.Context) {
 	}
 	if s.cfg.Feedback != nil && len(items) > 0 {
 		if _, err := s.cfg.Feedback.SaveFeedback(c.Request.Context(), items); err != nil {
+			// Never 200 for feedback that is not stored: a 503 tells the EHR
+			// to send it again later (the endpoint is idempotent).
+			if c.Request.Context().Err() != nil {
+				err = fmt.Errorf("%w: %w", errClientClosed, err)
+			} else {
+				c.Header("Retry-After", retryAfterStorage)
+				err = fmt.Errorf("%w: %w", errStorageUnavailable, err)
+			}
 			s.fail(c, fmt.Errorf("save feedback: %w", err))
 			return
 		}

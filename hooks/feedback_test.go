@@ -49,6 +49,13 @@ func (f *fakeStore) SaveFeedback(_ context.Context, fb []Feedback) (FeedbackResu
 	return FeedbackResult{Stored: len(fb)}, nil
 }
 
+// Check fails while the store fails, as a database that is gone does.
+func (f *fakeStore) Check(context.Context) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
 func newFeedbackHandler(t *testing.T, st *fakeStore, logger *zap.Logger, failures *atomic.Int64) *testHandler {
 	t.Helper()
 	if logger == nil {
@@ -63,6 +70,7 @@ func newFeedbackHandler(t *testing.T, st *fakeStore, logger *zap.Logger, failure
 		NewUUID:         seqUUID(),
 		CardLog:         st,
 		Feedback:        st,
+		Storage:         st,
 		CardLogFailures: failures,
 	})}
 }
@@ -171,12 +179,29 @@ func TestFeedbackRoutingErrors(t *testing.T) {
 	}
 }
 
-func TestFeedbackStoreFailureIs500WithoutDetail(t *testing.T) {
+// TestFeedbackThatCannotBeStoredIs503WithRetryAfter: feedback the store
+// refuses is never answered 200 but 503 with Retry-After (the EHR sends it
+// again; the endpoint is idempotent), without the store's error text; and
+// /readyz turns 503 while the store fails, and 200 again when it recovers.
+func TestFeedbackThatCannotBeStoredIs503WithRetryAfter(t *testing.T) {
 	st := &fakeStore{err: errors.New("disk full at /var/lib/secret")}
-	rec := post(t, newFeedbackHandler(t, st, nil, nil), feedbackPath,
-		`{"feedback":[{"card":"c1","outcome":"overridden","outcomeTimestamp":"2024-03-01T10:00:00Z"}]}`, nil)
-	if rec.Code != 500 || strings.Contains(rec.Body.String(), "disk") {
-		t.Errorf("got %d %s, want a generic 500", rec.Code, rec.Body)
+	h := newFeedbackHandler(t, st, nil, nil)
+	body := `{"feedback":[{"card":"c1","outcome":"overridden","outcomeTimestamp":"2024-03-01T10:00:00Z"}]}`
+	rec := post(t, h, feedbackPath, body, nil)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || strings.Contains(rec.Body.String(), "disk") {
+		t.Errorf("got %d Retry-After %q %s, want 503 with Retry-After and no detail", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+	if rec := h.do(t, http.MethodGet, "/readyz", "", ""); rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with a failing store: %d, want 503", rec.Code)
+	}
+	st.mu.Lock()
+	st.err = nil
+	st.mu.Unlock()
+	if rec := h.do(t, http.MethodGet, "/readyz", "", ""); rec.Code != http.StatusOK {
+		t.Errorf("/readyz after the store recovered: %d, want 200", rec.Code)
+	}
+	if rec := post(t, h, feedbackPath, body, nil); rec.Code != http.StatusOK || len(st.feedback) != 1 {
+		t.Errorf("retry after recovery: %d, %d stored", rec.Code, len(st.feedback))
 	}
 }
 

@@ -74,6 +74,9 @@ type Config struct {
 	// Feedback stores what POST /cds-services/{id}/feedback receives; nil
 	// validates feedback and discards it.
 	Feedback FeedbackStore
+	// Storage tells /readyz whether the card log and feedback store can
+	// take writes now; nil means there is nothing to check.
+	Storage StorageCheck
 	// CardLogFailures counts failed card-log writes (a metric for the
 	// caller to expose); nil counts into a private counter.
 	CardLogFailures *atomic.Int64
@@ -86,7 +89,7 @@ type Config struct {
 	// Auth authenticates CDS clients on every /cds-services path
 	// (discovery, services, feedback); nil means no authentication
 	// (development on loopback only: see README "Authentication").
-	Auth *Authenticator
+	Auth Verifier
 	// CORSAllowedOrigins are the browser origins allowed by CORS; empty
 	// means CORS is off.
 	CORSAllowedOrigins []string
@@ -205,6 +208,17 @@ func (s *server) readyz(c *gin.Context) {
 	if s.cfg.Ready != nil && !s.cfg.Ready.Load() {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready"})
 		return
+	}
+	if s.cfg.Storage != nil {
+		// A replica that cannot store feedback must leave the load
+		// balancer: it would answer every feedback call with 503.
+		ctx, cancel := context.WithTimeout(c.Request.Context(), storageCheckTimeout)
+		defer cancel()
+		if err := s.cfg.Storage.Check(ctx); err != nil {
+			c.Set(logErrorKey, fmt.Errorf("readiness: %w", err))
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "storage unavailable"})
+			return
+		}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
 }

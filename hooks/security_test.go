@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fracturecds/fracturecds/hooks/auth"
 	"github.com/fracturecds/fracturecds/rules"
 )
 
@@ -111,7 +112,7 @@ func TestCheckCORSOrigins(t *testing.T) {
 // still answered (browsers never send Authorization on one), while the
 // actual call without a token is refused.
 func TestCORSPreflightNeedsNoToken(t *testing.T) {
-	a := mustAuth(t, AuthConfig{PublicBaseURL: testBase, Issuers: []Issuer{{Iss: testIss, JWKSFile: "testdata/auth/spec-example-jwks.json"}}})
+	a := mustAuth(t, auth.Config{PublicBaseURL: testBase, Issuers: []auth.Issuer{{Iss: testIss, JWKSFile: "testdata/auth/spec-example-jwks.json"}}})
 	h := NewHandler(Config{Facts: staticFacts(pieterse()), Thresholds: rules.DefaultThresholds(), Auth: a, CORSAllowedOrigins: []string{"https://sandbox.cds-hooks.org"}})
 	req := httptest.NewRequest(http.MethodOptions, "/cds-services/"+ServicePatientView, nil)
 	req.Header.Set("Origin", "https://sandbox.cds-hooks.org")

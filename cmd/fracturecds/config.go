@@ -84,6 +84,11 @@ type FHIRConfig struct {
 	Budget           time.Duration `yaml:"budget"`
 	MaxPages         int           `yaml:"max_pages"`
 	MaxResponseBytes int64         `yaml:"max_response_bytes"`
+	// Proxy is "environment" (default: HTTPS_PROXY, HTTP_PROXY and
+	// NO_PROXY apply to FHIR calls, which carry the EHR's access token) or
+	// "off" (FHIR servers are always called directly) (env
+	// FRACTURECDS_FHIR_PROXY). README "Proxies".
+	Proxy string `yaml:"proxy"`
 }
 
 func defaultConfig() Config {
@@ -100,6 +105,7 @@ func defaultConfig() Config {
 			Budget:           2 * time.Second,
 			MaxPages:         20,
 			MaxResponseBytes: 8 << 20,
+			Proxy:            proxyEnvironment,
 		},
 	}
 }
@@ -166,6 +172,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		} else {
 			cfg.FHIR.Budget = d
 		}
+	}
+	if v := getenv("FRACTURECDS_FHIR_PROXY"); v != "" {
+		cfg.FHIR.Proxy = v
 	}
 	if v := getenv("FRACTURECDS_TRACING_ENDPOINT"); v != "" {
 		cfg.Tracing.Endpoint = v

@@ -26,6 +26,7 @@ import (
 	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/hooks"
 	"github.com/fracturecds/fracturecds/hooks/admin"
+	"github.com/fracturecds/fracturecds/hooks/auth"
 	"github.com/fracturecds/fracturecds/hooks/demo"
 	"github.com/fracturecds/fracturecds/hooks/store"
 )
@@ -64,7 +65,7 @@ Demo flags:
 
 Environment: FRACTURECDS_ADDR, FRACTURECDS_ADMIN_ADDR, FRACTURECDS_CONFIG, FRACTURECDS_LANGUAGE,
 FRACTURECDS_LOG_LEVEL, FRACTURECDS_FHIR_BUDGET, FRACTURECDS_TRACING_ENDPOINT, FRACTURECDS_PREFER_REQUEST_LANGUAGE,
-FRACTURECDS_PUBLIC_BASE_URL, FRACTURECDS_DATA_DIR, FRACTURECDS_STORAGE_DRIVER,
+FRACTURECDS_PUBLIC_BASE_URL, FRACTURECDS_FHIR_PROXY, FRACTURECDS_DATA_DIR, FRACTURECDS_STORAGE_DRIVER,
 FRACTURECDS_POSTGRES_URL, FRACTURECDS_RETENTION. See README.md.
 `
 
@@ -158,6 +159,11 @@ func runConfigCheck(path string, getenv func(string) string, stdout io.Writer) e
 		}
 		return fmt.Errorf("%s: %d %s:\n  - %s", path, len(problems), noun, strings.Join(problems, "\n  - "))
 	}
+	// Unusable keys do not invalidate a JWK Set (the rest is used), but
+	// the operator should hear which ones the service ignores.
+	for _, w := range auth.DroppedKeys(cfg.hooksAuth()) {
+		fmt.Fprintf(stdout, "%s: warning: %s\n", path, w)
+	}
 	fmt.Fprintf(stdout, "%s: configuration is valid\n", path)
 	return nil
 }
@@ -196,17 +202,25 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 	if err != nil {
 		return nil, err
 	}
-	var auth *hooks.Authenticator
+	var authn *auth.Authenticator
+	var verifier hooks.Verifier // stays a nil interface without issuers
 	if len(cfg.Auth.Issuers) > 0 {
 		ac := cfg.hooksAuth()
 		ac.OnJWKSFetch = obs.hooksMetrics().JWKSRefresh
-		if auth, err = hooks.NewAuthenticator(ac); err != nil {
+		ac.Logger = logger
+		if st != nil && st.Driver() == store.Postgres {
+			// Every replica shares the database, so a jti accepted by one
+			// is refused by all (README "Authentication").
+			ac.Replay = st
+		}
+		if authn, err = auth.New(ac); err != nil {
 			return nil, err
 		}
+		verifier = authn
 	}
 	g := fhir.NewGatherer(fhir.Options{
-		AllowServer:      fhirAllowServer(auth),
-		HTTPClient:       &http.Client{Timeout: cfg.FHIR.Budget},
+		AllowServer:      fhirAllowServer(authn),
+		HTTPClient:       &http.Client{Timeout: cfg.FHIR.Budget, Transport: fhirTransport(cfg.FHIR.Proxy)},
 		Budget:           cfg.FHIR.Budget,
 		MaxPages:         cfg.FHIR.MaxPages,
 		MaxResponseBytes: cfg.FHIR.MaxResponseBytes,
@@ -226,11 +240,12 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 		Ready:                ready,
 		Metrics:              obs.hooksMetrics(),
 		Tracer:               obs.hooksTracer(),
-		Auth:                 auth,
+		Auth:                 verifier,
 		CORSAllowedOrigins:   cfg.CORS.AllowedOrigins,
 		HSTS:                 cfg.TLSCertFile != "",
 		CardLog:              cards,
 		Feedback:             feedbackStore(st),
+		Storage:              storageCheck(st),
 	}), nil
 }
 

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"time"
 
 	"github.com/fracturecds/fracturecds/hooks"
+	"github.com/fracturecds/fracturecds/hooks/auth"
 )
 
 // AuthConfig is the `auth` section: the CDS clients (EHRs) trusted to call
@@ -52,15 +54,15 @@ func (a *AuthConfig) resolvePaths(dir string) {
 	}
 }
 
-// hooksAuth converts the section for package hooks.
-func (cfg Config) hooksAuth() hooks.AuthConfig {
-	out := hooks.AuthConfig{
+// hooksAuth converts the section for package hooks/auth.
+func (cfg Config) hooksAuth() auth.Config {
+	out := auth.Config{
 		PublicBaseURL:    cfg.PublicBaseURL,
 		ClockSkew:        cfg.Auth.ClockSkew,
 		MaxTokenLifetime: cfg.Auth.MaxTokenLifetime,
 	}
 	for _, is := range cfg.Auth.Issuers {
-		out.Issuers = append(out.Issuers, hooks.Issuer{
+		out.Issuers = append(out.Issuers, auth.Issuer{
 			Iss: is.Iss, JWKSURL: is.JWKSURL, JWKSFile: is.JWKSFile, JKUURLs: is.JKUURLs,
 			Tenants: is.Tenants, FHIRServers: is.FHIRServers,
 		})
@@ -70,7 +72,7 @@ func (cfg Config) hooksAuth() hooks.AuthConfig {
 
 // securityProblems validates the security keys (config check and start).
 func (cfg Config) securityProblems() []string {
-	problems := hooks.CheckAuthConfig(cfg.hooksAuth())
+	problems := auth.CheckConfig(cfg.hooksAuth())
 	if len(cfg.Auth.Issuers) == 0 && cfg.PublicBaseURL != "" {
 		if u, err := url.Parse(cfg.PublicBaseURL); err != nil || u.Host == "" {
 			problems = append(problems, fmt.Sprintf("public_base_url %q: not an absolute URL", cfg.PublicBaseURL))
@@ -81,6 +83,11 @@ func (cfg Config) securityProblems() []string {
 	}
 	if cfg.Auth.MaxTokenLifetime < 0 {
 		problems = append(problems, "auth.max_token_lifetime must not be negative")
+	}
+	switch cfg.FHIR.Proxy {
+	case "", proxyEnvironment, proxyOff:
+	default:
+		problems = append(problems, fmt.Sprintf("fhir.proxy %q: want environment or off", cfg.FHIR.Proxy))
 	}
 	problems = append(problems, hooks.CheckCORSOrigins(cfg.CORS.AllowedOrigins)...)
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
@@ -104,7 +111,7 @@ func (cfg Config) checkExposure() error {
 	if err != nil {
 		return nil // validate reports the address
 	}
-	if !hooks.IsLoopbackHost(host) {
+	if !auth.IsLoopbackHost(host) {
 		return errors.New("addr " + cfg.Addr + " is not a loopback address and auth.issuers is empty: the service refuses to serve " +
 			"unauthenticated calls there. Configure auth.issuers (README \"Authentication\"), listen on 127.0.0.1 " +
 			"(addr, --addr, FRACTURECDS_ADDR), or accept the risk with insecure_no_auth: true (--insecure-no-auth)")
@@ -115,17 +122,17 @@ func (cfg Config) checkExposure() error {
 // fhirAllowServer is the Gatherer's last-line check on fhirServer (the
 // handler already decides per issuer): any allow-listed server, or
 // loopback only when no issuer is configured.
-func fhirAllowServer(auth *hooks.Authenticator) func(string) bool {
+func fhirAllowServer(authn *auth.Authenticator) func(string) bool {
 	return func(base string) bool {
-		n, err := hooks.NormalizeFHIRBase(base)
+		n, err := auth.NormalizeFHIRBase(base)
 		if err != nil {
 			return false
 		}
-		if auth == nil {
+		if authn == nil {
 			u, _ := url.Parse(n)
-			return hooks.IsLoopbackHost(u.Hostname())
+			return auth.IsLoopbackHost(u.Hostname())
 		}
-		return auth.AllowedFHIRServers()[n]
+		return authn.AllowedFHIRServers()[n]
 	}
 }
 
@@ -133,4 +140,23 @@ func fhirAllowServer(auth *hooks.Authenticator) func(string) bool {
 // default (modern, AEAD-only for 1.2) cipher suites.
 func tlsConfig() *tls.Config {
 	return &tls.Config{MinVersion: tls.VersionTLS12}
+}
+
+// Values of fhir.proxy.
+const (
+	proxyEnvironment = "environment"
+	proxyOff         = "off"
+)
+
+// fhirTransport is the transport of FHIR calls. Those carry the EHR's
+// access token, so an operator may want them never to pass a proxy the
+// environment names for other traffic: fhir.proxy off. The default keeps
+// Go's behaviour (HTTPS_PROXY, HTTP_PROXY, NO_PROXY; loopback never
+// proxied), which hospitals that route all egress through a proxy need.
+func fhirTransport(proxy string) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if proxy == proxyOff {
+		tr.Proxy = nil
+	}
+	return tr
 }

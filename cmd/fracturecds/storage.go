@@ -143,3 +143,10 @@ func withAnalytics(cfg admin.Config, st *store.Store) admin.Config {
 	cfg.Analytics, cfg.Report = adminAnalytics(st)
 	return cfg
 }
+
+func storageCheck(st *store.Store) hooks.StorageCheck {
+	if st == nil {
+		return nil
+	}
+	return st
+}

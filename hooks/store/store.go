@@ -1,7 +1,8 @@
 // Package store keeps the cards fracturecds issued and the feedback EHRs
 // send about them, in embedded SQLite (the default: a file in the data
 // directory, no setup) or PostgreSQL (for several replicas). It implements
-// hooks.CardLog, hooks.FeedbackStore and admin.Source.
+// hooks.CardLog, hooks.FeedbackStore, admin.Source and, on PostgreSQL for
+// several replicas, auth.ReplayStore.
 //
 // Schema migrations are embedded and run at Open; a retention purge runs
 // at Open and then on a ticker. Nothing stored identifies a patient.
@@ -74,10 +75,15 @@ type Config struct {
 type Store struct {
 	db     *sql.DB
 	driver string
-	cfg    Config
-	stop   chan struct{}
-	done   sync.WaitGroup
-	once   sync.Once
+	// file and fileInfo identify the SQLite database file opened, so that
+	// a data directory deleted or replaced while running is noticed (the
+	// open descriptor would go on writing to a file nobody will read).
+	file     string
+	fileInfo os.FileInfo
+	cfg      Config
+	stop     chan struct{}
+	done     sync.WaitGroup
+	once     sync.Once
 }
 
 // Open connects, runs the schema migrations, purges expired rows once and
@@ -139,14 +145,21 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if cfg.Retention > 0 {
-		if _, err := s.Purge(ctx); err != nil {
+	if cfg.Driver == SQLite {
+		s.file = filepath.Join(cfg.DataDir, SQLiteFile)
+		if s.fileInfo, err = os.Stat(s.file); err != nil {
 			db.Close()
-			return nil, err
+			return nil, fmt.Errorf("store: %w", err)
 		}
-		s.done.Add(1)
-		go s.purgeLoop()
 	}
+	// The purge also empties the replay store of expired jti rows, so it
+	// runs without a retention too.
+	if _, err := s.Purge(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.done.Add(1)
+	go s.purgeLoop()
 	return s, nil
 }
 
@@ -164,6 +177,38 @@ func (s *Store) Close() error {
 	s.once.Do(func() { close(s.stop) })
 	s.done.Wait()
 	return s.db.Close()
+}
+
+// ErrDatabaseGone means the SQLite file the store opened is no longer the
+// file in the data directory (deleted or replaced while running): what is
+// written now would be lost at the next start.
+var ErrDatabaseGone = errors.New("store: the SQLite database file was removed or replaced while in use; restore the data directory and restart")
+
+// checkFile returns ErrDatabaseGone when the SQLite file the store writes
+// to is no longer the one at its path; on PostgreSQL it never fails.
+func (s *Store) checkFile() error {
+	if s.fileInfo == nil {
+		return nil
+	}
+	fi, err := os.Stat(s.file)
+	if err != nil || !os.SameFile(fi, s.fileInfo) {
+		return ErrDatabaseGone
+	}
+	return nil
+}
+
+// Check implements hooks.StorageCheck for /readyz: the SQLite file is
+// still the one opened, and the database takes a write now (one row,
+// overwritten each time).
+func (s *Store) Check(ctx context.Context) error {
+	if err := s.checkFile(); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`INSERT INTO store_health (id, checked_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`), s.cfg.Now().UnixMilli()); err != nil {
+		return fmt.Errorf("store: write check: %w", err)
+	}
+	return nil
 }
 
 // Driver returns SQLite or Postgres.
@@ -294,6 +339,9 @@ func (s *Store) RecordCards(ctx context.Context, cards []hooks.IssuedCard) error
 		}
 		cards = cards[n:]
 	}
+	if err := s.checkFile(); err != nil {
+		return fmt.Errorf("store: record cards: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: record cards: %w", err)
 	}
@@ -371,21 +419,51 @@ func (s *Store) SaveFeedback(ctx context.Context, feedback []hooks.Feedback) (ho
 			res.UnknownCards++
 		}
 	}
+	// Checked last, before the commit: feedback written to a file that is
+	// gone would be answered 200 and lost.
+	if err := s.checkFile(); err != nil {
+		return hooks.FeedbackResult{}, fmt.Errorf("store: save feedback: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return hooks.FeedbackResult{}, fmt.Errorf("store: save feedback: %w", err)
 	}
 	return res, nil
 }
 
-// Purge deletes cards issued and feedback received before now minus the
-// retention, and returns how many rows it deleted. With no retention it
-// deletes nothing.
-func (s *Store) Purge(ctx context.Context) (int64, error) {
-	if s.cfg.Retention <= 0 {
-		return 0, nil
+// Remember implements auth.ReplayStore on the shared database: it records
+// key (issuer and jti) until expires and returns false when key is already
+// recorded and not yet expired. One statement decides, so two replicas
+// racing with the same token cannot both win: the insert succeeds, or the
+// conflicting row is taken over only when it has expired.
+func (s *Store) Remember(ctx context.Context, key string, expires time.Time) (bool, error) {
+	sum := sha256.Sum256([]byte(key))
+	r, err := s.db.ExecContext(ctx, s.q(`INSERT INTO replay_jti (jti_key, expires_at) VALUES (?, ?)
+		ON CONFLICT (jti_key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay_jti.expires_at <= ?`),
+		hex.EncodeToString(sum[:]), expires.UnixMilli(), s.cfg.Now().UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("store: replay: %w", err)
 	}
-	cutoff := s.cfg.Now().Add(-s.cfg.Retention).UnixMilli()
-	var total int64
+	n, err := r.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: replay: %w", err)
+	}
+	return n == 1, nil
+}
+
+// Purge deletes cards issued and feedback received before now minus the
+// retention, and expired jti rows of the replay store, and returns how
+// many rows it deleted. With no retention it deletes only jti rows.
+func (s *Store) Purge(ctx context.Context) (int64, error) {
+	now := s.cfg.Now()
+	r, err := s.db.ExecContext(ctx, s.q(`DELETE FROM replay_jti WHERE expires_at <= ?`), now.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("store: purge: %w", err)
+	}
+	total, _ := r.RowsAffected()
+	if s.cfg.Retention <= 0 {
+		return total, nil
+	}
+	cutoff := now.Add(-s.cfg.Retention).UnixMilli()
 	for _, query := range []string{
 		`DELETE FROM feedback WHERE received_at < ?`,
 		`DELETE FROM issued_cards WHERE issued_at < ?`,
