@@ -51,7 +51,7 @@ func extract(res *resources, in Input, t *Terminology) Result {
 	f.Medications = append(f.Medications, meds...)
 	f.Gaps = append(f.Gaps, medGaps...)
 	f.Gaps = append(f.Gaps, res.gaps...)
-	return Result{Facts: f, raw: res.raw}
+	return Result{Facts: f, raw: res.raw, Unreadable: res.unreadable}
 }
 
 // patientFacts reads id, birth date and gender. A missing or invalid birth
@@ -313,7 +313,7 @@ var measureLabels = map[rules.Measure]string{
 // serviceOrderFacts reads a ServiceRequest for DXA (LOINC 38268-9). The
 // status is as samply decoded it (a missing status reads "draft"); an
 // entered-in-error request is dropped, like every entered-in-error record.
-// Only valid requests are kept (decodeEntry, decodeDraftOrders), so the
+// Only valid requests are kept (decodeBundle, decodeDraftOrders), so the
 // status is a known code.
 func serviceOrderFacts(sr *serviceRequest, draft bool) (rules.ServiceOrder, bool) {
 	status, _ := sr.status()
