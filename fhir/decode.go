@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -54,12 +56,16 @@ func decodeResource(data []byte, v any) error {
 	if err := dec.Decode(&doc); err != nil {
 		return err // not JSON at all
 	}
-	reshaped, err := json.Marshal(reshape(doc, dst.Type()))
+	doc = reshape(doc, dst.Type())
+	reshaped, err := json.Marshal(doc)
 	if err != nil {
 		return err
 	}
 	if err := json.Unmarshal(reshaped, v); err != nil {
 		dst.SetZero()
+		if elementOf(err) == "" {
+			err = blame(doc, dst.Type(), err)
+		}
 		return err
 	}
 	if r, ok := v.(interface{ keepRaw([]byte) }); ok {
@@ -175,6 +181,42 @@ func fieldsOf(t reflect.Type) map[string]reflect.Type {
 	return fields
 }
 
+// elementError is a decoding error that encoding/json reported without
+// naming the element (a malformed number), with the member found to
+// cause it.
+type elementError struct {
+	member string
+	err    error
+}
+
+func (e *elementError) Error() string { return e.member + ": " + e.err.Error() }
+func (e *elementError) Unwrap() error { return e.err }
+
+// blame finds the top-level member of doc that alone fails to decode into
+// t, so that the error names an element; err as it is when none does.
+func blame(doc any, t reflect.Type, err error) error {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return err
+	}
+	fields := fieldsOf(t)
+	names := slices.Sorted(maps.Keys(fields)) // the same member named every time
+	for _, name := range names {
+		x, ok := m[name]
+		if !ok {
+			continue
+		}
+		one, merr := json.Marshal(map[string]any{name: x})
+		if merr != nil {
+			continue
+		}
+		if json.Unmarshal(one, reflect.New(t).Interface()) != nil {
+			return &elementError{member: name, err: err}
+		}
+	}
+	return err
+}
+
 // elementOf names the element a decoding error is about ("valueQuantity"
 // or "dosage.timing.repeat.frequency"), "" when the error names none (the
 // JSON is malformed). Only member names, never values.
@@ -182,7 +224,10 @@ func elementOf(err error) string {
 	var field string
 	var std *json.UnmarshalTypeError
 	var goccy *gojson.UnmarshalTypeError
+	var blamed *elementError
 	switch {
+	case errors.As(err, &blamed):
+		field = blamed.member
 	case errors.As(err, &std):
 		field = std.Field
 	case errors.As(err, &goccy):
