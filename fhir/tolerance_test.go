@@ -2,12 +2,15 @@ package fhir
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fracturecds/fracturecds/fhir/fhirtest"
 	"github.com/fracturecds/fracturecds/rules"
 )
 
@@ -181,6 +184,75 @@ func TestUndatedFractures(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// sandboxShapes rewrites a request the way the CDS Hooks Sandbox and other
+// lenient senders shape it: every MedicationRequest gets category as one
+// object, and every coding, dosage and dosageInstruction list of one
+// becomes that one object. It returns how many members it changed.
+func sandboxShapes(doc any) int {
+	changed := 0
+	switch v := doc.(type) {
+	case []any:
+		for _, x := range v {
+			changed += sandboxShapes(x)
+		}
+	case map[string]any:
+		if v["resourceType"] == "MedicationRequest" {
+			v["category"] = map[string]any{"coding": []any{map[string]any{
+				"system": "http://terminology.hl7.org/CodeSystem/medicationrequest-category", "code": "community"}}}
+			changed++
+		}
+		for name, x := range v {
+			changed += sandboxShapes(x)
+			if a, ok := x.([]any); ok && len(a) == 1 && (name == "coding" || name == "dosage" || name == "dosageInstruction") {
+				if _, isObject := a[0].(map[string]any); isObject {
+					v[name] = a[0]
+					changed++
+				}
+			}
+		}
+	}
+	return changed
+}
+
+// Every seed case gives exactly the same facts (and so the same cards)
+// when its resources come in the sandbox's shapes as in R4's.
+func TestSeedCasesReadTheSameInSandboxShapes(t *testing.T) {
+	g := NewGatherer(Options{})
+	for _, c := range fhirtest.LoadCases(t) {
+		t.Run(c.ID, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(fhirtest.RepoRoot(t), "testdata", "seeds", c.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc any
+			if err := json.Unmarshal(body, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if sandboxShapes(doc) == 0 {
+				t.Skip("nothing to reshape") // no codings or orders at all
+			}
+			shaped, err := json.Marshal(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := g.Facts(t.Context(), inputOf(t, body, c.AsOf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := g.Facts(t.Context(), inputOf(t, shaped, c.AsOf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.Facts, got.Facts); diff != "" {
+				t.Errorf("facts differ in the sandbox's shapes (-R4 +sandbox):\n%s", diff)
+			}
+			if len(got.Unreadable) != 0 {
+				t.Errorf("set aside: %v", got.Unreadable)
 			}
 		})
 	}
