@@ -283,7 +283,12 @@ func (s *server) callService(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	findings := rules.Evaluate(result.Facts, s.cfg.Thresholds)
+	var findings []rules.Finding
+	if !result.SelectionPending {
+		// An order-select before a drug is chosen gets no card at all,
+		// rather than an insufficient-data card about the empty order.
+		findings = rules.Evaluate(result.Facts, s.cfg.Thresholds)
+	}
 	b := cardBuilder{
 		lang:      s.cardLanguage(c.GetHeader("Accept-Language")),
 		patientID: req.patientID,
@@ -298,6 +303,9 @@ func (s *server) callService(c *gin.Context) {
 		topics = append(topics, f.Topic)
 	}
 	c.Set(logTopicsKey, topics)
+	if len(result.Unreadable) > 0 {
+		c.Set(logUnreadableKey, result.Unreadable)
+	}
 	c.Set(cardsKey, resp.Cards)
 	c.Header("Content-Language", b.lang)
 	// goccy/go-json writes the same JSON as encoding/json (HTML-safe
