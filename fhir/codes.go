@@ -72,7 +72,6 @@ type labCode struct {
 	display string
 }
 
-
 // Search groups for SearchCodes.
 const (
 	// SearchGroupDXA selects every DXA result code.
@@ -291,19 +290,10 @@ type codingMeaning struct {
 	display string
 }
 
-// Shorthands for the concept lists below.
+// Shorthands for classifyCondition.
 const (
-	cFx    = rules.ConceptFracture
-	cExcl  = rules.ConceptFractureExcluded
-	cVert  = rules.ConceptVertebralFracture
-	cHip   = rules.ConceptHipFracture
-	cMTX   = rules.ConceptMTXTypicalSite
-	cOP    = rules.ConceptOsteoporosis
-	cPain  = rules.ConceptBonePain
-	cHypo  = rules.ConceptHypothyroidism
-	cStres = rules.ConceptStressFracture
-	cHH    = rules.ConceptHiatalHernia
-	cOes   = rules.ConceptOesophagealDisorder
+	cFx   = rules.ConceptFracture
+	cExcl = rules.ConceptFractureExcluded
 )
 
 // codingMeaningOf classifies one condition coding.

@@ -26,16 +26,10 @@ const (
 	SystemEDQMOID = "urn:oid:0.4.0.127.0.16.1.1.2.1"
 )
 
-// Short aliases keep the tables below readable.
+// Short aliases for applyRoute.
 const (
-	dBP      = rules.DrugBisphosphonate
 	dBPOral  = rules.DrugBisphosphonateOral
 	dBPIV    = rules.DrugBisphosphonateIV
-	dALN     = rules.DrugAlendronate
-	dRIS     = rules.DrugRisedronate
-	dZOL     = rules.DrugZoledronicAcid
-	dCa      = rules.DrugCalcium
-	dVitD    = rules.DrugVitaminD
 	dGCSys   = rules.DrugGlucocorticoidSystemic
 	dGCLocal = rules.DrugGlucocorticoidLocal
 )
@@ -56,8 +50,6 @@ type drugEntry struct {
 	// class is decided from the dosage route (see applyRoute).
 	bpByRoute bool
 }
-
-func classes(c ...rules.DrugClass) []rules.DrugClass { return c }
 
 // drugMatch is a classified coding plus where its strength came from, so
 // medicationRecords can apply the strength order documented on

@@ -325,14 +325,27 @@ func lookupICD(m map[string]codingMeaning, code string) (codingMeaning, bool) {
 // published value sets are not complete, RxNorm names are normalised
 // ("alendronic acid 70 MG Oral Tablet"), and an EHR sends them as the
 // display. Only RxNorm codings are read this way, never free text.
+//
+// A combination ("alendronic acid 70 MG / cholecalciferol 2800 UNT") has
+// the classes of each ingredient, named in the order of the product name.
 func (x *valueSetIndex) rxnormByName(display string) (drugEntry, bool) {
-	var e drugEntry
-	found := false
+	type hit struct {
+		at    int
+		entry drugEntry
+	}
+	var hits []hit
 	for _, p := range x.rxnormNames {
-		if p.re.MatchString(display) {
-			e = mergeDrug(e, p.entry)
-			found = true
+		if loc := p.re.FindStringIndex(display); loc != nil {
+			hits = append(hits, hit{loc[0], p.entry})
 		}
 	}
-	return e, found
+	if len(hits) == 0 {
+		return drugEntry{}, false
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int { return a.at - b.at })
+	var e drugEntry
+	for _, h := range hits {
+		e = mergeDrug(e, h.entry)
+	}
+	return e, true
 }
