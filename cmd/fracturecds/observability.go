@@ -59,18 +59,18 @@ type observability struct {
 	metrics  *hooks.Metrics
 	// tracer is nil when tracing is off.
 	tracer trace.Tracer
-	// unmapped is the terminology's table of unmapped codes, for the
-	// admin page (set when the handler is built).
-	unmapped *fhir.UnmappedCodes
+	// term is the terminology in use (set when the handler is built), for
+	// the admin page of unmapped codes and the terminology server refresh.
+	term *fhir.Terminology
 }
 
 // unmappedHandler serves the admin page of unmapped codes, nil without
 // one.
 func (o *observability) unmappedHandler() http.Handler {
-	if o == nil || o.unmapped == nil {
+	if o == nil || o.term == nil {
 		return nil
 	}
-	return admin.UnmappedHandler(o.unmapped)
+	return admin.UnmappedHandler(o.term.Unmapped())
 }
 
 // newObservability builds the registry (Go runtime, process and build

@@ -141,7 +141,7 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 	}
 	term.Unmapped().OnUnmapped(obs.hooksMetrics().UnmappedCode)
 	if obs != nil {
-		obs.unmapped = term.Unmapped()
+		obs.term = term
 	}
 	var auth *hooks.Authenticator
 	if len(cfg.Auth.Issuers) > 0 {
@@ -264,6 +264,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	h, err := newLoggedHandler(cfg, logger, time.Now, &ready, obs, st, cards)
 	if err != nil {
 		return err
+	}
+	if cfg.Terminology.Server != "" {
+		go refreshTerminology(ctx, obs.term, cfg.Terminology, logger)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
