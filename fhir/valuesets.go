@@ -106,15 +106,13 @@ func buildIndex(sets []terminology.ValueSet, origin map[string]string) (*valueSe
 
 // meaning is a value set's (or a concept's) meaning extension, parsed.
 type meaning struct {
-	drug       drugEntry
-	isDrug     bool
-	concepts   []rules.Concept
-	lowConf    bool
-	analyte    rules.Analyte
-	dxa        dxaCode
-	isDXA      bool
-	femur      bool
-	unspecSite bool
+	drug     drugEntry
+	isDrug   bool
+	concepts []rules.Concept
+	lowConf  bool
+	analyte  rules.Analyte
+	dxa      dxaCode
+	isDXA    bool
 }
 
 func parseMeanings(m *meaning, codes []string) error {
