@@ -401,7 +401,7 @@ func TestDutchDrugNames(t *testing.T) {
 		check("RxNorm "+code, e)
 	}
 	for _, p := range x.rxnormNames {
-		check("RxNorm name "+p.re.String(), p.entry)
+		check("RxNorm name "+p.name, p.entry)
 	}
 	sys, code := SystemATC, "M05BA04"
 	m, ok := (&Terminology{}).matchDrug(&r4.CodeableConcept{Coding: []r4.Coding{{System: &sys, Code: &code}}})

@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -28,22 +27,12 @@ type Concept struct {
 	Meanings []string
 }
 
-// DisplayPattern is a compose filter on the display of a system's codes: an
-// RxNorm product whose code is in no expansion is still recognised by its
-// RxNorm name (see package fhir).
-type DisplayPattern struct {
-	System string
-	Regexp *regexp.Regexp
-}
-
 // ValueSet is one expanded value set.
 type ValueSet struct {
 	ID, URL, Version, Title string
 	// Meanings say what every code of the set means.
 	Meanings []string
 	Contains []Concept
-	// Patterns are the compose display filters of its includes.
-	Patterns []DisplayPattern
 	// Sources are the published value sets the expansion used
 	// ("url|version").
 	Sources []string
@@ -191,20 +180,6 @@ func ParseValueSet(data []byte) (ValueSet, error) {
 	for _, p := range j.Expansion.Parameter {
 		if p.Name == "used-valueset" && p.ValueURI != "" {
 			vs.Sources = append(vs.Sources, p.ValueURI)
-		}
-	}
-	if j.Compose != nil {
-		for _, inc := range j.Compose.Include {
-			for _, f := range inc.Filter {
-				if f.Property != "display" || f.Op != "regex" {
-					continue
-				}
-				re, err := regexp.Compile(f.Value)
-				if err != nil {
-					return ValueSet{}, fmt.Errorf("terminology: ValueSet %q: display filter: %w", j.URL, err)
-				}
-				vs.Patterns = append(vs.Patterns, DisplayPattern{System: inc.System, Regexp: re})
-			}
 		}
 	}
 	return vs, nil

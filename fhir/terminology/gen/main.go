@@ -368,9 +368,7 @@ func members(inc include, pub map[string]published, displays map[string]string, 
 		}
 	}
 	if len(inc.ValueSet) == 0 && display != nil && len(inc.Concept) == 0 && len(isA) == 0 {
-		// A display pattern alone: it is applied by package fhir to codes
-		// of the system it has never seen (an RxNorm product by its
-		// name), and selects nothing here.
+		// A display filter without a value set selects nothing.
 		return nil, nil
 	}
 	return out, nil
