@@ -97,19 +97,22 @@ func (u *UnmappedCodes) record(kind, system, code, display string) {
 		r := []rune(display)
 		display = string(r[:maxUnmappedDisplay])
 	}
-	key := system + "|" + code
+	// The key is built in a stack buffer: a known code (the common case:
+	// the same vital sign in every request) then costs no allocation.
+	var buf [128]byte
+	keyBytes := append(append(append(buf[:0], system...), '|'), code...)
 	u.mu.Lock()
 	m := u.kinds[kind]
 	if m == nil {
 		m = map[string]*UnmappedCode{}
 		u.kinds[kind] = m
 	}
-	if e, ok := m[key]; ok {
+	if e, ok := m[string(keyBytes)]; ok {
 		e.Count++
 		if e.Display == "" {
 			e.Display = display
 		}
-	} else if len(m) < u.capacity {
+	} else if key := string(keyBytes); len(m) < u.capacity {
 		m[key] = &UnmappedCode{Kind: kind, System: system, Code: code, Display: display, Count: 1}
 	} else {
 		// Replace the least frequent code; the newcomer inherits its

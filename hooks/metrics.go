@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,6 +45,10 @@ type Metrics struct {
 	feedback      *prometheus.CounterVec
 	jwksRefreshes *prometheus.CounterVec
 	unmapped      *prometheus.CounterVec
+	// unmappedBy caches unmapped's counter per system label (a handful),
+	// so counting one costs no label hashing and no allocation.
+	unmappedMu sync.RWMutex
+	unmappedBy map[string]prometheus.Counter
 }
 
 // NewMetrics creates the collectors and registers them on reg. It fails
@@ -130,7 +135,19 @@ func (m *Metrics) UnmappedCode(system string) {
 	if m == nil {
 		return
 	}
-	m.unmapped.WithLabelValues(system).Inc()
+	m.unmappedMu.RLock()
+	c, ok := m.unmappedBy[system]
+	m.unmappedMu.RUnlock()
+	if !ok {
+		c = m.unmapped.WithLabelValues(system)
+		m.unmappedMu.Lock()
+		if m.unmappedBy == nil {
+			m.unmappedBy = map[string]prometheus.Counter{}
+		}
+		m.unmappedBy[system] = c
+		m.unmappedMu.Unlock()
+	}
+	c.Inc()
 }
 
 // FHIRFetch records one key's FHIR-server fetch: its duration and, when
