@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +61,45 @@ func TestFractureConflictRejected(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte(`"used-valueset"`)) || !bytes.Contains(out, []byte(`"total": 1`)) {
 		t.Errorf("unexpected output:\n%s", out)
+	}
+}
+
+// TestDXACodesCoverVSAC: every DXA result code of the VSAC DXA value sets
+// is in the service's DXA value set (the study code 38268-9 is an order,
+// not a result), so a published DXA result is never silently dropped.
+func TestDXACodesCoverVSAC(t *testing.T) {
+	pub, err := loadPublished("../source")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := generate("../source", "2026-12-08T00:00:00Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bundle
+	if err := json.Unmarshal(out, &b); err != nil {
+		t.Fatal(err)
+	}
+	ours := map[string]bool{}
+	for _, e := range b.Entry {
+		if e.Resource.ID == "dxa-results" {
+			for _, c := range e.Resource.Expansion.Contains {
+				ours[c.Code] = true
+			}
+		}
+	}
+	for _, u := range []string{
+		"http://cts.nlm.nih.gov/fhir/ValueSet/2.16.840.1.113762.1.4.1248.359",
+		"http://cts.nlm.nih.gov/fhir/ValueSet/2.16.840.1.113883.3.464.1003.113.12.1051",
+	} {
+		p, ok := pub[u]
+		if !ok {
+			t.Fatalf("%s not under source/", u)
+		}
+		for _, c := range p.contains {
+			if c.Code != "38268-9" && !ours[c.Code] {
+				t.Errorf("%s: LOINC %s %q is not a DXA result code of the service", u, c.Code, c.Display)
+			}
+		}
 	}
 }
