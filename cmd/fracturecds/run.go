@@ -202,6 +202,10 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 	if err != nil {
 		return nil, err
 	}
+	term.Unmapped().OnUnmapped(obs.hooksMetrics().UnmappedCode)
+	if obs != nil {
+		obs.term = term
+	}
 	var authn *auth.Authenticator
 	var verifier hooks.Verifier // stays a nil interface without issuers
 	if len(cfg.Auth.Issuers) > 0 {
@@ -341,6 +345,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if cfg.Terminology.Server != "" {
+		go refreshTerminology(ctx, obs.term, cfg.Terminology, logger)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return listenError("the CDS Hooks listener", cfg.Addr, "addr", "--addr", "FRACTURECDS_ADDR", err)
@@ -363,7 +370,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return listenError("the admin listener", cfg.AdminAddr, "admin_addr", "--admin-addr", "FRACTURECDS_ADMIN_ADDR", err)
 		}
 		adminSrv := &http.Server{
-			Handler:           admin.NewHandler(withAnalytics(admin.Config{Metrics: obs.metricsHandler()}, st)),
+			Handler:           admin.NewHandler(withAnalytics(admin.Config{Metrics: obs.metricsHandler(), Unmapped: obs.unmappedHandler()}, st)),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,
