@@ -160,6 +160,18 @@ func FormatDate(t time.Time) string {
 	return t.Format("2006-01-02")
 }
 
+// FormatDateIn formats a date as a clinician reads it: "05-04-2025" in
+// Dutch (the day-month-year of Dutch records), "5 Apr 2025" in English.
+func FormatDateIn(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	if lang == "en" {
+		return t.Format("2 Jan 2006")
+	}
+	return t.Format("02-01-2006")
+}
+
 // Common citations, so that every card cites a source with the same words
 // and link.
 var (
@@ -204,3 +216,39 @@ var (
 		URL:   "https://www.ema.europa.eu/en/medicines/human/EPAR/aclasta",
 	}
 )
+
+// conditionName names a coded condition for evidence tables by its
+// clinical meaning (never a bare code): "wervelfractuur (graad 2)",
+// "heupfractuur", "hiatushernia".
+func conditionName(c Condition) Text {
+	var t Text
+	switch {
+	case c.Has(ConceptHipFracture):
+		t = Text{NL: "heupfractuur", EN: "hip fracture"}
+	case c.Has(ConceptVertebralFracture):
+		t = Text{NL: "wervelfractuur", EN: "vertebral fracture"}
+	case c.Has(ConceptStressFracture):
+		t = Text{NL: "stressfractuur", EN: "stress fracture"}
+	case c.Has(ConceptFracture), c.Has(ConceptFractureExcluded):
+		t = Text{NL: "fractuur", EN: "fracture"}
+	case c.Has(ConceptBonePain):
+		t = Text{NL: "botpijn", EN: "bone pain"}
+	case c.Has(ConceptOesophagealDisorder):
+		t = Text{NL: "slokdarmaandoening", EN: "oesophageal disorder"}
+	case c.Has(ConceptHiatalHernia):
+		t = Text{NL: "hiatushernia/reflux", EN: "hiatal hernia/reflux"}
+	case c.Has(ConceptOsteoporosis):
+		t = Text{NL: "osteoporose", EN: "osteoporosis"}
+	case c.Has(ConceptHypothyroidism):
+		t = Text{NL: "hypothyreoïdie", EN: "hypothyroidism"}
+	case c.Has(ConceptFall):
+		t = Text{NL: "val", EN: "fall"}
+	default:
+		return Text{NL: c.Code, EN: c.Code}
+	}
+	if c.GenantGrade > 0 {
+		t.NL += " (Genant graad " + itoa(c.GenantGrade) + ")"
+		t.EN += " (Genant grade " + itoa(c.GenantGrade) + ")"
+	}
+	return t
+}

@@ -240,12 +240,12 @@ func mtxExposureEvidence(eps []Episode, exposureDays int) []Evidence {
 	last := eps[len(eps)-1].Records[len(eps[len(eps)-1].Records)-1]
 	months := FormatNumber(float64(exposureDays) / (365.25 / 12))
 	ev := []Evidence{
-		{Label: Text{NL: "Methotrexaat, start", EN: "Methotrexate, start"}, Value: first.Code, Date: eps[0].Start, Source: first.Source},
+		{Label: Text{NL: "Methotrexaat, start", EN: "Methotrexate, start"}, ValueText: displayName(first), Date: eps[0].Start, Source: first.Source},
 		{Label: Text{NL: "Cumulatieve blootstelling methotrexaat", EN: "Cumulative methotrexate exposure"}, Value: months, UnitText: Text{NL: "maanden", EN: "months"}},
 	}
 	if last.Source != first.Source {
 		ev = append(ev, Evidence{Label: Text{NL: "Methotrexaat, laatste registratie (" + StatusText(last.Status).NL + ")", EN: "Methotrexate, latest record (" + last.Status + ")"},
-			Value: last.Code, Date: last.Start, Source: last.Source})
+			ValueText: displayName(last), Date: last.Start, Source: last.Source})
 	} else {
 		ev[0].Label = Text{NL: "Methotrexaat (" + StatusText(first.Status).NL + "), start", EN: "Methotrexate (" + first.Status + "), start"}
 	}
@@ -260,7 +260,7 @@ func mtxTriggerEvidence(t mtxTrigger) Evidence {
 	if t.fracture && t.cond.Has(ConceptMTXTypicalSite) {
 		label = Text{NL: "Fractuur (typische locatie voor MTX-osteopathie)", EN: "Fracture (site typical of MTX osteopathy)"}
 	}
-	return Evidence{Label: label, Value: t.cond.Code, Date: t.cond.Onset, Source: t.cond.Source}
+	return Evidence{Label: label, ValueText: conditionName(t.cond), Date: t.cond.Onset, Source: t.cond.Source}
 }
 
 func mtxThresholds(th Thresholds) []Text {
@@ -298,7 +298,7 @@ func mtxPreDXAFinding(c *Context, t mtxTrigger, eps []Episode, exposureDays int,
 	}
 	ev := mtxExposureEvidence(eps, exposureDays)
 	for _, d := range drafts {
-		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift methotrexaat", EN: "Draft methotrexate order"}, Value: d.Code, Source: d.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift methotrexaat", EN: "Draft methotrexate order"}, ValueText: displayName(d), Source: d.Source})
 	}
 	ev = append(ev, mtxTriggerEvidence(t),
 		Evidence{Label: Text{NL: "DXA na dit voorval", EN: "DXA after this event"}, ValueText: Text{NL: "geen", EN: "none"}})

@@ -83,11 +83,11 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 
 	var ev []Evidence
 	for _, cond := range oesophageal {
-		ev = append(ev, Evidence{Label: Text{NL: "Slokdarmaandoening", EN: "Oesophageal disorder"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Slokdarmaandoening", EN: "Oesophageal disorder"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 	}
 	if len(ppis) > 0 && len(hernia) > 0 {
 		for _, cond := range hernia {
-			ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+			ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 		}
 		for _, m := range ppis {
 			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})

@@ -62,6 +62,10 @@ type Thresholds struct {
 	// LabFreshDays: a pre-treatment lab result counts when ≤ 180 days old.
 	// [DESIGN]
 	LabFreshDays int `key:"LAB_FRESH_DAYS"`
+	// RecentOrderDays: a test done (or a DXA ordered or done) in the last
+	// 30 days is not ordered again. [DESIGN] issue 12 (clinical review:
+	// TSH/FT4 of 5 days ago were re-ordered).
+	RecentOrderDays int `key:"RECENT_ORDER_DAYS"`
 	// EGFRFreshDaysZoledronic: eGFR ≤ 30 days old before zoledronic acid.
 	// [DESIGN]; Aclasta SmPC "before each dose".
 	EGFRFreshDaysZoledronic int `key:"EGFR_FRESH_DAYS_ZOLEDRONIC"`
@@ -246,6 +250,7 @@ func DefaultThresholds() Thresholds {
 		MTXFractureWindowAfterStopMonths: 12,
 		MTXPostDXAZScore:                 -1.0,
 		LabFreshDays:                     180,
+		RecentOrderDays:                  30,
 		EGFRFreshDaysZoledronic:          30,
 		EGFRMaxAgeDays:                   365,
 		EGFRBPContraindicated:            30,

@@ -1,0 +1,68 @@
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/fhir/fhirtest"
+	"github.com/fracturecds/fracturecds/hooks/hookstest"
+	"github.com/fracturecds/fracturecds/rules"
+)
+
+// TestSeedCasesKeepTheWholeResponseInvariants runs every seed case
+// (testdata/seeds) through the real FHIR fact gathering and the handler, in
+// Dutch and English, at the case's T, and checks the invariants of issue
+// 12: those of the rendered response (hookstest.PlanProblems: at most 4
+// cards, details of at most 1,500 characters, references only to cards
+// present, an action on every critical card, sources once) and those that
+// need the record (rules.PlanViolations: no suggestion a finding forbids, no
+// order already active or measured in the last 30 days).
+func TestSeedCasesKeepTheWholeResponseInvariants(t *testing.T) {
+	g := fhir.NewGatherer(fhir.Options{})
+	th := rules.DefaultThresholds()
+	n := 0
+	for _, c := range fhirtest.LoadCases(t) {
+		if len(c.Config) > 0 {
+			continue
+		}
+		body, err := os.ReadFile(filepath.Join(fhirtest.RepoRoot(t), "testdata", "seeds", c.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var facts rules.Facts
+		capture := FactSourceFunc(func(ctx context.Context, in fhir.Input) (fhir.Result, error) {
+			r, err := g.Facts(ctx, in)
+			facts = r.Facts
+			return r, err
+		})
+		asOf := c.AsOf
+		h := NewHandler(Config{Facts: capture, Thresholds: th, Prefetch: g.Templates(), Now: func() time.Time { return asOf }, NewUUID: seqUUID()})
+		for _, lang := range []string{"nl", "en"} {
+			req := httptest.NewRequest(http.MethodPost, "/cds-services/"+c.Service, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept-Language", lang)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: status %d: %s", c.ID, rec.Code, rec.Body)
+			}
+			for _, p := range hookstest.PlanProblems(rec.Body.Bytes()) {
+				t.Errorf("%s (%s): %s", c.ID, lang, p)
+			}
+			n++
+		}
+		for _, p := range rules.PlanViolations(facts, th, rules.Evaluate(facts, th)) {
+			t.Errorf("%s: %s", c.ID, p)
+		}
+	}
+	if n < 20 {
+		t.Fatalf("only %d responses checked", n)
+	}
+}
