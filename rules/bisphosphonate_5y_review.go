@@ -296,7 +296,7 @@ func (c *Context) continuationCriteria(e bpExposure) continuation {
 				EN: "mild vertebral deformity (Genant grade 1) on VFA, not counted as a new fracture by default",
 			})
 			out.Evidence = append(out.Evidence, Evidence{
-				Label: Text{NL: "Wervelvervorming Genant graad 1 (niet meegeteld)", EN: "Vertebral deformity Genant grade 1 (not counted)"},
+				Label:     Text{NL: "Wervelvervorming Genant graad 1 (niet meegeteld)", EN: "Vertebral deformity Genant grade 1 (not counted)"},
 				ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source,
 			})
 		}

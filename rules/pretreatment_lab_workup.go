@@ -281,7 +281,7 @@ func labWorkupAtPatientView(c *Context) []Finding {
 			NL: "Lab bij verhoogd fractuurrisico ontbreekt (o.a. " + missingShort.NL + ")",
 			EN: "Laboratory work-up for raised fracture risk missing (incl. " + missingShort.EN + ")",
 		},
-		Detail:   detail,
+		Detail: detail,
 		Brief: Text{
 			NL: "Laboratorium (NIV): ontbrekend of ouder dan " + itoa(th.LabFreshDays) + " dagen: " + missing.NL + "; doel: secundaire oorzaken en veiligheid van medicatie.",
 			EN: "Laboratory (NIV): missing or older than " + itoa(th.LabFreshDays) + " days: " + missing.EN + "; purpose: secondary causes and drug safety.",
