@@ -99,8 +99,8 @@ func evalVitaminDDeficiency(c *Context) []Finding {
 		Indicator:    Warning,
 		Summary:      summary,
 		SelectionAny: len(sugs) > 1,
-		Detail:   Text{NL: detailNL, EN: detailEN},
-		Evidence: ev,
+		Detail:       Text{NL: detailNL, EN: detailEN},
+		Evidence:     ev,
 		Thresholds: []Text{
 			{NL: "25-OH-vitamine D < " + FormatNumberNL(th.VitDDeficient) + " nmol/L (nascholing huisartsen)", EN: "25-OH vitamin D < " + FormatNumber(th.VitDDeficient) + " nmol/L (GP training course)"},
 			{NL: "uitslag ≤ " + itoa(th.LabFreshDays) + " dagen oud", EN: "result ≤ " + itoa(th.LabFreshDays) + " days old"},
