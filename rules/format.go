@@ -252,3 +252,29 @@ func conditionName(c Condition) Text {
 	}
 	return t
 }
+
+// DurationText writes a number of days as a GP reads it: "5 jaar en 2
+// maanden", "7 maanden", "12 dagen" (a month is 365.25/12 days).
+func DurationText(days int) Text {
+	if days < 0 {
+		days = 0
+	}
+	months := int(float64(days) / (365.25 / 12))
+	if months < 1 {
+		return Text{NL: itoa(days) + " dagen", EN: itoa(days) + " days"}
+	}
+	y, m := months/12, months%12
+	unit := func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return itoa(n) + " " + many
+	}
+	switch {
+	case y == 0:
+		return Text{NL: unit(m, "maand", "maanden"), EN: unit(m, "month", "months")}
+	case m == 0:
+		return Text{NL: unit(y, "jaar", "jaar"), EN: unit(y, "year", "years")}
+	}
+	return Text{NL: unit(y, "jaar", "jaar") + " en " + unit(m, "maand", "maanden"), EN: unit(y, "year", "years") + " and " + unit(m, "month", "months")}
+}
