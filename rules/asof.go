@@ -30,6 +30,9 @@ func (f Facts) asOf() Facts {
 	for _, x := range f.Falls {
 		future = future || x.Date.After(t)
 	}
+	for _, x := range f.Lifestyle {
+		future = future || x.Date.After(t)
+	}
 	if !future {
 		return f
 	}
@@ -62,6 +65,12 @@ func (f Facts) asOf() Facts {
 	for _, x := range f.Falls {
 		if !x.Date.After(t) {
 			out.Falls = append(out.Falls, x)
+		}
+	}
+	out.Lifestyle = nil
+	for _, x := range f.Lifestyle {
+		if !x.Date.After(t) {
+			out.Lifestyle = append(out.Lifestyle, x)
 		}
 	}
 	return out

@@ -24,7 +24,9 @@ import (
 //     the last RECENT_ORDER_DAYS (30) days;
 //  4. each order once, on the most urgent card that proposes it;
 //  5. at most MaxCards cards, the most urgent first;
-//  6. references between cards are written last, from the cards actually
+//  6. the lifestyle risk factors on record are added to the card of the
+//     situation (lifestyle.go);
+//  7. references between cards are written last, from the cards actually
 //     in the response (SeeAlso), or not at all.
 //
 // Sources: Prolia SmPC 4.4 (correct hypocalcaemia before denosumab);
@@ -60,6 +62,7 @@ func plan(c *Context, findings []Finding) []Finding {
 	findings = dropKnownOrders(c, findings)
 	findings = dedupeSuggestions(findings)
 	findings = capCards(findings)
+	findings = addLifestyle(c, findings)
 	return writeReferences(findings)
 }
 

@@ -274,3 +274,46 @@ func TestReferencesOnlyToCardsPresent(t *testing.T) {
 		t.Error("references left unresolved")
 	}
 }
+
+// S3c (Mw. Pieterse at the consultation): smoking a pack a day and 5
+// units of alcohol a day are on record; the advice goes on the card of
+// the situation (the DXA result), with the values as evidence.
+func TestLifestyleS3c(t *testing.T) {
+	f := rdWorkup(rdLab(AnalyteVitaminD, 31, "2024-04-10"))
+	f.Lifestyle = []LifestyleRecord{
+		{Source: "Observation/smk", Factor: LifestyleSmoking, Value: 1, Date: rdDay("2024-04-01")},
+		{Source: "Observation/alc", Factor: LifestyleAlcohol, Value: 5, Date: rdDay("2024-04-01")},
+		{Source: "Observation/ca", Factor: LifestyleCalciumIntake, Value: 1100, Date: rdDay("2024-04-01")},
+	}
+	c := &Context{Facts: f, Thresholds: DefaultThresholds()}
+	var factors []LifestyleFactor
+	for _, r := range lifestyleRisks(c) {
+		factors = append(factors, r.Record.Factor)
+	}
+	if len(factors) != 2 || factors[0] != LifestyleSmoking || factors[1] != LifestyleAlcohol {
+		t.Errorf("risks %v, want smoking and alcohol (calcium 1100 mg is enough)", factors)
+	}
+	fs := Evaluate(f, DefaultThresholds())
+	var host *Finding
+	for i := range fs {
+		if strings.Contains(fs[i].Detail.NL, "Leefstijl") {
+			if host != nil {
+				t.Errorf("lifestyle advice on %s and %s", host.Topic, fs[i].Topic)
+			}
+			host = &fs[i]
+		}
+	}
+	if host == nil || host.Topic != TopicDexaWHOClassification {
+		t.Fatalf("lifestyle advice not on the DXA card: %v", host)
+	}
+	if !strings.Contains(host.Detail.NL, "roken (1 pakje per dag): adviseer stoppen") || !strings.Contains(host.Detail.NL, "alcohol 5 eenheden per dag (≥ 3)") {
+		t.Errorf("detail:\n%s", host.Detail.NL)
+	}
+	// Alcohol below 3 units and no smoking: nothing to add.
+	f.Lifestyle = []LifestyleRecord{{Source: "Observation/alc", Factor: LifestyleAlcohol, Value: 2, Date: rdDay("2024-04-01")}}
+	for _, x := range Evaluate(f, DefaultThresholds()) {
+		if strings.Contains(x.Detail.NL, "Leefstijl") {
+			t.Errorf("lifestyle advice at 2 units a day on %s", x.Topic)
+		}
+	}
+}
