@@ -173,7 +173,8 @@ func TestDenosumabStopZoledronicAcidContraindicatedKeepsDenosumabRecommended(t *
 	if !keep.Recommended {
 		t.Errorf("keep denosumab recommended=%v (want true)", keep.Recommended)
 	}
-	if !strings.HasPrefix(fd.Detail.NL, "Let op") {
+	// First what to do (the planner's lead), then the contraindication.
+	if paras := strings.SplitN(fd.Detail.NL, "\n\n", 3); len(paras) < 2 || !strings.HasPrefix(paras[0], "Te doen:") || !strings.HasPrefix(paras[1], "Let op") {
 		t.Errorf("contraindication not first in the detail:\n%s", fd.Detail.NL)
 	}
 	rkContains(t, "detail", fd.Detail.NL, "zoledroninezuur gecontra-indiceerd bij eGFR < 35: overleg met specialist over alternatief")

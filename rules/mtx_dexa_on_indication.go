@@ -340,18 +340,34 @@ func mtxPostDXAFinding(c *Context, t mtxTrigger, eps []Episode, exposureDays int
 	ev := append(mtxExposureEvidence(eps, exposureDays), mtxTriggerEvidence(t),
 		Evidence{Label: Text{NL: "Laagste DXA " + scoreName + " na het voorval (" + dxaSiteText(low.Site).NL + ")", EN: "Lowest DXA " + scoreName + " after the event (" + dxaSiteText(low.Site).EN + ")"},
 			Value: FormatNumber(low.Value), Unit: "SD", Date: low.Date, Source: low.Source})
+	// The same verdict as the DXA card: a Z-score above
+	// ZSCORE_BELOW_EXPECTED is "within the expected range for age", not
+	// "low bone density" (clinical review of Casus II, issue 12).
+	summary := Text{
+		NL: "Lage botdichtheid na fractuur/botpijn bij methotrexaat: denk aan MTX-osteopathie; bespreek stoppen",
+		EN: "Low BMD after fracture/bone pain on methotrexate: consider MTX osteopathy; discuss stopping",
+	}
+	found := Text{
+		NL: "Na de fractuur of botpijn toont de DXA een verlaagde botdichtheid (" + scoreName + " " + FormatNumberNL(low.Value) + ") terwijl methotrexaat nog gebruikt wordt. ",
+		EN: "After the fracture or bone pain the DXA shows a low bone density (" + scoreName + " " + FormatNumber(low.Value) + ") while methotrexate is still being taken. ",
+	}
+	if low.Measure == ZScore && low.Value > th.ZScoreBelowExpected {
+		summary = Text{
+			NL: "Fractuur/botpijn bij methotrexaat, DXA-Z-score " + FormatNumberNL(low.Value) + ": denk aan MTX-osteopathie; bespreek stoppen",
+			EN: "Fracture/bone pain on methotrexate, DXA Z-score " + FormatNumber(low.Value) + ": consider MTX osteopathy; discuss stopping",
+		}
+		found = Text{
+			NL: "Na de fractuur of botpijn: Z-score " + FormatNumberNL(low.Value) + " (binnen het voor de leeftijd verwachte bereik, maar ≤ " + FormatNumberNL(limit) + ") terwijl methotrexaat nog gebruikt wordt. ",
+			EN: "After the fracture or bone pain: Z-score " + FormatNumber(low.Value) + " (within the expected range for age, but ≤ " + FormatNumber(limit) + ") while methotrexate is still being taken. ",
+		}
+	}
 	return Finding{
 		Topic:     TopicMTXDexaOnIndication,
 		Indicator: Info,
-		Summary: Text{
-			NL: "Lage botdichtheid na fractuur/botpijn bij methotrexaat: denk aan MTX-osteopathie; bespreek stoppen",
-			EN: "Low BMD after fracture/bone pain on methotrexate: consider MTX osteopathy; discuss stopping",
-		},
+		Summary:   summary,
 		Detail: Text{
-			NL: "Na de fractuur of botpijn toont de DXA een verlaagde botdichtheid (" + scoreName + " " + FormatNumberNL(low.Value) + ") terwijl methotrexaat nog gebruikt wordt. " +
-				"Denk aan methotrexaat-osteopathie.\n\n" + mtxAdviceNL,
-			EN: "After the fracture or bone pain the DXA shows a low bone density (" + scoreName + " " + FormatNumber(low.Value) + ") while methotrexate is still being taken. " +
-				"Consider methotrexate osteopathy.\n\n" + mtxAdviceEN,
+			NL: "Bespreek met de voorschrijver stoppen of overstappen van methotrexaat: denk aan methotrexaat-osteopathie. " + found.NL + "\n\n" + mtxAdviceNL,
+			EN: "Discuss stopping or switching methotrexate with the prescriber: consider methotrexate osteopathy. " + found.EN + "\n\n" + mtxAdviceEN,
 		},
 		Evidence: ev,
 		Thresholds: append(mtxThresholds(th),

@@ -26,7 +26,8 @@ import (
 //  5. at most MaxCards cards, the most urgent first;
 //  6. the lifestyle risk factors on record are added to the card of the
 //     situation (lifestyle.go);
-//  7. references between cards are written last, from the cards actually
+//  7. every detail starts with what to do (writeLeads);
+//  8. references between cards are written last, from the cards actually
 //     in the response (SeeAlso), or not at all.
 //
 // Sources: Prolia SmPC 4.4 (correct hypocalcaemia before denosumab);
@@ -63,6 +64,7 @@ func plan(c *Context, findings []Finding) []Finding {
 	findings = dedupeSuggestions(findings)
 	findings = capCards(findings)
 	findings = addLifestyle(c, findings)
+	findings = writeLeads(findings)
 	return writeReferences(findings)
 }
 
@@ -568,4 +570,53 @@ func PlanViolations(facts Facts, th Thresholds, findings []Finding) []string {
 		}
 	}
 	return out
+}
+
+// staticLeads are the first sentences of cards that offer no suggestion:
+// what to do with the information, in one sentence (issue 12: "first
+// sentence says what to do").
+var staticLeads = map[string]Text{
+	TopicDexaWHOClassification: {NL: "Gebruik de uitslag voor het beleid: behandel het fractuurrisico, niet de DXA-uitslag.",
+		EN: "Use the result for the plan: treat the fracture risk, not the DXA result."},
+	TopicDexaChangeLSC: {NL: "Beoordeel het effect van de behandeling met de verandering per meetplaats.",
+		EN: "Judge the effect of treatment by the change per site."},
+	TopicDexaChangeImplausible: {NL: "Overleg met de DXA-afdeling voordat u beleid op deze uitslag baseert.",
+		EN: "Discuss the result with the DXA department before basing decisions on it."},
+	TopicBoneRiskMedication: {NL: "Beoordeel indicatie, dosis en alternatief van deze middelen.",
+		EN: "Review indication, dose and alternatives of these drugs."},
+	TopicMTXDexaOnIndication: {NL: "Bespreek methotrexaat met de voorschrijver (denk aan MTX-osteopathie).",
+		EN: "Discuss methotrexate with the prescriber (consider MTX osteopathy)."},
+}
+
+// writeLeads starts every card's detail with what to do: the labels of
+// its recommended suggestions (else of all its suggestions), so the first
+// sentence and the actions always agree, or the topic's static lead.
+func writeLeads(findings []Finding) []Finding {
+	for i := range findings {
+		f := &findings[i]
+		var nl, en []string
+		for _, s := range f.Suggestions {
+			if s.Recommended {
+				nl, en = append(nl, s.Label.NL), append(en, s.Label.EN)
+			}
+		}
+		if len(nl) == 0 {
+			for _, s := range f.Suggestions {
+				nl, en = append(nl, s.Label.NL), append(en, s.Label.EN)
+			}
+		}
+		var lead Text
+		switch {
+		case len(nl) > 0:
+			lead = Text{NL: "Te doen: " + joinList(nl, "; ") + ".", EN: "To do: " + joinList(en, "; ") + "."}
+		default:
+			l, ok := staticLeads[f.Topic]
+			if !ok {
+				continue
+			}
+			lead = l
+		}
+		f.Detail = prependParagraph(f.Detail, lead)
+	}
+	return findings
 }
