@@ -167,8 +167,8 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 				Reason: reason,
 				Advice: Text{NL: "overweeg zoledroninezuur iv", EN: "consider IV zoledronic acid"},
 				Threshold: Text{
-					NL: "oraal bisfosfonaat: geen bij een slokdarmaandoening, of hiatushernia met een protonpompremmer (ontwerpkeuze, instelbaar)",
-					EN: "oral bisphosphonate: not with an oesophageal disorder, or a hiatal hernia on a proton-pump inhibitor (design choice, configurable)",
+					NL: "oraal bisfosfonaat: geen bij een slokdarmaandoening, of hiatushernia met een protonpompremmer",
+					EN: "oral bisphosphonate: not with an oesophageal disorder, or a hiatal hernia on a proton-pump inhibitor",
 				},
 				Evidence: ev,
 			})

@@ -185,7 +185,7 @@ func labWorkupAtOrder(c *Context) []Finding {
 			"The work-up looks for secondary causes (hyperparathyroidism, hyperthyroidism, malabsorption, osteomalacia) and checks safety: no bisphosphonate at renal function < " + FormatNumber(th.EGFRBPContraindicated) + ", alkaline phosphatase < " + FormatNumber(th.ALPLow) + " or hypocalcaemia; correct vitamin D deficiency first.",
 	}
 	thresholds := []Text{
-		{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is (ontwerpkeuze, instelbaar)", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old (design choice, configurable)"},
+		{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old"},
 	}
 	citations := []Citation{CiteNIVLab, CiteNHG}
 	if zoledronic {
@@ -194,8 +194,8 @@ func labWorkupAtOrder(c *Context) []Finding {
 			EN: "Zoledronic acid: measure renal function before each infusion (≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old).",
 		})
 		thresholds = append(thresholds, Text{
-			NL: "zoledroninezuur: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " dagen oud (ontwerpkeuze, instelbaar; Aclasta SmPC \"vóór elke dosis\")",
-			EN: "zoledronic acid: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old (design choice, configurable; Aclasta SmPC \"before each dose\")",
+			NL: "zoledroninezuur: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " dagen oud (Aclasta SmPC \"vóór elke dosis\")",
+			EN: "zoledronic acid: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old (Aclasta SmPC \"before each dose\")",
 		})
 		citations = append(citations, CiteAclastaSmPC)
 	}

@@ -327,11 +327,15 @@ const (
 // matched too, so an old hand-written reference is caught.
 var cardRefRe = regexp.MustCompile(`(?:kaart|kaarten|card|cards) (?:"([^"]+)"|'([^']+)')`)
 
+// devNoteRe finds developer notes that do not belong in card text: design
+// choices, configuration, FHIR element paths.
+var devNoteRe = regexp.MustCompile(`(?i)ontwerpkeuze|design choice|instelbaar|configurable|[A-Z][A-Za-z]+\.(?:authoredOn|effective[A-Za-z]*|valueString)\b`)
+
 // PlanProblems returns every violation of the whole-response invariants of
 // issue 12 in body: at most MaxCards cards; every detail at most MaxDetail
 // characters; no card names a card that is not in the response; every
 // critical card offers an action; no source URL both in the detail and in
-// the links. The invariants that need the patient's record (no suggestion
+// the links; no developer notes in the text. The invariants that need the patient's record (no suggestion
 // contradicts a finding, no order already active or recent) are checked in
 // package rules (rules.PlanViolations).
 func PlanProblems(body []byte) []string {
@@ -360,6 +364,9 @@ func PlanProblems(body []byte) []string {
 			if !summaries[name] || name == c.Summary {
 				add("%s names the card %q, which is not (another card) in the response", at, name)
 			}
+		}
+		if m := devNoteRe.FindString(c.Detail); m != "" {
+			add("%s: developer note %q in the card text", at, m)
 		}
 		if c.Indicator == "critical" && len(c.Suggestions) == 0 {
 			add("%s: a critical card must offer an action", at)
