@@ -607,6 +607,9 @@ func writeLeads(findings []Finding) []Finding {
 		}
 		var lead Text
 		switch {
+		case len(nl) > 1 && !f.SelectionAny:
+			// Alternatives (at most one is chosen): say so.
+			lead = Text{NL: "Kies één: " + joinList(nl, "; of ") + ".", EN: "Choose one: " + joinList(en, "; or ") + "."}
 		case len(nl) > 0:
 			lead = Text{NL: "Te doen: " + joinList(nl, "; ") + ".", EN: "To do: " + joinList(en, "; ") + "."}
 		default:
