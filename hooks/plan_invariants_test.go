@@ -75,3 +75,46 @@ func TestSeedCasesKeepTheWholeResponseInvariants(t *testing.T) {
 		t.Fatalf("only %d responses checked", n)
 	}
 }
+
+// The README's examples keep the same invariants, at a T after all their
+// data (before the example's fracture there is, rightly, no card).
+func TestExamplesKeepTheWholeResponseInvariants(t *testing.T) {
+	g := fhir.NewGatherer(fhir.Options{})
+	th := rules.DefaultThresholds()
+	exampleT := time.Date(2025, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, ex := range []struct{ file, service string }{
+		{"patient-view.json", "fracturecds-patient-view"},
+		{"order-sign-denosumab-stop.json", "fracturecds-order-sign"},
+	} {
+		body, err := os.ReadFile(filepath.Join(fhirtest.RepoRoot(t), "examples", ex.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var facts rules.Facts
+		capture := FactSourceFunc(func(ctx context.Context, in fhir.Input) (fhir.Result, error) {
+			r, err := g.Facts(ctx, in)
+			facts = r.Facts
+			return r, err
+		})
+		h := NewHandler(Config{Facts: capture, Thresholds: th, Prefetch: g.Templates(), Now: func() time.Time { return exampleT }, NewUUID: seqUUID()})
+		for _, lang := range []string{"nl", "en"} {
+			req := httptest.NewRequest(http.MethodPost, "/cds-services/"+ex.service, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept-Language", lang)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: status %d: %s", ex.file, rec.Code, rec.Body)
+			}
+			if !bytes.Contains(rec.Body.Bytes(), []byte(`"summary"`)) {
+				t.Errorf("%s (%s): no card", ex.file, lang)
+			}
+			for _, p := range hookstest.PlanProblems(rec.Body.Bytes()) {
+				t.Errorf("%s (%s): %s", ex.file, lang, p)
+			}
+		}
+		for _, p := range rules.PlanViolations(facts, th, rules.Evaluate(facts, th)) {
+			t.Errorf("%s: %s", ex.file, p)
+		}
+	}
+}
