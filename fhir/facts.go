@@ -229,6 +229,10 @@ func observationFacts(o *observation, t *Terminology, f *rules.Facts) {
 	if !o.usable() {
 		return
 	}
+	if lr, ok := lifestyleFact(o, t); ok {
+		f.Lifestyle = append(f.Lifestyle, lr)
+		return
+	}
 	src := refTo("Observation", o.ID)
 	date := o.date()
 	read := func(m measurement) {

@@ -42,6 +42,9 @@ type LocalCode struct {
 	// strength per unit when the code implies one (a G-Standaard product).
 	DrugClasses []rules.DrugClass `yaml:"drug_classes,omitempty" json:"drug_classes,omitempty"`
 	StrengthMg  float64           `yaml:"strength_mg,omitempty" json:"strength_mg,omitempty"`
+	// Lifestyle maps a social-history code with a numeric value
+	// (lifestyle.go).
+	Lifestyle rules.LifestyleFactor `yaml:"lifestyle,omitempty" json:"lifestyle,omitempty"`
 	// Name is an optional English display name for cards.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 }
@@ -100,8 +103,11 @@ func NewTerminology(local []LocalCode) (*Terminology, error) {
 		if len(lc.DrugClasses) > 0 {
 			kinds++
 		}
+		if lc.Lifestyle != "" {
+			kinds++
+		}
 		if kinds != 1 {
-			return nil, fmt.Errorf("local code %s|%s: map it to exactly one of analyte, site+measure, concepts or drug_classes", lc.System, lc.Code)
+			return nil, fmt.Errorf("local code %s|%s: map it to exactly one of analyte, site+measure, concepts, drug_classes or lifestyle", lc.System, lc.Code)
 		}
 		key := lc.System + "|" + lc.Code
 		if _, dup := t.local[key]; dup {

@@ -100,7 +100,7 @@ func (b cardBuilder) card(f rules.Finding) Card {
 	c := Card{
 		UUID:      b.newUUID(),
 		Summary:   clampSummary(f.Summary.In(b.lang)),
-		Detail:    b.detail(f),
+		Detail:    b.fittedDetail(f),
 		Indicator: string(f.Indicator),
 		Source: Source{
 			Label: sourceLabel,
@@ -198,6 +198,28 @@ func (b cardBuilder) suggestion(s rules.Suggestion) (Suggestion, bool) {
 	return out, true
 }
 
+// maxDetail is the longest detail a card carries, in characters: a GP
+// reads about 1,200 at the point of care (issue 12). Beyond it the
+// thresholds applied are left out first, then evidence rows from the end;
+// the advice itself is never cut.
+const maxDetail = 1500
+
+// fittedDetail is detail, shortened to maxDetail characters when needed.
+func (b cardBuilder) fittedDetail(f rules.Finding) string {
+	d := b.detail(f)
+	if utf8.RuneCountInString(d) <= maxDetail {
+		return d
+	}
+	f.Thresholds = nil
+	for {
+		d = b.detail(f)
+		if utf8.RuneCountInString(d) <= maxDetail || len(f.Evidence) == 0 {
+			return d
+		}
+		f.Evidence = f.Evidence[:len(f.Evidence)-1]
+	}
+}
+
 // detail renders the finding's text plus the data it used, the thresholds
 // applied and its sources, as GitHub-flavoured Markdown. Everything that
 // could carry request-derived text is escaped so that an EHR rendering raw
@@ -211,10 +233,12 @@ func (b cardBuilder) detail(f rules.Finding) string {
 	sb.WriteString(f.Detail.In(b.lang))
 	nl := b.lang != "en"
 	if len(f.Evidence) > 0 {
+		// The evidence as a GP reads it: what, value with unit, date. The
+		// sources of the card are its links, not repeated here.
 		if nl {
-			sb.WriteString("\n\n**Gebruikte gegevens**\n\n| Gegeven | Waarde | Datum | Bron |\n|---|---|---|---|\n")
+			sb.WriteString("\n\n| Gegeven | Waarde | Datum |\n|---|---|---|\n")
 		} else {
-			sb.WriteString("\n\n**Patient data used**\n\n| Item | Value | Date | Source |\n|---|---|---|---|\n")
+			sb.WriteString("\n\n| Item | Value | Date |\n|---|---|---|\n")
 		}
 		for _, e := range f.Evidence {
 			sb.WriteString("| ")
@@ -228,9 +252,7 @@ func (b cardBuilder) detail(f rules.Finding) string {
 				writeEscapedMarkdown(&sb, unit)
 			}
 			sb.WriteString(" | ")
-			writeEscapedMarkdown(&sb, rules.FormatDate(e.Date))
-			sb.WriteString(" | ")
-			writeEscapedMarkdown(&sb, string(e.Source))
+			writeEscapedMarkdown(&sb, rules.FormatDateIn(e.Date, b.lang))
 			sb.WriteString(" |\n")
 		}
 	}
@@ -246,25 +268,24 @@ func (b cardBuilder) detail(f rules.Finding) string {
 			sb.WriteByte('\n')
 		}
 	}
-	if len(f.Citations) > 0 {
-		if nl {
-			sb.WriteString("\n**Bron**\n\n")
-		} else {
-			sb.WriteString("\n**Source**\n\n")
+	// Sources with a web address are the card's links; only those without
+	// one are named here, so no source appears twice.
+	first := true
+	for _, c := range f.Citations {
+		if isAbsoluteURL(c.URL) {
+			continue
 		}
-		for _, c := range f.Citations {
-			if isAbsoluteURL(c.URL) {
-				sb.WriteString("- [")
-				sb.WriteString(c.Label)
-				sb.WriteString("](")
-				sb.WriteString(c.URL)
-				sb.WriteString(")\n")
+		if first {
+			if nl {
+				sb.WriteString("\n**Bron:** ")
 			} else {
-				sb.WriteString("- ")
-				sb.WriteString(c.Label)
-				sb.WriteByte('\n')
+				sb.WriteString("\n**Source:** ")
 			}
+			first = false
+		} else {
+			sb.WriteString("; ")
 		}
+		sb.WriteString(c.Label)
 	}
 	return strings.TrimSpace(sb.String())
 }
@@ -279,9 +300,6 @@ func (b cardBuilder) detailSizeHint(f rules.Finding) int {
 	}
 	for _, t := range f.Thresholds {
 		n += len(t.In(b.lang)) + 3
-	}
-	for _, c := range f.Citations {
-		n += len(c.Label) + len(c.URL) + 8
 	}
 	return n + n/16
 }

@@ -51,6 +51,12 @@ func TestGoldenResponses(t *testing.T) {
 			if p := hookstest.Problems(rec.Body.Bytes()); len(p) > 0 {
 				t.Errorf("spec problems:\n%v", p)
 			}
+			if p := hookstest.PlanProblems(rec.Body.Bytes()); len(p) > 0 {
+				t.Errorf("whole-response problems:\n%v", p)
+			}
+			if p := rules.PlanViolations(tt.facts, rules.DefaultThresholds(), rules.Evaluate(tt.facts, rules.DefaultThresholds())); len(p) > 0 {
+				t.Errorf("plan violations:\n%v", p)
+			}
 			path := filepath.Join("testdata", tt.name+".response.golden.json")
 			if *update {
 				var pretty bytes.Buffer

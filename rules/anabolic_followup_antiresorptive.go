@@ -101,7 +101,7 @@ func evalAnabolicFollowupAntiresorptive(c *Context) []Finding {
 		},
 		Evidence: ev,
 		Thresholds: []Text{
-			{NL: "botresorptieremmer binnen " + itoa(th.AnabolicFollowupDays) + " dagen na einde anabole kuur (ontwerpkeuze, instelbaar)", EN: "antiresorptive within " + itoa(th.AnabolicFollowupDays) + " days of the end of the anabolic course (design choice, configurable)"},
+			{NL: "botresorptieremmer binnen " + itoa(th.AnabolicFollowupDays) + " dagen na einde anabole kuur", EN: "antiresorptive within " + itoa(th.AnabolicFollowupDays) + " days of the end of the anabolic course"},
 			{NL: "kuurduur: teriparatide maximaal " + itoa(th.TptdMaxMonths) + " maanden, romosozumab " + itoa(th.RomoCourseMonths) + " maanden (SmPC, NIV 2022)",
 				EN: "course length: teriparatide at most " + itoa(th.TptdMaxMonths) + " months, romosozumab " + itoa(th.RomoCourseMonths) + " months (SmPC, NIV 2022)"},
 		},

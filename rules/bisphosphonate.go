@@ -98,11 +98,10 @@ func (e bpExposure) evidence() []Evidence {
 	if e.OralDays > 0 {
 		first := e.OralEpisodes[0].Records[0]
 		ev = append(ev, Evidence{
-			Label:    Text{NL: "Cumulatief gebruik oraal bisfosfonaat (" + first.DisplayName().NL + ", start)", EN: "Cumulative oral bisphosphonate use (" + first.Name + ", start)"},
-			Value:    itoa(e.OralDays),
-			UnitText: Text{NL: "dagen", EN: "days"},
-			Date:     e.OralEpisodes[0].Start,
-			Source:   first.Source,
+			Label:     Text{NL: "Cumulatief gebruik oraal bisfosfonaat (" + first.DisplayName().NL + ", start)", EN: "Cumulative oral bisphosphonate use (" + first.Name + ", start)"},
+			ValueText: DurationText(e.OralDays),
+			Date:      e.OralEpisodes[0].Start,
+			Source:    first.Source,
 		})
 	}
 	for i, z := range e.Infusions {

@@ -104,7 +104,7 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 	for _, cond := range c.Facts.Conditions {
 		if cond.Has(ConceptHipFracture) && !cond.Has(ConceptFractureExcluded) {
 			asbmr = append(asbmr, Text{NL: "eerdere heupfractuur (" + FormatDate(cond.Onset) + ")", EN: "prior hip fracture (" + FormatDate(cond.Onset) + ")"})
-			ev = append(ev, Evidence{Label: Text{NL: "Eerdere heupfractuur", EN: "Prior hip fracture"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+			ev = append(ev, Evidence{Label: Text{NL: "Eerdere heupfractuur", EN: "Prior hip fracture"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 			break
 		}
 	}
@@ -278,7 +278,7 @@ func (c *Context) continuationCriteria(e bpExposure) continuation {
 		if unknownVertebral {
 			label = Text{NL: "Wervelfractuur op VFA, begin onbekend (telt mee)", EN: "Vertebral fracture on VFA, onset unknown (counted)"}
 		}
-		out.Evidence = append(out.Evidence, Evidence{Label: label, Value: f.Code, Date: f.Onset, Source: f.Source})
+		out.Evidence = append(out.Evidence, Evidence{Label: label, ValueText: conditionName(f), Date: f.Onset, Source: f.Source})
 	}
 	if !th.VFAGrade1Counts {
 		for _, cond := range c.Facts.Conditions {
@@ -296,8 +296,8 @@ func (c *Context) continuationCriteria(e bpExposure) continuation {
 				EN: "mild vertebral deformity (Genant grade 1) on VFA, not counted as a new fracture by default",
 			})
 			out.Evidence = append(out.Evidence, Evidence{
-				Label: Text{NL: "Wervelvervorming Genant graad 1 (niet meegeteld)", EN: "Vertebral deformity Genant grade 1 (not counted)"},
-				Value: cond.Code, Date: cond.Onset, Source: cond.Source,
+				Label:     Text{NL: "Wervelvervorming Genant graad 1 (niet meegeteld)", EN: "Vertebral deformity Genant grade 1 (not counted)"},
+				ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source,
 			})
 		}
 	}

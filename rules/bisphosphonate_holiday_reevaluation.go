@@ -49,7 +49,7 @@ func evalBisphosphonateHolidayReevaluation(c *Context) []Finding {
 		return nil
 	}
 	ev := e.evidence()
-	ev = append(ev, Evidence{Label: Text{NL: "Einde bisfosfonaatgebruik (begin drug holiday)", EN: "End of bisphosphonate use (start of drug holiday)"}, Value: FormatDate(stop), Date: stop})
+	ev = append(ev, Evidence{Label: Text{NL: "Einde bisfosfonaatgebruik (begin drug holiday)", EN: "End of bisphosphonate use (start of drug holiday)"}, ValueText: Text{NL: "gestopt", EN: "stopped"}, Date: stop})
 
 	var newFracture *Condition
 	for _, f := range c.Fractures() {
@@ -89,7 +89,7 @@ func evalBisphosphonateHolidayReevaluation(c *Context) []Finding {
 			NL: "Nieuwe fractuur tijdens drug holiday bisfosfonaat: nu herbeoordelen (DXA+VFA, lab)",
 			EN: "New fracture during bisphosphonate drug holiday: re-evaluate now (DXA+VFA, labs)",
 		}
-		ev = append(ev, Evidence{Label: Text{NL: "Nieuwe fractuur na staken", EN: "New fracture after stopping"}, Value: newFracture.Code, Date: newFracture.Onset, Source: newFracture.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Nieuwe fractuur na staken", EN: "New fracture after stopping"}, ValueText: conditionName(*newFracture), Date: newFracture.Onset, Source: newFracture.Source})
 		detailNL += "Na het staken is een nieuwe fractuur ontstaan: doorloop het stappenplan nu opnieuw en overweeg hervatten of een ander middel. "
 		detailEN += "A new fracture occurred after stopping: repeat the stepwise evaluation now and consider restarting or another drug. "
 	}

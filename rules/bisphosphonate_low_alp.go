@@ -86,7 +86,7 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 	for _, f := range c.Fractures() {
 		if f.Onset.After(recentFrom) && !f.Onset.After(c.Facts.AsOf) {
 			ev = append(ev, Evidence{Label: Text{NL: "Recente fractuur (alkalische fosfatase kan hierdoor verhoogd zijn)", EN: "Recent fracture (may raise alkaline phosphatase)"},
-				Value: f.Code, Date: f.Onset, Source: f.Source})
+				ValueText: conditionName(f), Date: f.Onset, Source: f.Source})
 		}
 	}
 
@@ -134,7 +134,7 @@ func evalBisphosphonateLowALP(c *Context) []Finding {
 		Actions: []Action{{
 			Type:        Create,
 			Description: Text{NL: "Alkalische fosfatase herhalen", EN: "Repeat alkaline phosphatase"},
-			Order: &Order{Kind: OrderLabPanel, Analytes: []Analyte{AnalyteALP},
+			Order: &Order{Kind: OrderLabPanel, Analytes: []Analyte{AnalyteALP}, Confirmation: true,
 				Reason: Text{NL: "lage alkalische fosfatase: hypofosfatasie?", EN: "low alkaline phosphatase: hypophosphatasia?"}},
 		}},
 	}}

@@ -152,12 +152,12 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 			reason := Text{NL: "slokdarmaandoening", EN: "oesophageal disorder"}
 			var ev []Evidence
 			for _, cond := range oes {
-				ev = append(ev, Evidence{Label: Text{NL: "Slokdarmaandoening", EN: "Oesophageal disorder"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+				ev = append(ev, Evidence{Label: Text{NL: "Slokdarmaandoening", EN: "Oesophageal disorder"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 			}
 			if len(oes) == 0 {
 				reason = Text{NL: "hiatushernia met maagzuurremmer", EN: "hiatal hernia on a proton-pump inhibitor"}
 				for _, cond := range hernia {
-					ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+					ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 				}
 				for _, m := range ppis {
 					ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: displayName(m), Date: m.Start, Source: m.Source})
@@ -167,8 +167,8 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 				Reason: reason,
 				Advice: Text{NL: "overweeg zoledroninezuur iv", EN: "consider IV zoledronic acid"},
 				Threshold: Text{
-					NL: "oraal bisfosfonaat: geen bij een slokdarmaandoening, of hiatushernia met een protonpompremmer (ontwerpkeuze, instelbaar)",
-					EN: "oral bisphosphonate: not with an oesophageal disorder, or a hiatal hernia on a proton-pump inhibitor (design choice, configurable)",
+					NL: "oraal bisfosfonaat: geen bij een slokdarmaandoening, of hiatushernia met een protonpompremmer",
+					EN: "oral bisphosphonate: not with an oesophageal disorder, or a hiatal hernia on a proton-pump inhibitor",
 				},
 				Evidence: ev,
 			})
@@ -177,12 +177,12 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 	if trig, ok := mtxOsteopathyTrigger(c); ok {
 		s.Blocks = append(s.Blocks, bpProblem{
 			Reason: Text{NL: "mogelijke methotrexaat-osteopathie", EN: "possible methotrexate osteopathy"},
-			Advice: Text{NL: "start niet automatisch een bisfosfonaat; bespreek methotrexaat met de voorschrijver (kaart 'Methotrexaat-osteopathie')", EN: "do not start a bisphosphonate automatically; discuss methotrexate with the prescriber (card 'Methotrexate osteopathy')"},
+			Advice: Text{NL: "start niet automatisch een bisfosfonaat; bespreek methotrexaat met de voorschrijver", EN: "do not start a bisphosphonate automatically; discuss methotrexate with the prescriber"},
 			Threshold: Text{
 				NL: "langdurig methotrexaat met fractuur of botpijn: geen bisfosfonaat automatisch (casuïstiek MTX-osteopathie; Robin 2021)",
 				EN: "long-term methotrexate with a fracture or bone pain: no bisphosphonate automatically (MTX osteopathy case series; Robin 2021)",
 			},
-			Evidence: []Evidence{{Label: Text{NL: "Fractuur of botpijn bij langdurig methotrexaat", EN: "Fracture or bone pain on long-term methotrexate"}, Value: trig.Code, Date: trig.Onset, Source: trig.Source}},
+			Evidence: []Evidence{{Label: Text{NL: "Fractuur of botpijn bij langdurig methotrexaat", EN: "Fracture or bone pain on long-term methotrexate"}, ValueText: conditionName(trig), Date: trig.Onset, Source: trig.Source}},
 			AllBPs:   true,
 		})
 	}
@@ -347,12 +347,13 @@ func applyBPSafety(c *Context, f *Finding, keepBlocked bool) bpSafetyResult {
 			nl, en = append(nl, m.NL), append(en, m.EN)
 		}
 		paragraphs = append(paragraphs, Text{
-			NL: "Bisfosfonaat nog niet aanbevolen: eerst laboratoriumonderzoek (ontbreekt of verouderd: " + strings.Join(nl, ", ") + "); het aanvraagpakket staat op de kaart 'Laboratoriumonderzoek'.",
-			EN: "Bisphosphonate not yet recommended: laboratory tests first (missing or out of date: " + strings.Join(en, ", ") + "); the order set is on the card 'Laboratory work-up'.",
+			NL: "Bisfosfonaat nog niet aanbevolen: eerst laboratoriumonderzoek (ontbreekt of verouderd: " + strings.Join(nl, ", ") + ").",
+			EN: "Bisphosphonate not yet recommended: laboratory tests first (missing or out of date: " + strings.Join(en, ", ") + ").",
 		})
+		f.SeeAlso = append(f.SeeAlso, SeeAlso{Topic: TopicPretreatmentLabWorkup, What: Text{NL: "het laboratoriumonderzoek", EN: "the laboratory work-up"}})
 		addText(&f.Thresholds, Text{
-			NL: "veiligheidslab vóór een bisfosfonaat (eGFR/kreatinine, calcium, alkalische fosfatase) ≤ " + itoa(c.Thresholds.LabFreshDays) + " dagen oud; vóór zoledroninezuur eGFR ≤ " + itoa(c.Thresholds.EGFRFreshDaysZoledronic) + " dagen en 25-OH vitamine D (ontwerpkeuze, instelbaar; Aclasta-SmPC)",
-			EN: "safety labs before a bisphosphonate (eGFR/creatinine, calcium, alkaline phosphatase) ≤ " + itoa(c.Thresholds.LabFreshDays) + " days old; before zoledronic acid eGFR ≤ " + itoa(c.Thresholds.EGFRFreshDaysZoledronic) + " days and 25-OH vitamin D (design choice, configurable; Aclasta SmPC)",
+			NL: "veiligheidslab vóór een bisfosfonaat (eGFR/kreatinine, calcium, alkalische fosfatase) ≤ " + itoa(c.Thresholds.LabFreshDays) + " dagen oud; vóór zoledroninezuur eGFR ≤ " + itoa(c.Thresholds.EGFRFreshDaysZoledronic) + " dagen en 25-OH vitamine D (Aclasta-SmPC)",
+			EN: "safety labs before a bisphosphonate (eGFR/creatinine, calcium, alkaline phosphatase) ≤ " + itoa(c.Thresholds.LabFreshDays) + " days old; before zoledronic acid eGFR ≤ " + itoa(c.Thresholds.EGFRFreshDaysZoledronic) + " days and 25-OH vitamin D (Aclasta SmPC)",
 		})
 	}
 	for _, d := range order {

@@ -94,7 +94,7 @@ func TestOsteoporosisTreatmentIndicationBisphosphonateSafety(t *testing.T) {
 			[]string{"mogelijke methotrexaat-osteopathie — start niet automatisch een bisfosfonaat"}, "geen bisfosfonaat"},
 		{"no safety labs: bisphosphonates offered but not recommended, labs first",
 			indication(nil, nil), []string{KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, false,
-			[]string{"eerst laboratoriumonderzoek", "eGFR/kreatinine, calcium, alkalische fosfatase", "Laboratoriumonderzoek"}, "start een bisfosfonaat"},
+			[]string{"eerst laboratoriumonderzoek", "eGFR/kreatinine, calcium, alkalische fosfatase"}, "start een bisfosfonaat"},
 		{"safety labs 200 days old (stale): not recommended",
 			indication(func() []Lab { l := rkFullLabs(200); return l }(), nil), []string{KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, false,
 			[]string{"eerst laboratoriumonderzoek"}, "start een bisfosfonaat"},
@@ -165,13 +165,16 @@ func TestDenosumabStopZoledronicAcidContraindicatedKeepsDenosumabRecommended(t *
 			keep = &fd.Suggestions[i]
 		}
 	}
-	if zol == nil || keep == nil {
-		t.Fatalf("zoledronic acid must still be suggested next to keeping denosumab: %v", bsKeys(fd))
+	// The planner's safety veto (issue 12): a contraindicated drug is
+	// never offered, not even unrecommended; continuing denosumab is.
+	if zol != nil || keep == nil {
+		t.Fatalf("want keep denosumab and no zoledronic acid: %v", bsKeys(fd))
 	}
-	if zol.Recommended || !keep.Recommended {
-		t.Errorf("zoledronic acid recommended=%v (want false), keep denosumab recommended=%v (want true)", zol.Recommended, keep.Recommended)
+	if !keep.Recommended {
+		t.Errorf("keep denosumab recommended=%v (want true)", keep.Recommended)
 	}
-	if !strings.HasPrefix(fd.Detail.NL, "Let op") {
+	// First what to do (the planner's lead), then the contraindication.
+	if paras := strings.SplitN(fd.Detail.NL, "\n\n", 3); len(paras) < 2 || !strings.HasPrefix(paras[0], "Te doen:") || !strings.HasPrefix(paras[1], "Let op") {
 		t.Errorf("contraindication not first in the detail:\n%s", fd.Detail.NL)
 	}
 	rkContains(t, "detail", fd.Detail.NL, "zoledroninezuur gecontra-indiceerd bij eGFR < 35: overleg met specialist over alternatief")

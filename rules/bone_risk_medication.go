@@ -154,8 +154,8 @@ func evalBoneRiskMedication(c *Context) []Finding {
 			EN: summaryWithList("Medication that raises fracture or fall risk: ", namesEN),
 		},
 		Detail: Text{
-			NL: "Bij deze patiënt loopt fractuurpreventie (kaart " + topicTitleList(fired).NL + "). Deze middelen verhogen het fractuur- of valrisico; beoordeel indicatie, dosis en alternatief:\n\n" + strings.Join(linesNL, "\n"),
-			EN: "Fracture prevention is under way for this patient (card " + topicTitleList(fired).EN + "). These drugs raise fracture or fall risk; review indication, dose and alternatives:\n\n" + strings.Join(linesEN, "\n"),
+			NL: "Bij deze patiënt loopt fractuurpreventie. Deze middelen verhogen het fractuur- of valrisico; beoordeel indicatie, dosis en alternatief:\n\n" + strings.Join(linesNL, "\n"),
+			EN: "Fracture prevention is under way for this patient. These drugs raise fracture or fall risk; review indication, dose and alternatives:\n\n" + strings.Join(linesEN, "\n"),
 		},
 		Evidence: ev,
 		Thresholds: []Text{

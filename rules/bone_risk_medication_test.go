@@ -116,7 +116,7 @@ func TestBoneRiskMedicationSummaryStaysShort(t *testing.T) {
 	if len(f.Evidence) != len(meds) {
 		t.Errorf("every drug is evidence: got %d, want %d", len(f.Evidence), len(meds))
 	}
-	rkContains(t, "detail", f.Detail.EN, "card 'DXA result'", "- omeprazole (proton-pump inhibitor)")
+	rkContains(t, "detail", f.Detail.EN, "- omeprazole (proton-pump inhibitor)")
 }
 
 func TestSummaryWithList(t *testing.T) {

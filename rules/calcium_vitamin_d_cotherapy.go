@@ -12,9 +12,10 @@ package rules
 //
 // Thresholds: none. Fires (info only, never escalates: dietary intake can be
 // enough) when a bisphosphonate, denosumab 60 mg, teriparatide or
-// romosozumab is in use (patient-view) or being signed (order-sign) and
-// neither a calcium nor a vitamin D product is in use or in the same order
-// session.
+// romosozumab is being ordered (order-select, order-sign) and neither a
+// calcium nor a vitamin D product is in use or in the same order session.
+// Not at patient-view: the advice belongs to the moment of prescribing,
+// not to every opening of the chart (clinical review, issue 12).
 
 // TopicCalciumVitaminDCotherapy is the topic code of R13.
 const TopicCalciumVitaminDCotherapy = "calcium-vitamin-d-cotherapy"
@@ -23,7 +24,7 @@ const TopicCalciumVitaminDCotherapy = "calcium-vitamin-d-cotherapy"
 var CalciumVitaminDCotherapy = Rule{
 	Number: 13,
 	Topic:  TopicCalciumVitaminDCotherapy,
-	Hooks:  []Hook{PatientView, OrderSign},
+	Hooks:  []Hook{OrderSelect, OrderSign},
 	Eval:   evalCalciumVitaminDCotherapy,
 }
 
@@ -34,7 +35,7 @@ var cotherapyDrugs = []DrugClass{DrugBisphosphonate, DrugDenosumab, DrugTeripara
 
 func evalCalciumVitaminDCotherapy(c *Context) []Finding {
 	var drugs []MedicationRecord
-	if c.Facts.Hook == OrderSign {
+	if c.Facts.Hook != PatientView {
 		drugs = c.boneDrugDrafts(cotherapyDrugs...)
 	} else {
 		for _, cl := range cotherapyDrugs {

@@ -18,8 +18,9 @@ func TestCalciumVitaminDCotherapy(t *testing.T) {
 		f    Facts
 		want []rdCard
 	}{
-		{"alendronate without calcium/vitamin D -> info", Facts{AsOf: T, Hook: PatientView, Medications: []MedicationRecord{rdAlendronate("aln", rdDay("2023-01-01"))}}, info},
-		{"denosumab dose 2.5 months ago, no supplement -> info", Facts{AsOf: T, Hook: PatientView, Medications: []MedicationRecord{dmab}}, info},
+		{"patient-view: alendronate without calcium/vitamin D -> silent (order time only)", Facts{AsOf: T, Hook: PatientView, Medications: []MedicationRecord{rdAlendronate("aln", rdDay("2023-01-01"))}}, nil},
+		{"patient-view: denosumab dose 2.5 months ago, no supplement -> silent (order time only)", Facts{AsOf: T, Hook: PatientView, Medications: []MedicationRecord{dmab}}, nil},
+		{"order-select of alendronate without supplement -> info", Facts{AsOf: T, Hook: OrderSelect, Medications: []MedicationRecord{func() MedicationRecord { m := rdAlendronateDraft("d"); m.Selected = true; return m }()}}, info},
 		{"order-sign of alendronate without supplement -> info", Facts{AsOf: T, Hook: OrderSign, Medications: []MedicationRecord{rdAlendronateDraft("d")}}, info},
 		{"alendronate with calcium/colecalciferol -> silent", Facts{AsOf: T, Hook: PatientView, Medications: []MedicationRecord{rdAlendronate("aln", rdDay("2023-01-01")), calcium}}, nil},
 		{"order-sign of alendronate together with a calcium/vitamin D draft -> silent", Facts{AsOf: T, Hook: OrderSign, Medications: []MedicationRecord{rdAlendronateDraft("d"),
@@ -38,7 +39,7 @@ func TestCalciumVitaminDCotherapy(t *testing.T) {
 	}
 	// With a low vitamin D as well, one vitamin D order is suggested (on the
 	// R11 warning card), and R13 never escalates.
-	f := Facts{AsOf: T, Hook: PatientView, Medications: []MedicationRecord{rdAlendronate("aln", rdDay("2023-01-01"))}, Labs: []Lab{rdLab(AnalyteVitaminD, 30, "2024-04-01")}}
+	f := Facts{AsOf: T, Hook: OrderSign, Medications: []MedicationRecord{rdAlendronateDraft("d")}, Labs: []Lab{rdLab(AnalyteVitaminD, 30, "2024-04-01")}}
 	got := rdCards(rdEval(f, DefaultThresholds(), VitaminDDeficiency, CalciumVitaminDCotherapy))
 	want := []rdCard{
 		{Topic: TopicVitaminDDeficiency, Indicator: Warning, Keys: []string{keyOrderVitaminD}, Recommended: []string{keyOrderVitaminD}},

@@ -349,8 +349,8 @@ func lastDoseEvidence(d dmabDose) Evidence {
 
 // weakDoseNote warns that the last dose is dated by a prescription only.
 var weakDoseNote = Text{
-	NL: "Let op: de datum van de laatste injectie is alleen de voorschrijfdatum (MedicationRequest.authoredOn), geen vastgelegde toediening. Controleer wanneer de injectie werkelijk gegeven is.",
-	EN: "Note: the date of the last injection is only a prescription date (MedicationRequest.authoredOn), not a recorded administration. Check when the injection was actually given.",
+	NL: "Let op: de datum van de laatste injectie is alleen de voorschrijfdatum, geen vastgelegde toediening. Controleer wanneer de injectie werkelijk gegeven is.",
+	EN: "Note: the date of the last injection is only a prescription date, not a recorded administration. Check when the injection was actually given.",
 }
 
 // Suggestion keys of the denosumab rules. R18 and R20 share the denosumab

@@ -124,7 +124,7 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 	}
 	f.Evidence = []Evidence{
 		lastDoseEvidence(last),
-		{Label: Text{NL: "Dagen sinds laatste injectie", EN: "Days since the last injection"}, Value: itoa(since), UnitText: Text{NL: "dagen", EN: "days"}},
+		{Label: Text{NL: "Sinds laatste injectie", EN: "Since the last injection"}, ValueText: DurationText(since)},
 		{Label: Text{NL: "Bisfosfonaat na laatste injectie", EN: "Bisphosphonate after the last injection"}, ValueText: Text{NL: "geen", EN: "none"}},
 	}
 	f.Thresholds = []Text{

@@ -119,7 +119,7 @@ func TestDenosumabDoseOverdueWeakEvidence(t *testing.T) {
 			if len(got) != 1 {
 				t.Fatalf("want one card, got %d", len(got))
 			}
-			flagged := strings.Contains(got[0].Detail.EN, "authoredOn") && strings.Contains(got[0].Detail.NL, "voorschrijfdatum")
+			flagged := strings.Contains(got[0].Detail.EN, "only a prescription date") && strings.Contains(got[0].Detail.NL, "voorschrijfdatum")
 			if flagged != tc.wantFlag {
 				t.Errorf("flagged = %v, want %v; detail:\n%s", flagged, tc.wantFlag, got[0].Detail.EN)
 			}

@@ -242,8 +242,8 @@ func zolTooEarlyFindings(c *Context, last dmabDose) []Finding {
 				{Label: Text{NL: "Interval", EN: "Interval"}, Value: itoa(gap), UnitText: Text{NL: "dagen", EN: "days"}},
 			},
 			Thresholds: []Text{{
-				NL: "zoledroninezuur < " + itoa(th.ZolTooEarlyAfterDmabDays) + " dagen na de laatste injectie is vroeg (ontwerpkeuze, instelbaar); advies " + itoa(th.ZolAfterDmabDays) + " dagen (ECTS 2021)",
-				EN: "zoledronic acid < " + itoa(th.ZolTooEarlyAfterDmabDays) + " days after the last injection is early (design choice, configurable); advised " + itoa(th.ZolAfterDmabDays) + " days (ECTS 2021)",
+				NL: "zoledroninezuur < " + itoa(th.ZolTooEarlyAfterDmabDays) + " dagen na de laatste injectie is vroeg; advies " + itoa(th.ZolAfterDmabDays) + " dagen (ECTS 2021)",
+				EN: "zoledronic acid < " + itoa(th.ZolTooEarlyAfterDmabDays) + " days after the last injection is early; advised " + itoa(th.ZolAfterDmabDays) + " days (ECTS 2021)",
 			}},
 			Citations:       []Citation{CiteECTS2021, CiteECTS2017},
 			Suggestions:     []Suggestion{replan},

@@ -283,7 +283,7 @@ func TestDenosumabNoStopWithoutFollowupText(t *testing.T) {
 	t.Run("stop with the last dose known only from a prescription -> flagged as weakest evidence", func(t *testing.T) {
 		f := rbFacts(PatientView, dmabRequest("r1", "completed", rbDay("2025-01-05")), dmabRequest("r2", "stopped", rbDay("2025-03-01")))
 		got := rbEval(t, f, DefaultThresholds(), DenosumabNoStopWithoutFollowup)
-		if len(got) != 1 || !strings.Contains(got[0].Detail.EN, "authoredOn") || !strings.Contains(got[0].Detail.NL, "voorschrijfdatum") {
+		if len(got) != 1 || !strings.Contains(got[0].Detail.EN, "only a prescription date") || !strings.Contains(got[0].Detail.NL, "voorschrijfdatum") {
 			t.Fatalf("want one card flagging the prescription date, got %+v", rbOutcomes(got))
 		}
 	})

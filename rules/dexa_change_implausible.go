@@ -114,8 +114,8 @@ func evalDexaChangeImplausible(c *Context) []Finding {
 			"- check that both scans were done on the same device.",
 	}
 	thresholds := []Text{{
-		NL: "onwaarschijnlijk bij |Δ| > " + FormatNumberNL(th.DXAImplausiblePct) + " % per interval op één meetplaats (ontwerpkeuze, instelbaar; de nascholing noemt alleen 'onverklaarbaar groot verschil')",
-		EN: "implausible when |Δ| > " + FormatNumber(th.DXAImplausiblePct) + " % per interval at one site (design choice, configurable; the GP deck only says 'unexplained large difference')",
+		NL: "onwaarschijnlijk bij |Δ| > " + FormatNumberNL(th.DXAImplausiblePct) + " % per interval op één meetplaats (de nascholing noemt alleen 'onverklaarbaar groot verschil')",
+		EN: "implausible when |Δ| > " + FormatNumber(th.DXAImplausiblePct) + " % per interval at one site (the GP deck only says 'unexplained large difference')",
 	}, {
 		NL: "tegenstrijdig: heup significant slechter terwijl de wervelkolom significant beter is, of omgekeerd (wervelkolom met wervelfractuur telt niet mee)",
 		EN: "discordant: hip significantly worse while the spine is significantly better, or the reverse (a spine with a vertebral fracture does not count)",

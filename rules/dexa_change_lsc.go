@@ -86,6 +86,7 @@ func evalDexaChangeLSC(c *Context) []Finding {
 	}
 
 	list := dxaJoinTexts(lines, "\n")
+	var seeAlso []SeeAlso
 	detail := Text{
 		NL: "Verandering van de botdichtheid (BMD) ten opzichte van de vorige DXA:\n\n" + list.NL,
 		EN: "Change in bone mineral density (BMD) since the previous DXA:\n\n" + list.EN,
@@ -100,9 +101,10 @@ func evalDexaChangeLSC(c *Context) []Finding {
 	}
 	if a.anyFlagged() {
 		detail = appendParagraph(detail, Text{
-			NL: "Een onwaarschijnlijk groot of tegenstrijdig verschil staat op de kaart 'Onverklaarbaar groot BMD-verschil'; baseer daar geen beleid op voordat de uitslag met de DXA-afdeling is besproken.",
-			EN: "An implausibly large or discordant change is on the card 'Implausible BMD change'; do not base decisions on it before the result has been discussed with the DXA department.",
+			NL: "Baseer geen beleid op een onwaarschijnlijk groot of tegenstrijdig verschil voordat de uitslag met de DXA-afdeling is besproken.",
+			EN: "Do not base decisions on an implausibly large or discordant change before the result has been discussed with the DXA department.",
 		})
+		seeAlso = append(seeAlso, SeeAlso{Topic: TopicDexaChangeImplausible, What: Text{NL: "het onwaarschijnlijke verschil", EN: "the implausible change"}})
 	}
 	var sugg []Suggestion
 	summary := Text{
@@ -154,6 +156,7 @@ func evalDexaChangeLSC(c *Context) []Finding {
 		Indicator:       ind,
 		Summary:         summary,
 		Detail:          detail,
+		SeeAlso:         seeAlso,
 		Evidence:        ev,
 		Thresholds:      lscThresholds(th, a.Changes),
 		Citations:       citations,
@@ -177,9 +180,9 @@ func lscLine(th Thresholds, ch bmdChange) Text {
 	var status Text
 	switch {
 	case ch.Implausible:
-		status = Text{NL: "onwaarschijnlijk groot verschil — zie de kaart 'Onverklaarbaar groot BMD-verschil'", EN: "implausible — see the card 'Implausible BMD change'"}
+		status = Text{NL: "onwaarschijnlijk groot verschil", EN: "implausible"}
 	case ch.Discordant:
-		status = Text{NL: "tegenstrijdig met de andere meetplaats — zie de kaart 'Onverklaarbaar groot BMD-verschil'", EN: "discordant with the other site — see the card 'Implausible BMD change'"}
+		status = Text{NL: "tegenstrijdig met de andere meetplaats", EN: "discordant with the other site"}
 	default:
 		lim := lscLimitText(th, ch)
 		switch {

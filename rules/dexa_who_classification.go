@@ -226,7 +226,7 @@ func fractureEvidenceOf(f Condition) Evidence {
 	if f.Has(ConceptVertebralFracture) {
 		label = Text{NL: "Wervelfractuur", EN: "Vertebral fracture"}
 	}
-	return Evidence{Label: label, Value: f.Code, Date: f.Onset, Source: f.Source}
+	return Evidence{Label: label, ValueText: conditionName(f), Date: f.Onset, Source: f.Source}
 }
 
 // fracturesUntilNow returns the case-finding fractures dated at or before T
@@ -338,10 +338,10 @@ func evalDexaWHOClassification(c *Context) []Finding {
 	}
 	detail := Text{
 		NL: "Indeling volgens de WHO op de laagste T-score van lumbale wervelkolom, totale heup en heuphals. " +
-			"De NHG-Standaard onderscheidt voor de behandeling alleen T ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " en hoger (geen aparte klasse osteopenie); de behandelindicatie staat op de kaart 'Indicatie voor osteoporosemedicatie'. " +
+			"De NHG-Standaard onderscheidt voor de behandeling alleen T ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " en hoger (geen aparte klasse osteopenie). " +
 			"Doel is niet het behandelen van een DXA-uitslag: de meeste patiënten met een fractuur hebben osteopenie.",
 		EN: "WHO classification by the lowest T-score of lumbar spine, total hip and femoral neck. " +
-			"For treatment the NHG guideline only distinguishes T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " from higher values (no separate osteopenia class); the treatment indication is on the card 'Osteoporosis treatment indication'. " +
+			"For treatment the NHG guideline only distinguishes T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " from higher values (no separate osteopenia class). " +
 			"The aim is not to treat a DXA result: most patients with a fracture have osteopenia.",
 	}
 	all := fracturesUntilNow(c, false)
@@ -390,6 +390,7 @@ func evalDexaWHOClassification(c *Context) []Finding {
 		Indicator:  Info,
 		Summary:    summary,
 		Detail:     detail,
+		SeeAlso:    []SeeAlso{{Topic: TopicOsteoporosisTreatmentIndication, What: Text{NL: "de behandelindicatie", EN: "the treatment indication"}}},
 		Evidence:   ev,
 		Thresholds: tThresholds,
 		Citations:  []Citation{CiteWHOBMDClassification, CiteNHG},

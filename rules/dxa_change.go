@@ -437,7 +437,7 @@ func changeEvidence(ch bmdChange) []Evidence {
 func fractureEvidence(fs []Condition) []Evidence {
 	var ev []Evidence
 	for _, f := range fs {
-		ev = append(ev, Evidence{Label: Text{NL: "Wervelfractuur", EN: "Vertebral fracture"}, Value: f.Code, Date: f.Onset, Source: f.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Wervelfractuur", EN: "Vertebral fracture"}, ValueText: conditionName(f), Date: f.Onset, Source: f.Source})
 	}
 	return ev
 }

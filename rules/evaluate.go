@@ -109,14 +109,14 @@ func Evaluate(facts Facts, th Thresholds) []Finding {
 // EvaluateRules is Evaluate over an explicit rule list (for tests and for
 // deployments that disable topics).
 func EvaluateRules(rules []Rule, facts Facts, th Thresholds) []Finding {
-	c := &Context{Facts: facts, Thresholds: th}
+	c := &Context{Facts: facts.asOf(), Thresholds: th}
 	// The first pass evaluates the rules (in catalog order, as before) and
 	// counts their findings; the second reads the memo and ranks pointers
 	// to them, so findings are copied once, into out, instead of into a
 	// growing slice and again out of it.
 	n := 0
 	for _, r := range rules {
-		if runsOn(r, facts.Hook) {
+		if runsOn(r, c.Facts.Hook) {
 			n += len(c.eval(r))
 		}
 	}
@@ -126,7 +126,7 @@ func EvaluateRules(rules []Rule, facts Facts, th Thresholds) []Finding {
 	}
 	all := make([]ranked, 0, n)
 	for _, r := range rules {
-		if !runsOn(r, facts.Hook) {
+		if !runsOn(r, c.Facts.Hook) {
 			continue
 		}
 		fs := c.eval(r)
@@ -144,11 +144,10 @@ func EvaluateRules(rules []Rule, facts Facts, th Thresholds) []Finding {
 	for _, r := range all {
 		out = append(out, *r.f)
 	}
-	out = dedupeSuggestions(out)
 	if f, ok := insufficientData(c); ok {
 		out = append(out, f)
 	}
-	return out
+	return plan(c, out)
 }
 
 func runsOn(r Rule, h Hook) bool {
@@ -161,20 +160,16 @@ func runsOn(r Rule, h Hook) bool {
 }
 
 // dedupeSuggestions makes each suggestion key (e.g. "order-dxa") appear
-// once per response, on the most specific card (rules.md §0.3): the card
-// that offers the fewest suggestions, i.e. the one most specifically about
-// that order; ties go to the more urgent card, then catalog order. The kept
-// order absorbs what the others asked for (VFA when any card wanted it, the
-// union of lab analytes), and the other cards say where to find it, so the
-// clinician sees one DXA order, not two.
+// once per response, on the most urgent card that proposes it (findings
+// arrive most urgent first, then in catalog order, so the case-finding
+// card keeps the DXA of a fracture). The kept order absorbs what the others
+// asked for (VFA when any card wanted it, the union of lab analytes), and
+// the other cards refer to it (SeeAlso), so the clinician sees one DXA
+// order, not two.
 func dedupeSuggestions(findings []Finding) []Finding {
 	type offer struct{ finding, suggestion int }
 	offers := map[string][]offer{}
 	var keys []string
-	for i := range findings {
-		// Own the suggestion slices before editing them in place.
-		findings[i].Suggestions = append([]Suggestion(nil), findings[i].Suggestions...)
-	}
 	for i, f := range findings {
 		for j, s := range f.Suggestions {
 			if s.Key == "" {
@@ -193,23 +188,17 @@ func dedupeSuggestions(findings []Finding) []Finding {
 			continue
 		}
 		owner := os[0]
-		for _, o := range os[1:] {
-			if len(findings[o.finding].Suggestions) < len(findings[owner.finding].Suggestions) {
-				owner = o
-			}
-		}
 		kept := &findings[owner.finding].Suggestions[owner.suggestion]
-		for _, o := range os {
-			if o == owner {
-				continue
-			}
+		for _, o := range os[1:] {
 			other := findings[o.finding].Suggestions[o.suggestion]
 			mergeOrders(kept, other)
 			drop[o] = true
-			findings[o.finding].Detail = appendParagraph(findings[o.finding].Detail, Text{
-				NL: "De suggestie \"" + other.Label.NL + "\" staat op de kaart \"" + findings[owner.finding].Summary.NL + "\".",
-				EN: "The suggestion \"" + other.Label.EN + "\" is on the card \"" + findings[owner.finding].Summary.EN + "\".",
-			})
+			if o.finding != owner.finding {
+				findings[o.finding].SeeAlso = append(findings[o.finding].SeeAlso, SeeAlso{
+					Topic: findings[owner.finding].Topic,
+					What:  Text{NL: "de aanvraag \"" + kept.Label.NL + "\"", EN: "the order \"" + kept.Label.EN + "\""},
+				})
+			}
 		}
 	}
 	for i := range findings {

@@ -33,6 +33,9 @@ type Facts struct {
 	Medications  []MedicationRecord
 	ServiceOrder []ServiceOrder
 	Falls        []FallRecord
+	// Lifestyle holds the lifestyle risk factors recorded as numbers
+	// (smoking, alcohol, dietary calcium), newest first not guaranteed.
+	Lifestyle []LifestyleRecord
 	// Gaps are data items the fhir package could not turn into facts (an
 	// unconvertible unit, a DXA result without a site). They feed the
 	// insufficient-data card; they are never read as "normal".
@@ -389,6 +392,29 @@ type FallRecord struct {
 	Count int
 	// FearOfFalling marks a record of fear of falling.
 	FearOfFalling bool
+}
+
+// LifestyleFactor is a lifestyle risk factor for fractures.
+type LifestyleFactor string
+
+// Lifestyle factors (NHG M69 and NIV 2022 risk factors; SEED-GP
+// "Leefstijl" in "Hoe breng je de patiënt in kaart?").
+const (
+	// LifestyleSmoking is current smoking, Value in packs per day (0 =
+	// a non-smoker).
+	LifestyleSmoking LifestyleFactor = "smoking"
+	// LifestyleAlcohol is alcohol use, Value in units (EH) per day.
+	LifestyleAlcohol LifestyleFactor = "alcohol"
+	// LifestyleCalciumIntake is dietary calcium, Value in mg per day.
+	LifestyleCalciumIntake LifestyleFactor = "calcium-intake"
+)
+
+// LifestyleRecord is one recorded lifestyle factor.
+type LifestyleRecord struct {
+	Source Ref
+	Factor LifestyleFactor
+	Value  float64
+	Date   time.Time
 }
 
 // Gap is a data item that could not be used.

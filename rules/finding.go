@@ -67,6 +67,13 @@ type Finding struct {
 	SelectionAny bool
 	// OverrideReasons are the reasons offered when the card is dismissed.
 	OverrideReasons []OverrideReason
+	// SeeAlso are references to other cards; the planner writes them into
+	// Detail only for cards that are in the response (planner.go).
+	SeeAlso []SeeAlso
+	// Brief is the finding in one sentence, used when the planner folds
+	// this card into the card of its situation (the laboratory work-up
+	// into the case-finding card).
+	Brief Text
 }
 
 // Evidence is one datum shown on a card: what it is, its value and unit,
@@ -200,4 +207,7 @@ type Order struct {
 	Specialty Text
 	// Reason is the clinical reason, shown as ServiceRequest.reasonCode text.
 	Reason Text
+	// Confirmation marks a lab order that repeats an abnormal result to
+	// confirm it: the planner keeps it although the test was done recently.
+	Confirmation bool
 }

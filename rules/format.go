@@ -160,6 +160,18 @@ func FormatDate(t time.Time) string {
 	return t.Format("2006-01-02")
 }
 
+// FormatDateIn formats a date as a clinician reads it: "05-04-2025" in
+// Dutch (the day-month-year of Dutch records), "5 Apr 2025" in English.
+func FormatDateIn(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	if lang == "en" {
+		return t.Format("2 Jan 2006")
+	}
+	return t.Format("02-01-2006")
+}
+
 // Common citations, so that every card cites a source with the same words
 // and link.
 var (
@@ -204,3 +216,65 @@ var (
 		URL:   "https://www.ema.europa.eu/en/medicines/human/EPAR/aclasta",
 	}
 )
+
+// conditionName names a coded condition for evidence tables by its
+// clinical meaning (never a bare code): "wervelfractuur (graad 2)",
+// "heupfractuur", "hiatushernia".
+func conditionName(c Condition) Text {
+	var t Text
+	switch {
+	case c.Has(ConceptHipFracture):
+		t = Text{NL: "heupfractuur", EN: "hip fracture"}
+	case c.Has(ConceptVertebralFracture):
+		t = Text{NL: "wervelfractuur", EN: "vertebral fracture"}
+	case c.Has(ConceptStressFracture):
+		t = Text{NL: "stressfractuur", EN: "stress fracture"}
+	case c.Has(ConceptFracture), c.Has(ConceptFractureExcluded):
+		t = Text{NL: "fractuur", EN: "fracture"}
+	case c.Has(ConceptBonePain):
+		t = Text{NL: "botpijn", EN: "bone pain"}
+	case c.Has(ConceptOesophagealDisorder):
+		t = Text{NL: "slokdarmaandoening", EN: "oesophageal disorder"}
+	case c.Has(ConceptHiatalHernia):
+		t = Text{NL: "hiatushernia/reflux", EN: "hiatal hernia/reflux"}
+	case c.Has(ConceptOsteoporosis):
+		t = Text{NL: "osteoporose", EN: "osteoporosis"}
+	case c.Has(ConceptHypothyroidism):
+		t = Text{NL: "hypothyreoïdie", EN: "hypothyroidism"}
+	case c.Has(ConceptFall):
+		t = Text{NL: "val", EN: "fall"}
+	default:
+		return Text{NL: c.Code, EN: c.Code}
+	}
+	if c.GenantGrade > 0 {
+		t.NL += " (Genant graad " + itoa(c.GenantGrade) + ")"
+		t.EN += " (Genant grade " + itoa(c.GenantGrade) + ")"
+	}
+	return t
+}
+
+// DurationText writes a number of days as a GP reads it: "5 jaar en 2
+// maanden", "7 maanden", "12 dagen" (a month is 365.25/12 days).
+func DurationText(days int) Text {
+	if days < 0 {
+		days = 0
+	}
+	months := int(float64(days) / (365.25 / 12))
+	if months < 1 {
+		return Text{NL: itoa(days) + " dagen", EN: itoa(days) + " days"}
+	}
+	y, m := months/12, months%12
+	unit := func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return itoa(n) + " " + many
+	}
+	switch {
+	case y == 0:
+		return Text{NL: unit(m, "maand", "maanden"), EN: unit(m, "month", "months")}
+	case m == 0:
+		return Text{NL: unit(y, "jaar", "jaar"), EN: unit(y, "year", "years")}
+	}
+	return Text{NL: unit(y, "jaar", "jaar") + " en " + unit(m, "maand", "maanden"), EN: unit(y, "year", "years") + " and " + unit(m, "month", "months")}
+}

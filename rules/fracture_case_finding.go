@@ -70,7 +70,7 @@ func evalFractureCaseFinding(c *Context) []Finding {
 	}
 	ev := []Evidence{
 		{Label: Text{NL: "Leeftijd", EN: "Age"}, Value: itoa(age), UnitText: Text{NL: "jaar", EN: "years"}},
-		{Label: Text{NL: "Fractuur", EN: "Fracture"}, Value: index.Code, Date: index.Onset, Source: index.Source},
+		{Label: Text{NL: "Fractuur", EN: "Fracture"}, ValueText: conditionName(*index), Date: index.Onset, Source: index.Source},
 		{Label: Text{NL: "DXA-metingen na deze fractuur", EN: "DXA measurements after this fracture"}, Value: "0"},
 	}
 	detailNL := "Fractuur op of na de leeftijd van " + itoa(th.CaseFindMinAge) + " jaar zonder evaluatie van het fractuurrisico. " +

@@ -102,15 +102,15 @@ func evalFractureOnTreatment(c *Context) []Finding {
 	drugT := therapyNames(trigger.p)
 
 	var ev []Evidence
-	ev = append(ev, Evidence{Label: Text{NL: "Start osteoporosemedicatie (" + drugT.NL + ")", EN: "Start of osteoporosis therapy (" + drugT.EN + ")"},
-		Value: FormatDate(trigger.p.Start), Date: trigger.p.Start, Source: trigger.p.Records[0].Source})
+	ev = append(ev, Evidence{Label: Text{NL: "Start osteoporosemedicatie", EN: "Start of osteoporosis therapy"},
+		ValueText: drugT, Date: trigger.p.Start, Source: trigger.p.Records[0].Source})
 	for _, x := range counted {
 		months := monthsBetween(x.p.Start, x.f.Onset)
 		ev = append(ev, Evidence{Label: Text{NL: "Fractuur tijdens behandeling (na " + Months(months).NL + ")", EN: "Fracture during treatment (after " + Months(months).EN + ")"},
-			Value: x.f.Code, Date: x.f.Onset, Source: x.f.Source})
+			ValueText: conditionName(x.f), Date: x.f.Onset, Source: x.f.Source})
 	}
 	for _, f := range unknownOnset {
-		ev = append(ev, Evidence{Label: Text{NL: "Wervelfractuur, begin onbekend (telt mee)", EN: "Vertebral fracture, onset unknown (counted)"}, Value: f.Code, Source: f.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Wervelfractuur, begin onbekend (telt mee)", EN: "Vertebral fracture, onset unknown (counted)"}, ValueText: conditionName(f), Source: f.Source})
 	}
 
 	detailNL := "Nieuwe fractuur na ≥ " + itoa(th.FractureOnTxMinMonths) + " maanden behandeling met " + drugT.NL + ". Doe een standaard herevaluatie (NIV 2022):\n\n" +

@@ -1,7 +1,5 @@
 package rules
 
-import "strings"
-
 // Shared by bone-risk-medication (R03), pretreatment-lab-workup (R07) and
 // fall-risk-assessment (R26): these add-on cards appear only in a
 // fracture-prevention context, that is when another rule of the catalog
@@ -39,27 +37,4 @@ func firingTopics(c *Context, topics ...string) []string {
 		}
 	}
 	return out
-}
-
-// topicTitles are the short card titles used when one card refers to
-// another: clinicians see titles, never topic codes.
-var topicTitles = map[string]Text{
-	TopicFractureCaseFinding:             {NL: "Opsporing verhoogd fractuurrisico", EN: "Fracture risk case finding"},
-	TopicDexaWHOClassification:           {NL: "DXA-uitslag", EN: "DXA result"},
-	TopicOsteoporosisTreatmentIndication: {NL: "Indicatie voor osteoporosemedicatie", EN: "Osteoporosis treatment indication"},
-	topicFractureOnTreatmentRef:          {NL: "Fractuur ondanks behandeling", EN: "Fracture on treatment"},
-}
-
-// topicTitleList joins the card titles of topics, quoted, for card text.
-func topicTitleList(topics []string) Text {
-	var nl, en []string
-	for _, t := range topics {
-		title, ok := topicTitles[t]
-		if !ok {
-			title = Text{NL: t, EN: t}
-		}
-		nl = append(nl, "'"+title.NL+"'")
-		en = append(en, "'"+title.EN+"'")
-	}
-	return Text{NL: strings.Join(nl, ", "), EN: strings.Join(en, ", ")}
 }

@@ -287,7 +287,7 @@ func gcTierA(c *Context, long gcCourse, hasLong bool, bursts []gcCourse, age int
 			{NL: "leeftijd ≥ " + itoa(th.GCMinAge) + " jaar (NHG 2024 risicogroep 2)", EN: "age ≥ " + itoa(th.GCMinAge) + " years (NHG 2024 risk group 2)"},
 			{NL: "of ≥ " + itoa(th.GCBurstsPerYear) + " stootkuren (≤ " + itoa(th.GCBurstMaxDays) + " dagen) in " + itoa(gcYearMonths) + " maanden (NHG 2024)",
 				EN: "or ≥ " + itoa(th.GCBurstsPerYear) + " bursts (≤ " + itoa(th.GCBurstMaxDays) + " days) in " + itoa(gcYearMonths) + " months (NHG 2024)"},
-			{NL: "geen DXA in de laatste " + itoa(th.GCDXARecentMonths) + " maanden (ontwerpkeuze, instelbaar)", EN: "no DXA in the last " + itoa(th.GCDXARecentMonths) + " months (design choice, configurable)"},
+			{NL: "geen DXA in de laatste " + itoa(th.GCDXARecentMonths) + " maanden", EN: "no DXA in the last " + itoa(th.GCDXARecentMonths) + " months"},
 		}, gcCommonThresholds(th)...),
 		Citations: []Citation{CiteNHG, CiteRisedronateGIOP},
 		Suggestions: []Suggestion{

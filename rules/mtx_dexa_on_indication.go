@@ -240,12 +240,12 @@ func mtxExposureEvidence(eps []Episode, exposureDays int) []Evidence {
 	last := eps[len(eps)-1].Records[len(eps[len(eps)-1].Records)-1]
 	months := FormatNumber(float64(exposureDays) / (365.25 / 12))
 	ev := []Evidence{
-		{Label: Text{NL: "Methotrexaat, start", EN: "Methotrexate, start"}, Value: first.Code, Date: eps[0].Start, Source: first.Source},
+		{Label: Text{NL: "Methotrexaat, start", EN: "Methotrexate, start"}, ValueText: displayName(first), Date: eps[0].Start, Source: first.Source},
 		{Label: Text{NL: "Cumulatieve blootstelling methotrexaat", EN: "Cumulative methotrexate exposure"}, Value: months, UnitText: Text{NL: "maanden", EN: "months"}},
 	}
 	if last.Source != first.Source {
 		ev = append(ev, Evidence{Label: Text{NL: "Methotrexaat, laatste registratie (" + StatusText(last.Status).NL + ")", EN: "Methotrexate, latest record (" + last.Status + ")"},
-			Value: last.Code, Date: last.Start, Source: last.Source})
+			ValueText: displayName(last), Date: last.Start, Source: last.Source})
 	} else {
 		ev[0].Label = Text{NL: "Methotrexaat (" + StatusText(first.Status).NL + "), start", EN: "Methotrexate (" + first.Status + "), start"}
 	}
@@ -260,13 +260,13 @@ func mtxTriggerEvidence(t mtxTrigger) Evidence {
 	if t.fracture && t.cond.Has(ConceptMTXTypicalSite) {
 		label = Text{NL: "Fractuur (typische locatie voor MTX-osteopathie)", EN: "Fracture (site typical of MTX osteopathy)"}
 	}
-	return Evidence{Label: label, Value: t.cond.Code, Date: t.cond.Onset, Source: t.cond.Source}
+	return Evidence{Label: label, ValueText: conditionName(t.cond), Date: t.cond.Onset, Source: t.cond.Source}
 }
 
 func mtxThresholds(th Thresholds) []Text {
 	return []Text{
-		{NL: "langdurig methotrexaat: cumulatief ≥ " + itoa(th.MTXLongTermMonths) + " maanden (ontwerpkeuze; de casuïstiek noemt geen grens)",
-			EN: "long-term methotrexate: cumulative ≥ " + itoa(th.MTXLongTermMonths) + " months (design choice; the case report gives no limit)"},
+		{NL: "langdurig methotrexaat: cumulatief ≥ " + itoa(th.MTXLongTermMonths) + " maanden (de casuïstiek noemt geen grens)",
+			EN: "long-term methotrexate: cumulative ≥ " + itoa(th.MTXLongTermMonths) + " months (the case report gives no limit)"},
 		{NL: "fractuur of botpijn tijdens gebruik of ≤ " + itoa(th.MTXFractureWindowAfterStopMonths) + " maanden na stoppen, < " + itoa(th.RecentFractureMonths) + " maanden geleden",
 			EN: "fracture or bone pain during use or ≤ " + itoa(th.MTXFractureWindowAfterStopMonths) + " months after stopping, < " + itoa(th.RecentFractureMonths) + " months ago"},
 	}
@@ -298,7 +298,7 @@ func mtxPreDXAFinding(c *Context, t mtxTrigger, eps []Episode, exposureDays int,
 	}
 	ev := mtxExposureEvidence(eps, exposureDays)
 	for _, d := range drafts {
-		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift methotrexaat", EN: "Draft methotrexate order"}, Value: d.Code, Source: d.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift methotrexaat", EN: "Draft methotrexate order"}, ValueText: displayName(d), Source: d.Source})
 	}
 	ev = append(ev, mtxTriggerEvidence(t),
 		Evidence{Label: Text{NL: "DXA na dit voorval", EN: "DXA after this event"}, ValueText: Text{NL: "geen", EN: "none"}})
@@ -340,18 +340,34 @@ func mtxPostDXAFinding(c *Context, t mtxTrigger, eps []Episode, exposureDays int
 	ev := append(mtxExposureEvidence(eps, exposureDays), mtxTriggerEvidence(t),
 		Evidence{Label: Text{NL: "Laagste DXA " + scoreName + " na het voorval (" + dxaSiteText(low.Site).NL + ")", EN: "Lowest DXA " + scoreName + " after the event (" + dxaSiteText(low.Site).EN + ")"},
 			Value: FormatNumber(low.Value), Unit: "SD", Date: low.Date, Source: low.Source})
+	// The same verdict as the DXA card: a Z-score above
+	// ZSCORE_BELOW_EXPECTED is "within the expected range for age", not
+	// "low bone density" (clinical review of Casus II, issue 12).
+	summary := Text{
+		NL: "Lage botdichtheid na fractuur/botpijn bij methotrexaat: denk aan MTX-osteopathie; bespreek stoppen",
+		EN: "Low BMD after fracture/bone pain on methotrexate: consider MTX osteopathy; discuss stopping",
+	}
+	found := Text{
+		NL: "Na de fractuur of botpijn toont de DXA een verlaagde botdichtheid (" + scoreName + " " + FormatNumberNL(low.Value) + ") terwijl methotrexaat nog gebruikt wordt. ",
+		EN: "After the fracture or bone pain the DXA shows a low bone density (" + scoreName + " " + FormatNumber(low.Value) + ") while methotrexate is still being taken. ",
+	}
+	if low.Measure == ZScore && low.Value > th.ZScoreBelowExpected {
+		summary = Text{
+			NL: "Fractuur/botpijn bij methotrexaat, DXA-Z-score " + FormatNumberNL(low.Value) + ": denk aan MTX-osteopathie; bespreek stoppen",
+			EN: "Fracture/bone pain on methotrexate, DXA Z-score " + FormatNumber(low.Value) + ": consider MTX osteopathy; discuss stopping",
+		}
+		found = Text{
+			NL: "Na de fractuur of botpijn: Z-score " + FormatNumberNL(low.Value) + " (binnen het voor de leeftijd verwachte bereik, maar ≤ " + FormatNumberNL(limit) + ") terwijl methotrexaat nog gebruikt wordt. ",
+			EN: "After the fracture or bone pain: Z-score " + FormatNumber(low.Value) + " (within the expected range for age, but ≤ " + FormatNumber(limit) + ") while methotrexate is still being taken. ",
+		}
+	}
 	return Finding{
 		Topic:     TopicMTXDexaOnIndication,
 		Indicator: Info,
-		Summary: Text{
-			NL: "Lage botdichtheid na fractuur/botpijn bij methotrexaat: denk aan MTX-osteopathie; bespreek stoppen",
-			EN: "Low BMD after fracture/bone pain on methotrexate: consider MTX osteopathy; discuss stopping",
-		},
+		Summary:   summary,
 		Detail: Text{
-			NL: "Na de fractuur of botpijn toont de DXA een verlaagde botdichtheid (" + scoreName + " " + FormatNumberNL(low.Value) + ") terwijl methotrexaat nog gebruikt wordt. " +
-				"Denk aan methotrexaat-osteopathie.\n\n" + mtxAdviceNL,
-			EN: "After the fracture or bone pain the DXA shows a low bone density (" + scoreName + " " + FormatNumber(low.Value) + ") while methotrexate is still being taken. " +
-				"Consider methotrexate osteopathy.\n\n" + mtxAdviceEN,
+			NL: "Bespreek met de voorschrijver stoppen of overstappen van methotrexaat: denk aan methotrexaat-osteopathie. " + found.NL + "\n\n" + mtxAdviceNL,
+			EN: "Discuss stopping or switching methotrexate with the prescriber: consider methotrexate osteopathy. " + found.EN + "\n\n" + mtxAdviceEN,
 		},
 		Evidence: ev,
 		Thresholds: append(mtxThresholds(th),

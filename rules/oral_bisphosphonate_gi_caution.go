@@ -83,11 +83,11 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 
 	var ev []Evidence
 	for _, cond := range oesophageal {
-		ev = append(ev, Evidence{Label: Text{NL: "Slokdarmaandoening", EN: "Oesophageal disorder"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Slokdarmaandoening", EN: "Oesophageal disorder"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 	}
 	if len(ppis) > 0 && len(hernia) > 0 {
 		for _, cond := range hernia {
-			ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, Value: cond.Code, Date: cond.Onset, Source: cond.Source})
+			ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 		}
 		for _, m := range ppis {
 			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})
@@ -116,8 +116,8 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 	}
 	if len(oesophageal) == 0 {
 		detail = appendParagraph(detail, Text{
-			NL: "Dat een hiatushernia met maagzuurremmer hier als teken van refluxziekte telt, is een ontwerpkeuze; de productinformatie noemt het niet als zodanig.",
-			EN: "Counting a hiatal hernia on a proton-pump inhibitor as a sign of reflux disease is a design choice; the product information does not name it as such.",
+			NL: "Een hiatushernia met maagzuurremmer telt hier als teken van refluxziekte; de productinformatie noemt het niet als zodanig.",
+			EN: "A hiatal hernia on a proton-pump inhibitor counts here as a sign of reflux disease; the product information does not name it as such.",
 		})
 	}
 	// Switching replaces the oral draft: the zoledronic acid suggestion also
@@ -141,8 +141,8 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 		Detail:    detail,
 		Evidence:  ev,
 		Thresholds: []Text{{
-			NL: "actieve slokdarmaandoening (strictuur, achalasie, Barrett), of hiatushernia/refluxziekte met een actieve protonpompremmer (ontwerpkeuze, instelbaar)",
-			EN: "active oesophageal disorder (stricture, achalasia, Barrett), or hiatal hernia/reflux disease with an active proton-pump inhibitor (design choice, configurable)",
+			NL: "actieve slokdarmaandoening (strictuur, achalasie, Barrett), of hiatushernia/refluxziekte met een actieve protonpompremmer",
+			EN: "active oesophageal disorder (stricture, achalasia, Barrett), or hiatal hernia/reflux disease with an active proton-pump inhibitor",
 		}},
 		Citations:       []Citation{CiteRisedronateOesophageal, CiteSeedGPCasus4, CiteAclastaSmPC},
 		Suggestions:     sugg,

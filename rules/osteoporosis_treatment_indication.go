@@ -104,10 +104,10 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 		},
 		Detail: Text{
 			NL: "Volgens de NHG-Standaard is er bij een T-score ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " of na een wervelfractuur een indicatie voor een bisfosfonaat; eerste keus is een oraal bisfosfonaat (alendroninezuur 70 mg of risedroninezuur 35 mg eenmaal per week). " +
-				"Rond eerst het laboratoriumonderzoek af (kaart 'Laboratoriumonderzoek': nierfunctie, calcium, vitamine D, alkalische fosfatase). Geef het bisfosfonaat samen met calcium/vitamine D; dat wordt voorgesteld bij het ondertekenen van de order (kaart 'Calcium en vitamine D'). " +
+				"Rond eerst het laboratoriumonderzoek af (nierfunctie, calcium, vitamine D, alkalische fosfatase). Geef het bisfosfonaat samen met calcium/vitamine D; dat wordt voorgesteld bij het ondertekenen van de order. " +
 				"Kies één van de twee middelen.",
 			EN: "Per the NHG guideline a T-score ≤ " + FormatNumber(th.TScoreOsteoporosis) + " or a vertebral fracture is an indication for a bisphosphonate; first choice is an oral bisphosphonate (alendronic acid 70 mg or risedronic acid 35 mg once weekly). " +
-				"Complete the laboratory work-up first (card 'Laboratory work-up': renal function, calcium, vitamin D, alkaline phosphatase). Give the bisphosphonate with calcium/vitamin D, which is suggested when the order is signed (card 'Calcium and vitamin D'). " +
+				"Complete the laboratory work-up first (renal function, calcium, vitamin D, alkaline phosphatase). Give the bisphosphonate with calcium/vitamin D, which is suggested when the order is signed. " +
 				"Choose one of the two drugs.",
 		},
 		Evidence: ev,

@@ -185,7 +185,7 @@ func labWorkupAtOrder(c *Context) []Finding {
 			"The work-up looks for secondary causes (hyperparathyroidism, hyperthyroidism, malabsorption, osteomalacia) and checks safety: no bisphosphonate at renal function < " + FormatNumber(th.EGFRBPContraindicated) + ", alkaline phosphatase < " + FormatNumber(th.ALPLow) + " or hypocalcaemia; correct vitamin D deficiency first.",
 	}
 	thresholds := []Text{
-		{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is (ontwerpkeuze, instelbaar)", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old (design choice, configurable)"},
+		{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old"},
 	}
 	citations := []Citation{CiteNIVLab, CiteNHG}
 	if zoledronic {
@@ -194,8 +194,8 @@ func labWorkupAtOrder(c *Context) []Finding {
 			EN: "Zoledronic acid: measure renal function before each infusion (≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old).",
 		})
 		thresholds = append(thresholds, Text{
-			NL: "zoledroninezuur: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " dagen oud (ontwerpkeuze, instelbaar; Aclasta SmPC \"vóór elke dosis\")",
-			EN: "zoledronic acid: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old (design choice, configurable; Aclasta SmPC \"before each dose\")",
+			NL: "zoledroninezuur: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " dagen oud (Aclasta SmPC \"vóór elke dosis\")",
+			EN: "zoledronic acid: eGFR/creatinine ≤ " + itoa(th.EGFRFreshDaysZoledronic) + " days old (Aclasta SmPC \"before each dose\")",
 		})
 		citations = append(citations, CiteAclastaSmPC)
 	}
@@ -243,8 +243,8 @@ func labWorkupAtPatientView(c *Context) []Finding {
 	var why Text
 	if fired := firingTopics(c, TopicFractureCaseFinding, TopicOsteoporosisTreatmentIndication, topicFractureOnTreatmentRef); len(fired) > 0 {
 		why = Text{
-			NL: "Er is een fractuurpreventie-advies (kaart " + topicTitleList(fired).NL + "); daarvoor is laboratoriumonderzoek nodig.",
-			EN: "Fracture prevention is advised (card " + topicTitleList(fired).EN + "); this needs a laboratory work-up.",
+			NL: "Er is een fractuurpreventie-advies; daarvoor is laboratoriumonderzoek nodig.",
+			EN: "Fracture prevention is advised; this needs a laboratory work-up.",
 		}
 	} else {
 		nivEv, ok := nivLabCriterion(c)
@@ -281,12 +281,16 @@ func labWorkupAtPatientView(c *Context) []Finding {
 			NL: "Lab bij verhoogd fractuurrisico ontbreekt (o.a. " + missingShort.NL + ")",
 			EN: "Laboratory work-up for raised fracture risk missing (incl. " + missingShort.EN + ")",
 		},
-		Detail:   detail,
+		Detail: detail,
+		Brief: Text{
+			NL: "Laboratorium (NIV): ontbrekend of ouder dan " + itoa(th.LabFreshDays) + " dagen: " + missing.NL + "; doel: secundaire oorzaken en veiligheid van medicatie.",
+			EN: "Laboratory (NIV): missing or older than " + itoa(th.LabFreshDays) + " days: " + missing.EN + "; purpose: secondary causes and drug safety.",
+		},
 		Evidence: ev,
 		Thresholds: []Text{
 			{NL: "NIV: leeftijd > " + itoa(th.LabWorkupAgeOver) + " jaar, recente fractuur (< " + itoa(th.RecentFractureMonths) + " maanden, wervelfractuur altijd) en T-score ≤ " + FormatNumberNL(th.TScoreOsteopeniaUpper) + "; of een indicatie voor medicatie",
 				EN: "NIV: age > " + itoa(th.LabWorkupAgeOver) + " years, recent fracture (< " + itoa(th.RecentFractureMonths) + " months, vertebral at any time) and T-score ≤ " + FormatNumber(th.TScoreOsteopeniaUpper) + "; or a drug indication"},
-			{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is (ontwerpkeuze, instelbaar)", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old (design choice, configurable)"},
+			{NL: "resultaat telt als het ≤ " + itoa(th.LabFreshDays) + " dagen oud is", EN: "a result counts when ≤ " + itoa(th.LabFreshDays) + " days old"},
 		},
 		Citations:       []Citation{CiteNIVLab, CiteNHG},
 		Suggestions:     labWorkupSuggestions(c, order, reason),

@@ -55,6 +55,10 @@ type labFlag struct {
 	Evidence []Evidence
 	Meaning  Text
 	Range    Text
+	// Overt marks overt hyperthyroidism: TSH below and free T4 above the
+	// range, without levothyroxine. NHG-Standaard Schildklieraandoeningen
+	// (M31): refer to the internist for treatment.
+	Overt bool
 }
 
 func evalSecondaryOsteoporosisLabFlags(c *Context) []Finding {
@@ -93,7 +97,24 @@ func evalSecondaryOsteoporosisLabFlags(c *Context) []Finding {
 	// the internist only if needed; the osteoporosis-clinic referral is for
 	// the other flags (ESR/M-protein, minerals, ALP).
 	otherFlags := false
-	for _, n := range names {
+	citations := []Citation{CiteNIVLab, CiteNHG}
+	for _, fl := range flags {
+		if fl.Overt {
+			// Overt hyperthyroidism is treated by the internist (NHG M31);
+			// repeating TSH/FT4 adds nothing.
+			label := Text{NL: "Verwijzen naar internist (hyperthyreoïdie)", EN: "Refer to internal medicine (hyperthyroidism)"}
+			sugs = append(sugs, Suggestion{Key: keyReferHyperthyroidism, Label: label, Recommended: true, Actions: []Action{{
+				Type: Create, Description: label, Order: &Order{Kind: OrderReferral,
+					Specialty: Text{NL: "interne geneeskunde", EN: "internal medicine"},
+					Reason:    Text{NL: "manifeste hyperthyreoïdie (laag TSH, verhoogd vrij T4); secundaire oorzaak osteoporose", EN: "overt hyperthyroidism (low TSH, raised free T4); secondary cause of osteoporosis"}},
+			}}})
+			citations = append(citations, CiteNHGThyroid)
+		}
+	}
+	for i, n := range names {
+		if n == flagThyroid && flags[i].Overt {
+			continue
+		}
 		if n == flagThyroid {
 			label := Text{NL: "Schildklierfunctie nader evalueren; zo nodig verwijzen naar internist", EN: "Evaluate thyroid function further; refer to internal medicine if needed"}
 			sugs = append(sugs, Suggestion{Key: "evaluate-thyroid-function", Label: label, Actions: []Action{{
@@ -120,11 +141,21 @@ func evalSecondaryOsteoporosisLabFlags(c *Context) []Finding {
 		},
 		Evidence:        ev,
 		Thresholds:      ranges,
-		Citations:       []Citation{CiteNIVLab, CiteNHG},
+		Citations:       citations,
 		Suggestions:     sugs,
 		SelectionAny:    true,
 		OverrideReasons: StandardOverrideReasons,
 	}}
+}
+
+// keyReferHyperthyroidism is the referral for overt hyperthyroidism.
+const keyReferHyperthyroidism = "refer-hyperthyroidism"
+
+// CiteNHGThyroid is the NHG guideline on thyroid disorders: a patient with
+// hyperthyroidism is referred to the internist.
+var CiteNHGThyroid = Citation{
+	Label: "NHG-Standaard Schildklieraandoeningen (M31)",
+	URL:   "https://richtlijnen.nhg.org/standaarden/schildklieraandoeningen",
 }
 
 func flagLabels(names []string, lang string) []string {
@@ -182,11 +213,13 @@ func (c *Context) secondaryLabFlags() []labFlag {
 				f.Evidence = append(f.Evidence, labEvidence(Text{NL: "Vrij T4", EN: "Free T4"}, ft4))
 				f.Range = Text{NL: f.Range.NL + "; " + rangeText(Text{NL: "vrij T4", EN: "free T4"}, flo, fhi, "pmol/L", fown).NL, EN: f.Range.EN + "; " + rangeText(Text{NL: "vrij T4", EN: "free T4"}, flo, fhi, "pmol/L", fown).EN}
 				if ft4.Above(fhi) {
+					f.Overt = true
 					f.Meaning.NL += ", met verhoogd vrij T4 " + ft4.DisplayText().NL + " pmol/L (> " + FormatNumberNL(fhi) + ")"
 					f.Meaning.EN += ", with raised free T4 " + ft4.Display() + " pmol/L (> " + FormatNumber(fhi) + ")"
 				}
 			}
 			if c.Active(DrugLevothyroxine) {
+				f.Overt = false
 				f.Meaning.NL += "; levothyroxine in gebruik: mogelijk oversuppletie"
 				f.Meaning.EN += "; on levothyroxine: possible over-replacement"
 			}

@@ -105,8 +105,12 @@ func TestSecondaryLabFlagsThyroidSuggestsThyroidEvaluationNotOsteoporosisClinic(
 		f    Facts
 		want []string
 	}{
-		{"TSH 0.23 / FT4 27 (SEED-GP Casus 1) -> evaluate thyroid function, no osteoporosis-clinic referral",
-			rdWorkup(rdLab(AnalyteTSH, 0.23, "2024-04-10"), rdLab(AnalyteFT4, 27, "2024-04-10")), []string{"evaluate-thyroid-function"}},
+		{"TSH 0.23 / FT4 27 (SEED-GP Casus 1): overt hyperthyroidism -> internist referral (NHG M31), no repeat TSH/FT4, no osteoporosis-clinic referral",
+			rdWorkup(rdLab(AnalyteTSH, 0.23, "2024-04-10"), rdLab(AnalyteFT4, 27, "2024-04-10")), []string{keyReferHyperthyroidism}},
+		{"TSH 0.23 with a normal FT4 measured 5 days ago -> not ordered again (RECENT_ORDER_DAYS)",
+			rdWorkup(rdLab(AnalyteTSH, 0.23, "2024-04-10"), rdLab(AnalyteFT4, 18, "2024-04-10")), nil},
+		{"TSH 0.23 with a normal FT4 measured 2 months ago -> evaluate thyroid function further",
+			rdWorkup(rdLab(AnalyteTSH, 0.23, "2024-02-10"), rdLab(AnalyteFT4, 18, "2024-02-10")), []string{"evaluate-thyroid-function"}},
 		{"ESR 40 -> M-protein and osteoporosis-clinic referral",
 			rdWorkup(rdLab(AnalyteESR, 40, "2024-04-10")), []string{"order-m-protein", keyReferralOsteoporosis}},
 		{"TSH 0.23 and ESR 40 -> all three",

@@ -367,15 +367,15 @@ func TestSeedS1SuggestsOneDXA(t *testing.T) {
 	if len(owners) != 1 {
 		t.Fatalf("DXA suggested on %v, want exactly one card", owners)
 	}
-	if fmt.Sprint(owners) != "[mtx-dexa-on-indication]" {
-		t.Errorf("DXA suggestion on %v, want it on the more specific MTX card", owners)
+	if fmt.Sprint(owners) != "[fracture-case-finding]" {
+		t.Errorf("DXA suggestion on %v, want it on the case-finding card (the situation: a fracture at >= 50)", owners)
 	}
 	if order == nil || !order.WithVFA {
 		t.Errorf("merged DXA order %+v lost the VFA that case finding asks for", order)
 	}
 	for _, f := range findings {
-		if f.Topic == TopicFractureCaseFinding && !strings.Contains(f.Detail.EN, "is on the card") {
-			t.Errorf("case-finding card does not say where its DXA suggestion went:\n%s", f.Detail.EN)
+		if f.Topic == TopicMTXDexaOnIndication && !strings.Contains(f.Detail.EN, `see the card "`) {
+			t.Errorf("MTX card does not say where its DXA suggestion went:\n%s", f.Detail.EN)
 		}
 	}
 }

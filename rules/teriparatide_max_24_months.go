@@ -3,6 +3,7 @@ package rules
 import (
 	"math"
 	"strings"
+	"time"
 )
 
 // R21 teriparatide-max-24-months (rules.md §4 R21, §6 D9).
@@ -151,7 +152,7 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 
 	thresholds := []Text{
 		{NL: "maximaal " + itoa(th.TptdMaxMonths) + " maanden per leven (Forsteo SmPC, nascholing huisartsen)", EN: "at most " + itoa(th.TptdMaxMonths) + " months per lifetime (Forsteo SmPC, GP training course)"},
-		{NL: "aankondiging vanaf " + itoa(th.TptdWarnMonths) + " maanden (ontwerpkeuze, instelbaar)", EN: "notice from " + itoa(th.TptdWarnMonths) + " months (design choice, configurable)"},
+		{NL: "aankondiging vanaf " + itoa(th.TptdWarnMonths) + " maanden", EN: "notice from " + itoa(th.TptdWarnMonths) + " months"},
 	}
 	citations := []Citation{CiteForsteoSmPC, CiteNIVLongTerm, CiteNHG}
 	if th.TptdUSLabel {
@@ -176,10 +177,23 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 				}
 			}
 		}
-		detailNL := "Teriparatide: " + strings.Join(reasonsNL, "; ") + ". Volgens de Europese productinformatie is de totale behandelduur maximaal " + itoa(th.TptdMaxMonths) +
-			" maanden en wordt de kuur in het leven niet herhaald. Stop teriparatide en start een botresorptieremmer om de winst in botdichtheid te behouden."
-		detailEN := "Teriparatide: " + strings.Join(reasonsEN, "; ") + ". Per the EU product information, total treatment is at most " + itoa(th.TptdMaxMonths) +
-			" months and the course is not repeated in a lifetime. Stop teriparatide and start an antiresorptive to preserve the gain in bone density."
+		detailNL := "Stop teriparatide en start aansluitend een botresorptieremmer (zoledroninezuur of denosumab) om de winst in botdichtheid te behouden. Teriparatide: " + strings.Join(reasonsNL, "; ") + ". Volgens de Europese productinformatie is de totale behandelduur maximaal " + itoa(th.TptdMaxMonths) +
+			" maanden en wordt de kuur in het leven niet herhaald."
+		detailEN := "Stop teriparatide and start an antiresorptive (zoledronic acid or denosumab) to preserve the gain in bone density. Teriparatide: " + strings.Join(reasonsEN, "; ") + ". Per the EU product information, total treatment is at most " + itoa(th.TptdMaxMonths) +
+			" months and the course is not repeated in a lifetime."
+		// The follow-on antiresorptive (NIV 2022 "Behandelduur"; Forsteo
+		// SmPC): offered here, so the obvious next step is one click away.
+		// The planner removes whichever one a finding in the response
+		// forbids (renal function, calcium, vitamin D).
+		if !c.Active(DrugBisphosphonate) && !c.Active(DrugDenosumab) {
+			reason := Text{NL: "vervolgbehandeling na teriparatide", EN: "follow-on treatment after teriparatide"}
+			zol := SuggestMedication("anabolic-followup-zoledronic-acid", DrugOrderZoledronicAcid5mg, time.Time{},
+				Text{NL: "Zoledroninezuur 5 mg iv (vervolg op teriparatide)", EN: "Zoledronic acid 5 mg IV (after teriparatide)"}, reason)
+			zol.Recommended = true
+			suggestions = append(suggestions, zol,
+				SuggestMedication(KeyOrderDenosumab60mg, DrugOrderDenosumab60mg, time.Time{},
+					Text{NL: "Denosumab " + FormatNumberNL(th.DmabOPStrengthMg) + " mg s.c. (vervolg op teriparatide)", EN: "Denosumab " + FormatNumber(th.DmabOPStrengthMg) + " mg s.c. (after teriparatide)"}, reason))
+		}
 		if newCourse {
 			detailNL += "\n\nWas de eerdere kuur korter dan " + itoa(th.TptdMaxMonths) + " maanden, dan mag alleen de resterende duur worden gegeven; controleer de voorgeschiedenis."
 			detailEN += "\n\nIf the earlier course was shorter than " + itoa(th.TptdMaxMonths) + " months, only the remaining duration may be given; check the history."

@@ -62,6 +62,17 @@ type Thresholds struct {
 	// LabFreshDays: a pre-treatment lab result counts when ≤ 180 days old.
 	// [DESIGN]
 	LabFreshDays int `key:"LAB_FRESH_DAYS"`
+	// RecentOrderDays: a test done (or a DXA ordered or done) in the last
+	// 30 days is not ordered again. [DESIGN] issue 12 (clinical review:
+	// TSH/FT4 of 5 days ago were re-ordered).
+	RecentOrderDays int `key:"RECENT_ORDER_DAYS"`
+	// AlcoholUnitsHigh: alcohol ≥ 3 units a day is a fracture risk factor.
+	// NIV 2022 and FRAX ("3 or more units of alcohol daily"); SEED-GP
+	// Casus 1 (5 EH/dag) as the example.
+	AlcoholUnitsHigh float64 `key:"ALCOHOL_UNITS_HIGH"`
+	// CalciumIntakeLowMg: dietary calcium below 1000 mg a day is low.
+	// NHG M69 / Gezondheidsraad: 1000–1200 mg a day from age 50. [DESIGN]
+	CalciumIntakeLowMg float64 `key:"CALCIUM_INTAKE_LOW_MG"`
 	// EGFRFreshDaysZoledronic: eGFR ≤ 30 days old before zoledronic acid.
 	// [DESIGN]; Aclasta SmPC "before each dose".
 	EGFRFreshDaysZoledronic int `key:"EGFR_FRESH_DAYS_ZOLEDRONIC"`
@@ -246,6 +257,9 @@ func DefaultThresholds() Thresholds {
 		MTXFractureWindowAfterStopMonths: 12,
 		MTXPostDXAZScore:                 -1.0,
 		LabFreshDays:                     180,
+		RecentOrderDays:                  30,
+		AlcoholUnitsHigh:                 3,
+		CalciumIntakeLowMg:               1000,
 		EGFRFreshDaysZoledronic:          30,
 		EGFRMaxAgeDays:                   365,
 		EGFRBPContraindicated:            30,

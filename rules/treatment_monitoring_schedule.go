@@ -115,8 +115,8 @@ func evalTreatmentMonitoringSchedule(c *Context) []Finding {
 		Thresholds: []Text{
 			{NL: "schema nascholing huisartsen: 1 maand, jaarlijks in jaar 1–4 (5 en 8 jaar: aparte kaarten)",
 				EN: "GP training deck schedule: 1 month, yearly in years 1–4 (5 and 8 years: separate cards)"},
-			{NL: "kaart zichtbaar van " + w + " dagen vóór tot " + w + " dagen na de geplande datum (ontwerpkeuze, instelbaar)",
-				EN: "card shown from " + w + " days before to " + w + " days after the due date (design choice, configurable)"},
+			{NL: "kaart zichtbaar van " + w + " dagen vóór tot " + w + " dagen na de geplande datum",
+				EN: "card shown from " + w + " days before to " + w + " days after the due date"},
 		},
 		Citations:       []Citation{CiteSeedGPControlebeleid, CiteNIVLongTerm},
 		OverrideReasons: StandardOverrideReasons,

@@ -74,15 +74,33 @@ func evalVitaminDDeficiency(c *Context) []Finding {
 		}
 		sugs[0].Recommended = true
 	}
+	summary := Text{
+		NL: "25-OH-vitamine D " + vitD.DisplayText().NL + " nmol/L (< " + FormatNumberNL(th.VitDDeficient) + "): suppleren vóór/met botafbraakremmer",
+		EN: "25-OH vitamin D " + vitD.Display() + " nmol/L (< " + FormatNumber(th.VitDDeficient) + "): supplement before/with antiresorptive therapy",
+	}
+	// Zoledronic acid in the order session: the Aclasta SmPC (4.4) asks
+	// to correct vitamin D before the infusion, so the infusion is
+	// postponed, not given alongside (issue 12, the planner's veto).
+	for _, d := range drafts {
+		if !d.Is(DrugZoledronicAcid) {
+			continue
+		}
+		summary = Text{
+			NL: "25-OH-vitamine D " + vitD.DisplayText().NL + " nmol/L (< " + FormatNumberNL(th.VitDDeficient) + "): stel zoledroninezuur uit, vul eerst vitamine D aan",
+			EN: "25-OH vitamin D " + vitD.Display() + " nmol/L (< " + FormatNumber(th.VitDDeficient) + "): postpone zoledronic acid, replete vitamin D first",
+		}
+		detailNL = "Stel het zoledroninezuurinfuus uit en vul eerst vitamine D aan (Aclasta-SmPC); geef het infuus als 25-OH-vitamine D ≥ " + FormatNumberNL(th.VitDDeficient) + " nmol/L is. " + detailNL
+		detailEN = "Postpone the zoledronic acid infusion and replete vitamin D first (Aclasta SmPC); infuse once 25-OH vitamin D is ≥ " + FormatNumber(th.VitDDeficient) + " nmol/L. " + detailEN
+		sugs = append(sugs, SuggestDeleteDraft(d, Text{NL: "Opdracht zoledroninezuur uitstellen (verwijderen)", EN: "Postpone the zoledronic acid order (remove it)"}))
+		break
+	}
 	return []Finding{{
-		Topic:     TopicVitaminDDeficiency,
-		Indicator: Warning,
-		Summary: Text{
-			NL: "25-OH-vitamine D " + vitD.DisplayText().NL + " nmol/L (< " + FormatNumberNL(th.VitDDeficient) + "): suppleren vóór/met botafbraakremmer",
-			EN: "25-OH vitamin D " + vitD.Display() + " nmol/L (< " + FormatNumber(th.VitDDeficient) + "): supplement before/with antiresorptive therapy",
-		},
-		Detail:   Text{NL: detailNL, EN: detailEN},
-		Evidence: ev,
+		Topic:        TopicVitaminDDeficiency,
+		Indicator:    Warning,
+		Summary:      summary,
+		SelectionAny: len(sugs) > 1,
+		Detail:       Text{NL: detailNL, EN: detailEN},
+		Evidence:     ev,
 		Thresholds: []Text{
 			{NL: "25-OH-vitamine D < " + FormatNumberNL(th.VitDDeficient) + " nmol/L (nascholing huisartsen)", EN: "25-OH vitamin D < " + FormatNumber(th.VitDDeficient) + " nmol/L (GP training course)"},
 			{NL: "uitslag ≤ " + itoa(th.LabFreshDays) + " dagen oud", EN: "result ≤ " + itoa(th.LabFreshDays) + " days old"},

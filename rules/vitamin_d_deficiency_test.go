@@ -20,6 +20,7 @@ func rdLab(a Analyte, v float64, date string) Lab {
 }
 
 func TestVitaminDDeficiency(t *testing.T) {
+	postponeZol := []rdCard{{Topic: TopicVitaminDDeficiency, Indicator: Warning, Keys: []string{keyOrderVitaminD, "delete-MedicationRequest/zol-draft"}, Recommended: []string{keyOrderVitaminD}}}
 	warnColecalciferol := []rdCard{{Topic: TopicVitaminDDeficiency, Indicator: Warning, Keys: []string{keyOrderVitaminD}, Recommended: []string{keyOrderVitaminD}}}
 	zolDraft := MedicationRecord{Source: "MedicationRequest/zol-draft", Kind: KindDraftOrder, Classes: []DrugClass{DrugBisphosphonate, DrugBisphosphonateIV, DrugZoledronicAcid}, Name: "zoledronic acid", Status: "draft", StrengthMg: 5}
 	onSupplement := rdWorkup(rdLab(AnalyteVitaminD, 31, "2024-04-10"))
@@ -36,10 +37,10 @@ func TestVitaminDDeficiency(t *testing.T) {
 		{"old low value, newer normal value -> silent", rdWorkup(rdLab(AnalyteVitaminD, 20, "2024-01-10"), rdLab(AnalyteVitaminD, 70, "2024-04-10")), nil},
 		{"low value older than 180 days -> silent", rdWorkup(rdLab(AnalyteVitaminD, 20, "2023-10-01")), nil},
 		{"already on vitamin D -> warning without order", onSupplement, []rdCard{{Topic: TopicVitaminDDeficiency, Indicator: Warning}}},
-		{"order-sign zoledronic acid with 25-OH-D 40 -> warning, calcium/vitamin D order", Facts{AsOf: rdDay("2024-04-15"), Hook: OrderSign,
-			Medications: []MedicationRecord{zolDraft}, Labs: []Lab{rdLab(AnalyteVitaminD, 40, "2024-04-10")}}, warnColecalciferol},
-		{"order-select of zoledronic acid -> warning", Facts{AsOf: rdDay("2024-04-15"), Hook: OrderSelect,
-			Medications: []MedicationRecord{zolDraft}, Labs: []Lab{rdLab(AnalyteVitaminD, 40, "2024-04-10")}}, warnColecalciferol},
+		{"order-sign zoledronic acid with 25-OH-D 40 -> warning, calcium/vitamin D order, postpone the infusion (Aclasta SmPC)", Facts{AsOf: rdDay("2024-04-15"), Hook: OrderSign,
+			Medications: []MedicationRecord{zolDraft}, Labs: []Lab{rdLab(AnalyteVitaminD, 40, "2024-04-10")}}, postponeZol},
+		{"order-select of zoledronic acid -> warning, postpone the infusion", Facts{AsOf: rdDay("2024-04-15"), Hook: OrderSelect,
+			Medications: []MedicationRecord{zolDraft}, Labs: []Lab{rdLab(AnalyteVitaminD, 40, "2024-04-10")}}, postponeZol},
 		{"order-sign without a bone drug -> silent", Facts{AsOf: rdDay("2024-04-15"), Hook: OrderSign, Labs: []Lab{rdLab(AnalyteVitaminD, 40, "2024-04-10")}}, nil},
 		{"patient-view outside a fracture-prevention context -> silent", Facts{AsOf: rdDay("2024-04-15"), Hook: PatientView, Labs: []Lab{rdLab(AnalyteVitaminD, 20, "2024-04-10")}}, nil},
 		{"no vitamin D result -> silent (missing is not low)", rdWorkup(), nil},

@@ -314,3 +314,68 @@ func CountResources(body []byte, resourceType, code string) int {
 	}
 	return n
 }
+
+// MaxCards and MaxDetail bound a response a clinician can read at the point
+// of care (issue 12): at most 4 cards, each detail at most 1,500 characters.
+const (
+	MaxCards  = 4
+	MaxDetail = 1500
+)
+
+// cardRefRe finds a reference to another card in a detail: the planner
+// writes `kaart "<summary>"` / `card "<summary>"`; the single-quoted form is
+// matched too, so an old hand-written reference is caught.
+var cardRefRe = regexp.MustCompile(`(?:kaart|kaarten|card|cards) (?:"([^"]+)"|'([^']+)')`)
+
+// devNoteRe finds developer notes that do not belong in card text: design
+// choices, configuration, FHIR element paths.
+var devNoteRe = regexp.MustCompile(`(?i)ontwerpkeuze|design choice|instelbaar|configurable|[A-Z][A-Za-z]+\.(?:authoredOn|effective[A-Za-z]*|valueString)\b`)
+
+// PlanProblems returns every violation of the whole-response invariants of
+// issue 12 in body: at most MaxCards cards; every detail at most MaxDetail
+// characters; no card names a card that is not in the response; every
+// critical card offers an action; no source URL both in the detail and in
+// the links; no developer notes in the text. The invariants that need the patient's record (no suggestion
+// contradicts a finding, no order already active or recent) are checked in
+// package rules (rules.PlanViolations).
+func PlanProblems(body []byte) []string {
+	var p []string
+	add := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
+	var resp struct {
+		Cards []card `json:"cards"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return []string{"not a response: " + err.Error()}
+	}
+	if n := len(resp.Cards); n > MaxCards {
+		add("%d cards; at most %d", n, MaxCards)
+	}
+	summaries := map[string]bool{}
+	for _, c := range resp.Cards {
+		summaries[c.Summary] = true
+	}
+	for i, c := range resp.Cards {
+		at := fmt.Sprintf("cards[%d] (%s)", i, c.Summary)
+		if n := utf8.RuneCountInString(c.Detail); n > MaxDetail {
+			add("%s: detail has %d characters; at most %d", at, n, MaxDetail)
+		}
+		for _, m := range cardRefRe.FindAllStringSubmatch(c.Detail, -1) {
+			name := m[1] + m[2]
+			if !summaries[name] || name == c.Summary {
+				add("%s names the card %q, which is not (another card) in the response", at, name)
+			}
+		}
+		if m := devNoteRe.FindString(c.Detail); m != "" {
+			add("%s: developer note %q in the card text", at, m)
+		}
+		if c.Indicator == "critical" && len(c.Suggestions) == 0 {
+			add("%s: a critical card must offer an action", at)
+		}
+		for _, l := range c.Links {
+			if l.URL != "" && strings.Contains(c.Detail, l.URL) {
+				add("%s: source %s both in the detail and in the links", at, l.URL)
+			}
+		}
+	}
+	return p
+}

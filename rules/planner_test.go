@@ -1,0 +1,319 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// plLab is a lab result n days before dmabT.
+func plLab(a Analyte, v float64, daysAgo int) Lab {
+	return Lab{Source: Ref("Observation/" + string(a)), Analyte: a, Value: v, Date: rbDaysAgo(daysAgo)}
+}
+
+// plSafeLabs are fresh normal safety labs (renal function, calcium, ALP,
+// vitamin D), measured 10 days before dmabT.
+func plSafeLabs(over ...Lab) []Lab {
+	labs := []Lab{plLab(AnalyteEGFR, 70, 10), plLab(AnalyteCalcium, 2.35, 10), plLab(AnalyteALP, 80, 10), plLab(AnalyteVitaminD, 75, 10)}
+	for _, o := range over {
+		for i := range labs {
+			if labs[i].Analyte == o.Analyte {
+				labs[i] = o
+			}
+		}
+	}
+	return labs
+}
+
+// plZolDraft is a zoledronic acid 5 mg order in the order session.
+func plZolDraft(selected bool) MedicationRecord {
+	return MedicationRecord{
+		Source: "MedicationRequest/zol", Kind: KindDraftOrder, Status: "draft", Selected: selected,
+		Classes: []DrugClass{DrugBisphosphonate, DrugBisphosphonateIV, DrugZoledronicAcid},
+		Code:    "ATC M05BA08", Name: "zoledronic acid", NameNL: "zoledroninezuur", StrengthMg: 5, Route: "intravenous",
+	}
+}
+
+// plCreates reports whether any card suggests creating an order of drug d.
+func plCreates(fs []Finding, d Drug) bool {
+	for _, f := range fs {
+		for _, s := range f.Suggestions {
+			for _, a := range s.Actions {
+				if a.Type == Create && a.Order != nil && a.Order.Kind == OrderMedication && a.Order.Drug == d {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// plOrders reports whether any card orders a lab panel with analyte an.
+func plOrders(fs []Finding, an Analyte) bool {
+	for _, f := range fs {
+		for _, s := range f.Suggestions {
+			for _, a := range s.Actions {
+				if a.Order != nil && a.Order.Kind == OrderLabPanel && containsAnalyte(a.Order.Analytes, an) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func plKey(fs []Finding, key string) bool {
+	for _, f := range fs {
+		for _, s := range f.Suggestions {
+			if s.Key == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func plTopic(fs []Finding, topic string) bool {
+	for _, f := range fs {
+		if f.Topic == topic {
+			return true
+		}
+	}
+	return false
+}
+
+func plDetail(fs []Finding) string {
+	var sb strings.Builder
+	for _, f := range fs {
+		sb.WriteString(f.Detail.NL)
+		sb.WriteString("\n")
+	}
+	return sb.String()
+}
+
+// TestPlannerVetoes covers each safety veto of issue 12 with the clinical
+// case the review found: the forbidden suggestion is gone from the whole
+// response, the card says why, and the safe action is offered.
+func TestPlannerVetoes(t *testing.T) {
+	dmabHistory := []MedicationRecord{dmabAdmin("a1", rbDay("2024-07-05")), dmabAdmin("a2", rbDay("2025-01-05"))}
+	overdue := []MedicationRecord{dmabAdmin("a1", rbDaysAgo(425)), dmabAdmin("a2", rbDaysAgo(242))}
+	withLabs := func(f Facts, labs []Lab) Facts { f.Labs = labs; return f }
+	tests := []struct {
+		name  string
+		facts Facts
+		check func(t *testing.T, fs []Finding)
+	}{
+		{"eGFR 25 with a denosumab stop at order-sign: no zoledronic acid anywhere, continue denosumab offered",
+			withLabs(rbFacts(OrderSign, append(dmabHistory[:2:2], dmabDraft("d1", "stopped"))...), plSafeLabs(plLab(AnalyteEGFR, 25, 10))),
+			func(t *testing.T, fs []Finding) {
+				if plCreates(fs, DrugOrderZoledronicAcid5mg) {
+					t.Error("zoledronic acid suggested at eGFR 25")
+				}
+				if !plCreates(fs, DrugOrderDenosumab60mg) {
+					t.Error("continuing denosumab is not offered")
+				}
+				if !plTopic(fs, TopicDenosumabNoStopWithoutFollowup) {
+					t.Error("the critical stop card is gone")
+				}
+			}},
+		{"eGFR 25 with a zoledronic acid order after a denosumab stop: the order is not moved to a later date",
+			withLabs(rbFacts(OrderSign, append(dmabHistory[:2:2], dmabTherapy("s1", "stopped", rbDay("2024-07-05"), rbDay("2025-03-01")), plZolDraft(false))...), plSafeLabs(plLab(AnalyteEGFR, 25, 10))),
+			func(t *testing.T, fs []Finding) {
+				if plCreates(fs, DrugOrderZoledronicAcid5mg) {
+					t.Error("zoledronic acid suggested (moved) at eGFR 25")
+				}
+			}},
+		{"calcium 2.02 and 25-OH-D 22 with denosumab overdue: no 'give denosumab now', correct calcium/vitamin D first",
+			withLabs(rbFacts(PatientView, overdue...), plSafeLabs(plLab(AnalyteCalcium, 2.02, 10), plLab(AnalyteVitaminD, 22, 10))),
+			func(t *testing.T, fs []Finding) {
+				if !plTopic(fs, TopicDenosumabDoseOverdue) {
+					t.Fatal("the overdue card is gone")
+				}
+				if plCreates(fs, DrugOrderDenosumab60mg) {
+					t.Error("denosumab suggested with calcium 2.02")
+				}
+				if !plCreates(fs, DrugOrderCalciumVitD) && !plCreates(fs, DrugOrderColecalciferol) {
+					t.Error("calcium/vitamin D correction not offered")
+				}
+				if !strings.Contains(plDetail(fs), "calcium 2,02 < 2,1 mmol/L") {
+					t.Errorf("no card says why:\n%s", plDetail(fs))
+				}
+			}},
+		{"25-OH-D 20 with a zoledronic acid order at order-select: infusion postponed, vitamin D first",
+			withLabs(rbFacts(OrderSelect, plZolDraft(true)), plSafeLabs(plLab(AnalyteVitaminD, 20, 10))),
+			func(t *testing.T, fs []Finding) {
+				if plCreates(fs, DrugOrderZoledronicAcid5mg) {
+					t.Error("zoledronic acid suggested with 25-OH-D 20")
+				}
+				if !plCreates(fs, DrugOrderCalciumVitD) && !plCreates(fs, DrugOrderColecalciferol) {
+					t.Error("vitamin D not offered")
+				}
+				if !plKey(fs, "delete-MedicationRequest/zol") {
+					t.Error("postponing the infusion is not offered")
+				}
+				if !strings.Contains(plDetail(fs), "Stel het zoledroninezuurinfuus uit") {
+					t.Errorf("no card says to postpone:\n%s", plDetail(fs))
+				}
+			}},
+		{"teriparatide 25 months: the follow-on antiresorptive is offered",
+			withLabs(rbFacts(PatientView, tptdActiveFor(25, 0)), plSafeLabs()),
+			func(t *testing.T, fs []Finding) {
+				if !plCreates(fs, DrugOrderZoledronicAcid5mg) || !plCreates(fs, DrugOrderDenosumab60mg) {
+					t.Error("no follow-on zoledronic acid / denosumab")
+				}
+			}},
+		{"teriparatide 25 months at eGFR 25: denosumab follows, zoledronic acid is vetoed",
+			withLabs(rbFacts(PatientView, tptdActiveFor(25, 0)), plSafeLabs(plLab(AnalyteEGFR, 25, 10))),
+			func(t *testing.T, fs []Finding) {
+				if plCreates(fs, DrugOrderZoledronicAcid5mg) || !plCreates(fs, DrugOrderDenosumab60mg) {
+					t.Error("want denosumab and no zoledronic acid")
+				}
+			}},
+		{"repeat teriparatide course blocked at order-select: no lab card 'before starting'",
+			withLabs(rbFacts(OrderSelect, tptdActiveFor(24, 0), tptdDraft("d1", 28, true)), nil),
+			func(t *testing.T, fs []Finding) {
+				if plTopic(fs, TopicPretreatmentLabWorkup) {
+					t.Error("lab card for a course that is blocked")
+				}
+				if !plTopic(fs, TopicTeriparatideMax24Months) {
+					t.Error("the block card is gone")
+				}
+			}},
+		{"TSH 0.23 / FT4 27 five days ago: internist referral, TSH and FT4 not ordered again",
+			rdWorkup(rdLab(AnalyteTSH, 0.23, "2024-04-10"), rdLab(AnalyteFT4, 27, "2024-04-10")),
+			func(t *testing.T, fs []Finding) {
+				if !plKey(fs, keyReferHyperthyroidism) {
+					t.Error("no referral for overt hyperthyroidism")
+				}
+				if plOrders(fs, AnalyteTSH) || plOrders(fs, AnalyteFT4) {
+					t.Error("TSH/FT4 measured 5 days ago ordered again")
+				}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			th := DefaultThresholds()
+			fs := Evaluate(tc.facts, th)
+			tc.check(t, fs)
+			for _, p := range PlanViolations(tc.facts, th, fs) {
+				t.Error(p)
+			}
+			for _, f := range fs {
+				if f.Indicator == Critical && len(f.Suggestions) == 0 {
+					t.Errorf("critical card %s offers no action", f.Topic)
+				}
+			}
+		})
+	}
+}
+
+// Nothing dated after T drives a card (`fracturecds eval --as-of` before a
+// fracture): a fracture, a lab result and a recorded dose after T are not
+// in the facts the rules see.
+func TestAsOfIgnoresDataAfterT(t *testing.T) {
+	future := cfFacts(cfFracture(cfT.AddDate(0, 0, 10)))
+	if fs := Evaluate(future, DefaultThresholds()); plTopic(fs, TopicFractureCaseFinding) {
+		t.Error("a fracture 10 days after T opened case finding")
+	}
+	past := cfFacts(cfFracture(cfT.AddDate(0, 0, -10)))
+	if fs := Evaluate(past, DefaultThresholds()); !plTopic(fs, TopicFractureCaseFinding) {
+		t.Error("a fracture 10 days before T did not open case finding")
+	}
+
+	f := rbFacts(PatientView, dmabAdmin("a1", rbDaysAgo(425)), dmabAdmin("a2", rbDaysAgo(242)), dmabAdmin("late", dmabT.AddDate(0, 0, 5)))
+	f.Labs = []Lab{plLab(AnalyteCalcium, 2.35, 10), {Source: "Observation/ca-late", Analyte: AnalyteCalcium, Value: 1.9, Date: dmabT.AddDate(0, 0, 3)}}
+	got := f.asOf()
+	if len(got.Labs) != 1 || len(got.Medications) != 2 {
+		t.Errorf("as-of view keeps %d labs and %d doses, want 1 and 2", len(got.Labs), len(got.Medications))
+	}
+	fs := Evaluate(f, DefaultThresholds())
+	if !plTopic(fs, TopicDenosumabDoseOverdue) || !plCreates(fs, DrugOrderDenosumab60mg) {
+		t.Error("a dose and a low calcium after T changed the overdue card")
+	}
+	// Facts without anything after T are used as they are.
+	plain := cfFacts(cfFracture(cfT.AddDate(0, -1, 0)))
+	if v := plain.asOf(); &v.Conditions[0] != &plain.Conditions[0] {
+		t.Error("facts without future data were copied")
+	}
+	_ = time.Time{}
+}
+
+// The planner keeps at most MaxCards cards, dropping informational cards
+// without an action first.
+func TestCapCardsKeepsTheActionableCards(t *testing.T) {
+	card := func(topic string, ind Indicator, actionable bool) Finding {
+		f := Finding{Topic: topic, Indicator: ind}
+		if actionable {
+			f.Suggestions = []Suggestion{{Key: topic}}
+		}
+		return f
+	}
+	got := capCards([]Finding{
+		card("a", Critical, true), card("b", Warning, true), card("c", Info, true),
+		card("d", Info, false), card("e", Info, true), card("f", Info, false),
+	})
+	var topics []string
+	for _, f := range got {
+		topics = append(topics, f.Topic)
+	}
+	if strings.Join(topics, ",") != "a,b,c,e" {
+		t.Errorf("kept %v, want a,b,c,e", topics)
+	}
+}
+
+// A reference is written only when its card is in the response.
+func TestReferencesOnlyToCardsPresent(t *testing.T) {
+	got := writeReferences([]Finding{
+		{Topic: "a", Summary: Text{NL: "Kaart A", EN: "Card A"}, SeeAlso: []SeeAlso{{Topic: "b", What: Text{NL: "x", EN: "x"}}, {Topic: "gone", What: Text{NL: "y", EN: "y"}}}},
+		{Topic: "b", Summary: Text{NL: "Kaart B", EN: "Card B"}},
+	})
+	if got[0].Detail.EN != `For x: see the card "Card B".` {
+		t.Errorf("detail %q", got[0].Detail.EN)
+	}
+	if got[0].SeeAlso != nil {
+		t.Error("references left unresolved")
+	}
+}
+
+// S3c (Mw. Pieterse at the consultation): smoking a pack a day and 5
+// units of alcohol a day are on record; the advice goes on the card of
+// the situation (the DXA result), with the values as evidence.
+func TestLifestyleS3c(t *testing.T) {
+	f := rdWorkup(rdLab(AnalyteVitaminD, 31, "2024-04-10"))
+	f.Lifestyle = []LifestyleRecord{
+		{Source: "Observation/smk", Factor: LifestyleSmoking, Value: 1, Date: rdDay("2024-04-01")},
+		{Source: "Observation/alc", Factor: LifestyleAlcohol, Value: 5, Date: rdDay("2024-04-01")},
+		{Source: "Observation/ca", Factor: LifestyleCalciumIntake, Value: 1100, Date: rdDay("2024-04-01")},
+	}
+	c := &Context{Facts: f, Thresholds: DefaultThresholds()}
+	var factors []LifestyleFactor
+	for _, r := range lifestyleRisks(c) {
+		factors = append(factors, r.Record.Factor)
+	}
+	if len(factors) != 2 || factors[0] != LifestyleSmoking || factors[1] != LifestyleAlcohol {
+		t.Errorf("risks %v, want smoking and alcohol (calcium 1100 mg is enough)", factors)
+	}
+	fs := Evaluate(f, DefaultThresholds())
+	var host *Finding
+	for i := range fs {
+		if strings.Contains(fs[i].Detail.NL, "Leefstijl") {
+			if host != nil {
+				t.Errorf("lifestyle advice on %s and %s", host.Topic, fs[i].Topic)
+			}
+			host = &fs[i]
+		}
+	}
+	if host == nil || host.Topic != TopicDexaWHOClassification {
+		t.Fatalf("lifestyle advice not on the DXA card: %v", host)
+	}
+	if !strings.Contains(host.Detail.NL, "roken (1 pakje per dag): adviseer stoppen") || !strings.Contains(host.Detail.NL, "alcohol 5 eenheden per dag (≥ 3)") {
+		t.Errorf("detail:\n%s", host.Detail.NL)
+	}
+	// Alcohol below 3 units and no smoking: nothing to add.
+	f.Lifestyle = []LifestyleRecord{{Source: "Observation/alc", Factor: LifestyleAlcohol, Value: 2, Date: rdDay("2024-04-01")}}
+	for _, x := range Evaluate(f, DefaultThresholds()) {
+		if strings.Contains(x.Detail.NL, "Leefstijl") {
+			t.Errorf("lifestyle advice at 2 units a day on %s", x.Topic)
+		}
+	}
+}
