@@ -87,6 +87,26 @@ func (b *lockedBuffer) String() string {
 // or fails when FRACTURECDS_REQUIRE_MEDPLUM=1.
 func StartMedplum(t testing.TB) (baseURL, token string) {
 	t.Helper()
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		t.Fatalf("fhirtest: random token: %v", err)
+	}
+	token = hex.EncodeToString(raw)
+	return startMedplum(t, token), token
+}
+
+// StartOpenMedplum is StartMedplum without a bearer token: an open FHIR
+// server, as the CDS Hooks Sandbox needs (it opens FHIR servers without
+// authorization and gives up on one that answers 401).
+func StartOpenMedplum(t testing.TB) (baseURL string) {
+	t.Helper()
+	return startMedplum(t, "")
+}
+
+// startMedplum runs server.mjs with token ("" = open) and returns its base
+// URL once it listens.
+func startMedplum(t testing.TB, token string) (baseURL string) {
+	t.Helper()
 	dir := filepath.Join(RepoRoot(t), "testdata", "medplum")
 	unavailable := func(format string, args ...any) {
 		t.Helper()
@@ -103,12 +123,6 @@ func StartMedplum(t testing.TB) (baseURL, token string) {
 	if err != nil {
 		unavailable("node is not on PATH")
 	}
-
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
-		t.Fatalf("fhirtest: random token: %v", err)
-	}
-	token = hex.EncodeToString(raw)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	// Port 0: the server binds a free port itself and prints it, so there is
@@ -163,7 +177,7 @@ func StartMedplum(t testing.TB) (baseURL, token string) {
 		t.Fatalf("fhirtest: Medplum server not listening after %v\nstderr:\n%s", startTimeout, stderr.String())
 	}
 	t.Logf("fhirtest: Medplum listening at %s after %v", baseURL, time.Since(started).Round(time.Millisecond))
-	return baseURL, token
+	return baseURL
 }
 
 // resourceHeader is the part of any FHIR resource the helpers need.
