@@ -250,35 +250,40 @@ func SeedFromRequest(t testing.TB, baseURL, token string, request []byte) {
 	if err != nil {
 		t.Fatalf("fhirtest: %v", err)
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
-	base := strings.TrimSuffix(baseURL, "/")
 	for _, raw := range resources {
-		var h resourceHeader
-		if err := json.Unmarshal(raw, &h); err != nil {
-			t.Fatalf("fhirtest: resource: %v", err)
-		}
-		if h.ResourceType == "" || h.ID == "" {
-			t.Fatalf("fhirtest: prefetch resource without resourceType/id: %.200s", raw)
-		}
-		target := base + "/" + h.ResourceType + "/" + url.PathEscape(h.ID)
-		req, err := http.NewRequest(http.MethodPut, target, bytes.NewReader(raw))
-		if err != nil {
-			t.Fatalf("fhirtest: %v", err)
-		}
-		req.Header.Set("Content-Type", "application/fhir+json")
-		req.Header.Set("Accept", "application/fhir+json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("fhirtest: PUT %s/%s: %v", h.ResourceType, h.ID, err)
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			t.Fatalf("fhirtest: PUT %s/%s: HTTP %d: %s", h.ResourceType, h.ID, resp.StatusCode, body)
-		}
+		PutResource(t, baseURL, token, raw)
+	}
+}
+
+// PutResource PUTs one resource to the FHIR server at baseURL under its own
+// id (token "" sends no Authorization). Any non-2xx answer fails the test.
+func PutResource(t testing.TB, baseURL, token string, raw []byte) {
+	t.Helper()
+	var h resourceHeader
+	if err := json.Unmarshal(raw, &h); err != nil {
+		t.Fatalf("fhirtest: resource: %v", err)
+	}
+	if h.ResourceType == "" || h.ID == "" {
+		t.Fatalf("fhirtest: resource without resourceType/id: %.200s", raw)
+	}
+	target := strings.TrimSuffix(baseURL, "/") + "/" + h.ResourceType + "/" + url.PathEscape(h.ID)
+	req, err := http.NewRequest(http.MethodPut, target, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("fhirtest: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/fhir+json")
+	req.Header.Set("Accept", "application/fhir+json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("fhirtest: PUT %s/%s: %v", h.ResourceType, h.ID, err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("fhirtest: PUT %s/%s: HTTP %d: %s", h.ResourceType, h.ID, resp.StatusCode, body)
 	}
 }
 
