@@ -33,11 +33,18 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 	}
 	// The machine's network is closed: background networking, component
 	// updates and sync would only make refused connections.
+	// Not t.TempDir: Chromium's helper processes can still write to the
+	// profile for a moment after the browser is closed, which makes
+	// t.TempDir's own cleanup fail the test; it is removed below, retried.
+	profile, err := os.MkdirTemp("", "fracturecds-chromium-")
+	if err != nil {
+		t.Fatalf("chromium profile: %v", err)
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -50,6 +57,17 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 		cancelTab()
 		cancelAlloc()
 		cancelTimeout()
+		for i := 0; ; i++ {
+			err := os.RemoveAll(profile)
+			if err == nil {
+				return
+			}
+			if i == 20 {
+				t.Logf("chromium profile %s not removed: %v", profile, err)
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	// Start the browser now, so that a broken install fails here with a
 	// clear message rather than inside the first action.
@@ -64,7 +82,8 @@ func New(t testing.TB, timeout time.Duration) context.Context {
 // by the developer).
 func Screenshot(ctx context.Context, path string) error {
 	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 90)); err != nil {
+	// Quality 100 makes chromedp ask for PNG; anything lower is a JPEG.
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
 		return err
 	}
 	return os.WriteFile(path, png, 0o644)
