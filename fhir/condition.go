@@ -1,7 +1,7 @@
 package fhir
 
 // condition is the part of a Condition that the rules read, decoded in one
-// pass straight from the Bundle (onepass.go), like observation. Condition
+// go straight from the Bundle (decodeBundle), like observation. Condition
 // has no required code elements that samply would reject, so every
 // condition that decodes is valid.
 type condition struct {

@@ -27,6 +27,12 @@ func extract(res *resources, in Input, t *Terminology) Result {
 				f.Conditions = make([]rules.Condition, 0, len(res.conditions)-i)
 			}
 			f.Conditions = append(f.Conditions, cond)
+			if undatedFracture(cond) {
+				f.Gaps = append(f.Gaps, rules.Gap{Source: cond.Source, What: rules.Text{
+					NL: "datum van een fractuur (Condition.onset[x] of recordedDate ontbreekt)",
+					EN: "date of a fracture (Condition.onset[x] and recordedDate missing)",
+				}})
+			}
 		}
 	}
 	if len(res.observations) > 0 {
@@ -51,7 +57,7 @@ func extract(res *resources, in Input, t *Terminology) Result {
 	f.Medications = append(f.Medications, meds...)
 	f.Gaps = append(f.Gaps, medGaps...)
 	f.Gaps = append(f.Gaps, res.gaps...)
-	return Result{Facts: f, raw: res.raw}
+	return Result{Facts: f, raw: res.raw, Unreadable: res.unreadable}
 }
 
 // patientFacts reads id, birth date and gender. A missing or invalid birth
@@ -91,6 +97,17 @@ func conditionFacts(c *condition, t *Terminology) (rules.Condition, bool) {
 		LowConfidence: m.lowConfidence,
 		GenantGrade:   genantGrade(c),
 	}, true
+}
+
+// undatedFracture reports whether cond is a fracture that counts for
+// case finding but has no date at all. The rules cannot tell whether it is
+// recent (an undated non-vertebral fracture is never an index fracture), so
+// it must be named on the insufficient-data card instead of vanishing.
+func undatedFracture(cond rules.Condition) bool {
+	if !cond.Onset.IsZero() || cond.Has(rules.ConceptFractureExcluded) {
+		return false
+	}
+	return cond.Has(rules.ConceptFracture) || cond.Has(rules.ConceptVertebralFracture)
 }
 
 // GenantGradeSystem is the code system, owned by fracturecds, for the
@@ -313,7 +330,7 @@ var measureLabels = map[rules.Measure]string{
 // serviceOrderFacts reads a ServiceRequest for DXA (LOINC 38268-9). The
 // status is as samply decoded it (a missing status reads "draft"); an
 // entered-in-error request is dropped, like every entered-in-error record.
-// Only valid requests are kept (decodeEntry, decodeDraftOrders), so the
+// Only valid requests are kept (decodeBundle, decodeDraftOrders), so the
 // status is a known code.
 func serviceOrderFacts(sr *serviceRequest, draft bool) (rules.ServiceOrder, bool) {
 	status, _ := sr.status()

@@ -165,7 +165,7 @@ func (g *Gatherer) gather(ctx context.Context, in Input) (*resources, error) {
 			jobs = append(jobs, job{key: key})
 		case statePresent:
 			r := &resources{}
-			next, err := decodeValueWith(key, raw, in.PatientID, r, in.Predecoded.bundle(key))
+			next, err := decodeValue(key, raw, in.PatientID, r)
 			if errors.Is(err, errSearchFailed) {
 				jobs = append(jobs, job{key: key, outcome: true})
 				continue
@@ -223,6 +223,7 @@ func (g *Gatherer) gather(ctx context.Context, in Input) (*resources, error) {
 	res.draftMedicationRequests = drafts.draftMedicationRequests
 	res.draftServiceRequests = drafts.draftServiceRequests
 	res.gaps = append(res.gaps, drafts.gaps...)
+	res.unreadable = append(res.unreadable, drafts.unreadable...)
 	for ref, raw := range drafts.raw {
 		if res.raw == nil {
 			res.raw = map[rules.Ref]json.RawMessage{}
@@ -296,6 +297,7 @@ func (r *resources) merge(src *resources, seen map[resourceKey]bool) {
 	}
 	maps.Copy(r.raw, src.raw)
 	r.gaps = append(r.gaps, src.gaps...)
+	r.unreadable = append(r.unreadable, src.unreadable...)
 }
 
 // resourceKey identifies a resource for merge without building the

@@ -33,9 +33,6 @@ type Input struct {
 	// Prefetch holds each prefetch key the client sent. A key absent from
 	// the map was not sent; a value equal to JSON null means "known empty".
 	Prefetch map[string]json.RawMessage
-	// Predecoded holds values of Prefetch already decoded while the
-	// request was read; nil for none.
-	Predecoded *Predecoded
 	// DraftOrders is context.draftOrders (order-select, order-sign), nil
 	// for patient-view.
 	DraftOrders json.RawMessage

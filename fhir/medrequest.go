@@ -8,8 +8,8 @@ import (
 )
 
 // medicationRequest is the part of a MedicationRequest that
-// recordBuilder.request reads, decoded in one pass with its Bundle
-// (onepass.go), entry by entry and from context.draftOrders alike, plus
+// recordBuilder.request reads, decoded from its Bundle (decodeBundle) and
+// from context.draftOrders alike (decodeResource), plus
 // the resource's JSON as received (raw). samply's r4.MedicationRequest,
 // decoded from a copy of each entry after a header pass, made the two
 // requests of a typical request cost 40 % of its 43 Observations.
@@ -17,8 +17,8 @@ import (
 // raw is kept because a card may send the request back whole (hooks
 // card.go: StopResource on Result.Resource) and because a "#id"
 // medicationReference is resolved from its contained list
-// (containedMedication). It is the entry's bytes exactly as the
-// entry-by-entry path kept them.
+// (containedMedication). It is the entry's bytes exactly as received, also
+// when decodeResource had to reshape them (keepRaw).
 //
 // Members keep samply's Go shape wherever absent and empty differ to
 // request(): authoredOn, doNotPerform, validityPeriod.end (present but
@@ -30,7 +30,9 @@ import (
 //
 // What is checked:
 //   - the JSON type of every decoded member, by decoding (a string where
-//     an object belongs fails the one pass; entry by entry it is a gap);
+//     an object belongs is a gap naming the member; one object where R4
+//     says list, and a list of one where R4 says object, are read:
+//     decodeResource);
 //   - by valid(), the enum codes samply validated in the decoded members
 //     that are not samply types: doseQuantity comparator
 //     (QuantityComparator) and timing.repeat.dayOfWeek (DaysOfWeek), with
@@ -59,14 +61,10 @@ import (
 // rejected the whole request for one bad code there, which made a
 // readable order with a readable drug and period a gap; none of these
 // members changes what the rules conclude. A draft order
-// (decodeDraftOrders) is still decoded with samply's type first, so a
-// draft keeps every check it had.
+// (decodeDraftOrders) is read the same way: the CDS Hooks Sandbox sends
+// category as one object, which samply's type rejected.
 type medicationRequest struct {
 	header
-	// Patient is not a MedicationRequest element, but the entry-by-entry
-	// path checks it (checkSubject); when present the Bundle is read that
-	// way (entryByEntry).
-	Patient                   json.RawMessage    `json:"patient"`
 	Status                    string             `json:"status"`
 	MedicationCodeableConcept r4.CodeableConcept `json:"medicationCodeableConcept"`
 	MedicationReference       medReference       `json:"medicationReference"`
@@ -98,7 +96,7 @@ type requestTiming struct {
 }
 
 // UnmarshalJSON decodes the request and keeps a copy of its JSON, so the
-// one pass needs no copy of every entry to keep the requests'.
+// Bundle decode needs no copy of every entry to keep the requests'.
 func (m *medicationRequest) UnmarshalJSON(data []byte) error {
 	type plain medicationRequest // without this method
 	if err := unmarshal(data, (*plain)(m)); err != nil {
@@ -109,8 +107,13 @@ func (m *medicationRequest) UnmarshalJSON(data []byte) error {
 			m.DosageInstruction[i].dosage.Timing = &tm.dosageTiming
 		}
 	}
-	m.raw = bytes.Clone(bytes.TrimSpace(data))
+	m.keepRaw(data)
 	return nil
+}
+
+// keepRaw keeps a copy of the request's JSON as received.
+func (m *medicationRequest) keepRaw(data []byte) {
+	m.raw = bytes.Clone(bytes.TrimSpace(data))
 }
 
 // valid reports whether samply would have accepted the enum codes of the
@@ -122,13 +125,6 @@ func (m *medicationRequest) valid() bool {
 		}
 	}
 	return true
-}
-
-// entryByEntry reports whether the request carries a patient member, which
-// only the entry-by-entry path checks.
-func (m *medicationRequest) entryByEntry() bool {
-	p := bytes.TrimSpace(m.Patient)
-	return len(p) > 0 && !bytes.Equal(p, []byte("null"))
 }
 
 // dosages returns the dosage instructions for dosageSummary; nil for none.

@@ -93,7 +93,7 @@ func samplyRequestOutcome(raw json.RawMessage, h *entryHeader, draft bool, meds 
 	res := &resources{medications: maps.Clone(meds)}
 	ref := refOf("MedicationRequest", *h)
 	res.selections = []string{string(ref)}
-	m, err := decodeAs[r4.MedicationRequest](raw)
+	m, err := samplyAs[r4.MedicationRequest](raw)
 	if err != nil {
 		what := "MedicationRequest"
 		if draft {
@@ -223,7 +223,7 @@ func TestMedicationRequestDecodeReadsWhatSamplyRead(t *testing.T) {
 			ref := refOf("MedicationRequest", h)
 			body := requestBundle(raw)
 			// Whether the one pass read it, or left it to entry by entry.
-			if _, ok, _ := decodeOnePass(KeyMedicationRequests, "MedicationRequest", body, allowedTypes[KeyMedicationRequests], pid, &resources{}, (*resources).addMedicationRequest, nil); ok {
+			if _, ok, _ := decodeWholeBundle(KeyMedicationRequests, "MedicationRequest", body, allowedTypes[KeyMedicationRequests], pid, &resources{}, (*resources).addMedicationRequest); ok {
 				counts["one pass"]++
 			}
 			draftBody := []byte(`{"resourceType":"Bundle","entry":[{"resource":` + string(raw) + `}]}`)
@@ -240,7 +240,11 @@ func TestMedicationRequestDecodeReadsWhatSamplyRead(t *testing.T) {
 					}
 					got := smallRequestOutcome(b, pid, path.draft, c.medications, term, ref)
 					entryByEntryOnly = false
-					if diff := cmp.Diff(want, got); diff != "" {
+					if toleratedOnly(want.Gaps, len(got.Records) > 0 && got.Err == "") {
+						counts["tolerated"]++
+						continue
+					}
+					if diff := cmp.Diff(want, got, withoutElement); diff != "" {
 						t.Errorf("%s (%s, %s): differs from samply's (-samply +small):\n%s\nresource: %s", name, termName, path.name, diff, raw)
 					}
 					if len(want.Records) > 0 {
@@ -283,7 +287,7 @@ func TestMedicationRequestOnePassChecksAsEntryByEntry(t *testing.T) {
 	}{
 		{"two requests", page("", mr("a", `,"subject":{"reference":"Patient/p1"}`), mr("b", "")), true, "", 2},
 		{"another patient's subject", page("", mr("a", `,"subject":{"reference":"Patient/p2"}`)), true, "data about another patient", 0},
-		{"another patient in a patient member", page("", mr("a", `,"subject":{"reference":"Patient/p1"},"patient":{"reference":"Patient/p2"}`)), false, "data about another patient", 0},
+		{"another patient in a patient member", page("", mr("a", `,"subject":{"reference":"Patient/p1"},"patient":{"reference":"Patient/p2"}`)), true, "data about another patient", 0},
 		{"a null patient member", page("", mr("a", `,"patient":null`)), true, "", 1},
 		{"a subject that is not an object", page("", mr("a", `,"subject":"Patient/p1"`)), false, "malformed subject reference", 0},
 		{"an error outcome", page("", mr("a", ""), `{"resource":{"resourceType":"OperationOutcome","issue":[{"severity":"error"}]}}`), true, "search reported an error", 1},
@@ -292,7 +296,8 @@ func TestMedicationRequestOnePassChecksAsEntryByEntry(t *testing.T) {
 		{"an included Medication", page("", mr("a", ""), `{"resource":{"resourceType":"Medication","id":"m1"},"search":{"mode":"include"}}`), false, "", 1},
 		{"an Observation", page("", mr("a", ""), observationEntry("o1")), true, "holds resourceType Observation", 1},
 		{"an entry without a resource", page("", mr("a", ""), `{"fullUrl":"x"}`, `{"resource":null}`), true, "", 1},
-		{"one bad entry is a gap", page("", mr("a", ""), mr("b", `,"dosageInstruction":{"text":"1 dd"}`)), false, "", 1},
+		{"one bad entry is a gap", page("", mr("a", ""), mr("b", `,"dosageInstruction":[{"timing":{"repeat":{"frequency":"twice"}}}]`)), false, "", 1},
+		{"one dosage as an object is read", page("", mr("a", ""), mr("b", `,"dosageInstruction":{"text":"1 dd"}`)), false, "", 2},
 		{"an invalid code is a gap", page("", mr("a", ""), mr("b", `,"dosageInstruction":[{"timing":{"repeat":{"dayOfWeek":["ma"]}}}]`)), true, "", 1},
 		{"not a Bundle", `{"resourceType":"MedicationRequest","id":"a"}`, true, "want a Bundle", 0},
 	}
@@ -321,7 +326,7 @@ func TestMedicationRequestOnePassChecksAsEntryByEntry(t *testing.T) {
 			if n != tt.wantN {
 				t.Errorf("read %d requests, want %d", n, tt.wantN)
 			}
-			_, ok, _ := decodeOnePass(KeyMedicationRequests, "MedicationRequest", []byte(tt.body), allowedTypes[KeyMedicationRequests], "p1", &resources{}, (*resources).addMedicationRequest, nil)
+			_, ok, _ := decodeWholeBundle(KeyMedicationRequests, "MedicationRequest", []byte(tt.body), allowedTypes[KeyMedicationRequests], "p1", &resources{}, (*resources).addMedicationRequest)
 			if ok != tt.onePass {
 				t.Errorf("one pass ok = %v, want %v", ok, tt.onePass)
 			}
@@ -332,7 +337,7 @@ func TestMedicationRequestOnePassChecksAsEntryByEntry(t *testing.T) {
 // Members no rule reads are no longer decoded, so a code or JSON type
 // samply rejected there no longer makes a prefetched request a gap (see
 // medicationRequest). Each case is one samply rejected; a draft order is
-// still checked by samply's type and stays a gap.
+// read the same way (the sandbox's draft orders carry a category object).
 func TestMedicationRequestMembersNoRuleReadsAreNotChecked(t *testing.T) {
 	base := `"resourceType":"MedicationRequest","id":"n","status":"active","intent":"order","medicationCodeableConcept":{"coding":[{"system":"http://www.whocc.no/atc","code":"M05BX04"}]},"authoredOn":"2024-01-01"`
 	tests := []struct{ name, extra string }{
@@ -361,9 +366,8 @@ func TestMedicationRequestMembersNoRuleReadsAreNotChecked(t *testing.T) {
 				t.Errorf("prefetched: %+v, want one record, its JSON and no gap", got)
 			}
 			draft := smallRequestOutcome([]byte(`{"resourceType":"Bundle","entry":[{"resource":`+string(raw)+`}]}`), "p1", true, nil, term, "MedicationRequest/n")
-			want := requestOutcome{Gaps: []rules.Gap{unreadable("draft MedicationRequest", "MedicationRequest/n")}}
-			if diff := cmp.Diff(want, draft); diff != "" {
-				t.Errorf("draft order (-want +got):\n%s", diff)
+			if draft.Err != "" || len(draft.Gaps) != 0 || len(draft.Records) != 1 || len(draft.Raw) != 1 {
+				t.Errorf("draft order: %+v, want one record, its JSON and no gap", draft)
 			}
 		})
 	}

@@ -7,8 +7,8 @@ import (
 )
 
 // medicationStatement and medicationAdministration are the parts of those
-// resources that medications.go reads, decoded in one pass straight from
-// the Bundle (onepass.go) and entry by entry alike, like observation.
+// resources that medications.go reads, decoded straight from the Bundle
+// (decodeBundle), like observation.
 // samply's r4 types, with a pointer per primitive, every element of the
 // resource and an UnmarshalJSON call per enum code, made ten statements
 // cost as much to decode as sixty percent of the labs of a typical request.
@@ -23,7 +23,8 @@ import (
 //
 // What is checked:
 //   - the JSON type of every decoded member, by decoding (a string where
-//     an object belongs fails the one pass; entry by entry it is a gap);
+//     an object belongs is a gap naming the member; the shapes
+//     decodeResource tolerates are read);
 //   - by valid(), the enum codes samply validated in the decoded members:
 //     doseQuantity/dose comparator (QuantityComparator) and
 //     timing.repeat.dayOfWeek (DaysOfWeek), with samply's own

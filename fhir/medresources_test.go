@@ -213,7 +213,7 @@ func samplyAddContained(res *resources, owner rules.Ref, contained []json.RawMes
 		if unmarshal(c, &hdr) != nil || hdr.ResourceType != "Medication" || hdr.ID == "" {
 			continue
 		}
-		med, err := decodeAs[r4.Medication](c)
+		med, err := samplyAs[r4.Medication](c)
 		if err != nil {
 			continue
 		}
@@ -233,14 +233,14 @@ func samplyRecords(raw json.RawMessage, h *entryHeader, meds map[string]r4.Medic
 	ref := refOf(h.ResourceType, *h)
 	switch h.ResourceType {
 	case "MedicationStatement":
-		m, err := decodeAs[r4.MedicationStatement](raw)
+		m, err := samplyAs[r4.MedicationStatement](raw)
 		if err != nil {
 			return nil, []rules.Gap{unreadable(h.ResourceType, ref)}
 		}
 		samplyAddContainedMedications(res, ref, raw)
 		b.samplyStatement(m)
 	case "MedicationAdministration":
-		m, err := decodeAs[r4.MedicationAdministration](raw)
+		m, err := samplyAs[r4.MedicationAdministration](raw)
 		if err != nil {
 			return nil, []rules.Gap{unreadable(h.ResourceType, ref)}
 		}
@@ -295,7 +295,7 @@ func collectResources(t *testing.T, doc []byte) resourceCorpus {
 		case "ServiceRequest":
 			c.services = append(c.services, raw)
 		case "Medication":
-			if m, err := decodeAs[r4.Medication](raw); err == nil && id != "" {
+			if m, err := samplyAs[r4.Medication](raw); err == nil && id != "" {
 				c.medications["Medication/"+id] = m
 			}
 		}
@@ -461,10 +461,14 @@ func TestMedicationDecodeReadsWhatSamplyRead(t *testing.T) {
 				}
 				wantRecs, wantGaps := samplyRecords(raw, &h, c.medications, term)
 				gotRecs, gotGaps := smallRecords(t, key, raw, &h, c.medications, term)
+				if toleratedOnly(wantGaps, len(gotRecs) > 0) {
+					counts["tolerated"]++
+					return
+				}
 				if diff := cmp.Diff(wantRecs, gotRecs); diff != "" {
 					t.Errorf("%s (%s): records differ from samply's (-samply +small):\n%s\nresource: %s", name, termName, diff, raw)
 				}
-				if diff := cmp.Diff(wantGaps, gotGaps); diff != "" {
+				if diff := cmp.Diff(wantGaps, gotGaps, withoutElement); diff != "" {
 					t.Errorf("%s (%s): gaps differ from samply's (-samply +small):\n%s\nresource: %s", name, termName, diff, raw)
 				}
 				counts[h.ResourceType]++
@@ -483,7 +487,7 @@ func TestMedicationDecodeReadsWhatSamplyRead(t *testing.T) {
 			}
 		}
 		for _, raw := range c.requests {
-			r, err := decodeAs[r4.MedicationRequest](raw)
+			r, err := samplyAs[r4.MedicationRequest](raw)
 			if err != nil {
 				continue
 			}
@@ -521,7 +525,10 @@ func TestMedicationValid(t *testing.T) {
 		stmt  = `{"resourceType":"MedicationStatement","id":"x","status":"active",` + atc
 		admin = `{"resourceType":"MedicationAdministration","id":"x","status":"completed",` + atc
 	)
-	gap := func(typ string) []rules.Gap { return []rules.Gap{unreadable(typ, rules.Ref(typ+"/x"))} }
+	gap := func(what string) []rules.Gap {
+		typ, _, _ := strings.Cut(what, ".")
+		return []rules.Gap{unreadable(what, rules.Ref(typ+"/x"))}
+	}
 	tests := []struct {
 		name     string
 		key      string
@@ -550,20 +557,22 @@ func TestMedicationValid(t *testing.T) {
 			stmt + `,"dosage":[{"timing":{"repeat":{"dayOfWeek":["mon","ma"]}}}]}`, true, "-", gap("MedicationStatement")},
 		{"a null day of the week is a gap", KeyMedicationStatements,
 			stmt + `,"dosage":[{"timing":{"repeat":{"dayOfWeek":[null]}}}]}`, true, "-", gap("MedicationStatement")},
-		{"a dosage that is not a list fails the one pass and is a gap", KeyMedicationStatements,
-			stmt + `,"dosage":{"text":"1 dd"}}`, false, "-", gap("MedicationStatement")},
-		{"a frequency that is not an integer fails the one pass and is a gap", KeyMedicationStatements,
-			stmt + `,"dosage":[{"timing":{"repeat":{"frequency":1.5}}}]}`, false, "-", gap("MedicationStatement")},
+		{"one dosage as an object where R4 says list is read", KeyMedicationStatements,
+			stmt + `,"dosage":{"text":"1 dd"}}`, false, "active", nil},
+		{"a frequency that is not an integer is a gap naming it", KeyMedicationStatements,
+			stmt + `,"dosage":[{"timing":{"repeat":{"frequency":1.5}}}]}`, false, "-", gap("MedicationStatement.dosage.timing.repeat.frequency")},
 		{"a contained member that is not a list is ignored", KeyMedicationStatements,
 			stmt + `,"contained":{"resourceType":"Medication"}}`, true, "active", nil},
 		{"an administration's known dose comparator is read", KeyMedicationAdministrations,
 			admin + `,"dosage":{"dose":{"value":60,"comparator":"<","unit":"mg"}}}`, true, "completed", nil},
 		{"an administration's unknown dose comparator is a gap", KeyMedicationAdministrations,
 			admin + `,"dosage":{"dose":{"value":60,"comparator":"ca.","unit":"mg"}}}`, true, "-", gap("MedicationAdministration")},
-		{"an administration's dose that is not an object fails the one pass and is a gap", KeyMedicationAdministrations,
-			admin + `,"dosage":{"dose":"60 mg"}}`, false, "-", gap("MedicationAdministration")},
-		{"an administration's dosage that is a list fails the one pass and is a gap", KeyMedicationAdministrations,
-			admin + `,"dosage":[{"dose":{"value":60,"unit":"mg"}}]}`, false, "-", gap("MedicationAdministration")},
+		{"an administration's dose that is not an object is a gap naming it", KeyMedicationAdministrations,
+			admin + `,"dosage":{"dose":"60 mg"}}`, false, "-", gap("MedicationAdministration.dosage.dose")},
+		{"an administration's dosage as a list of one is read", KeyMedicationAdministrations,
+			admin + `,"dosage":[{"dose":{"value":60,"unit":"mg"}}]}`, false, "completed", nil},
+		{"an administration's dosage as a list of two is a gap naming it", KeyMedicationAdministrations,
+			admin + `,"dosage":[{"dose":{"value":60,"unit":"mg"}},{"dose":{"value":30,"unit":"mg"}}]}`, false, "-", gap("MedicationAdministration.dosage")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -572,9 +581,9 @@ func TestMedicationValid(t *testing.T) {
 			var err error
 			switch tt.key {
 			case KeyMedicationStatements:
-				_, ok, err = decodeOnePass(tt.key, "MedicationStatement", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addStatement, decodeBundleFast[medicationStatement])
+				_, ok, err = decodeWholeBundle(tt.key, "MedicationStatement", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addStatement)
 			case KeyMedicationAdministrations:
-				_, ok, err = decodeOnePass(tt.key, "MedicationAdministration", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addAdministration, nil)
+				_, ok, err = decodeWholeBundle(tt.key, "MedicationAdministration", body, allowedTypes[tt.key], "p1", &resources{}, (*resources).addAdministration)
 			}
 			if ok != tt.onePass || err != nil {
 				t.Errorf("one pass: ok = %v, err = %v; want ok = %v", ok, err, tt.onePass)

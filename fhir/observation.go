@@ -9,7 +9,7 @@ import (
 )
 
 // observation is the part of an Observation that the rules read, decoded
-// in one pass straight from the Bundle (onepass.go). Observations are most of every
+// straight from the Bundle (decodeBundle). Observations are most of every
 // prefetch (years of labs, DXA per site), and samply's r4.Observation,
 // with a pointer per string and every element of the resource, cost three
 // times as much to decode, plus a copy of the whole Bundle and two header
@@ -44,17 +44,23 @@ type component struct {
 	ReferenceRange []referenceRange `json:"referenceRange"`
 }
 
-// header is what every resource decoded in one pass carries: its type,
+// header is what every resource decoded from a Bundle carries: its type,
 // id and subject, checked before it is used, and the issues of an
 // OperationOutcome entry, so that an error outcome in a searchset is seen
 // in the same pass (failedSearch).
 type header struct {
-	ResourceType string `json:"resourceType"`
-	ID           string `json:"id"`
-	Subject      struct {
-		Reference string `json:"reference"`
-	} `json:"subject"`
-	Issue []issue `json:"issue"`
+	ResourceType string    `json:"resourceType"`
+	ID           string    `json:"id"`
+	Subject      reference `json:"subject"`
+	// Patient is not an element of the types read here, but a resource
+	// that names another patient in it is still refused.
+	Patient reference `json:"patient"`
+	Issue   []issue   `json:"issue"`
+}
+
+// reference is a Reference: only its literal reference is read.
+type reference struct {
+	Reference string `json:"reference"`
 }
 
 // issue is an OperationOutcome.issue: only its severity is read.

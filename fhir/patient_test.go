@@ -30,7 +30,7 @@ func samplyDecodePatient(body []byte, patientID string) (*r4.Patient, []rules.Ga
 	if id, ok := idOf(h); ok && id != patientID {
 		return nil, nil, fmt.Errorf("prefetch key %s: %w", KeyPatient, errWrongPatient)
 	}
-	p, err := decodeAs[r4.Patient](body)
+	p, err := samplyAs[r4.Patient](body)
 	if err != nil {
 		var lenient struct {
 			ID        *string `json:"id"`

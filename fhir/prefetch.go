@@ -58,8 +58,8 @@ var allowedTypes = map[string]map[string]bool{
 }
 
 // bundleOf is the part of a Bundle we read, with entry resources of type R:
-// json.RawMessage to decode each entry by its type, or a onePass type to
-// decode the whole Bundle in one pass (onepass.go). Bundle.type is not read at
+// json.RawMessage to decode each entry by its type (draftOrders), or a
+// resource type or its entry to decode the Bundle (bundle.go). Bundle.type is not read at
 // all: prefetch and draftOrders Bundles often lack it.
 type bundleOf[R any] struct {
 	ResourceType string           `json:"resourceType"`
@@ -106,75 +106,29 @@ type entryHeader struct {
 	Issue        []issue         `json:"issue"`
 }
 
-// entryByEntryOnly turns the one-pass path off, for the test that proves
-// both paths read the same data.
-var entryByEntryOnly = false
-
 // decodeValue decodes the body of one key (a prefetched value or a fetched
 // page) into res and returns the Bundle's next link. The patient key holds
-// a Patient; every other key holds a Bundle (of any or no Bundle.type).
+// a Patient; every other key holds a Bundle (of any or no Bundle.type) of
+// the one resource type the key's search returns (decodeBundle).
 func decodeValue(key string, body []byte, patientID string, res *resources) (next string, err error) {
-	return decodeValueWith(key, body, patientID, res, nil)
-}
-
-// decodeValueWith is decodeValue with the value already decoded by
-// Predecoded, if pre is not nil.
-func decodeValueWith(key string, body []byte, patientID string, res *resources, pre any) (next string, err error) {
-	if key == KeyPatient {
+	allowed := allowedTypes[key]
+	switch key {
+	case KeyPatient:
 		return "", decodePatient(body, patientID, res)
+	case KeyLabs, KeyDXA:
+		return decodeBundle(key, "Observation", body, allowed, patientID, res, (*resources).addObservation)
+	case KeyConditions:
+		return decodeBundle(key, "Condition", body, allowed, patientID, res, (*resources).addCondition)
+	case KeyMedicationStatements:
+		return decodeBundle(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement)
+	case KeyMedicationAdministrations:
+		return decodeBundle(key, "MedicationAdministration", body, allowed, patientID, res, (*resources).addAdministration)
+	case KeyServiceRequests:
+		return decodeBundle(key, "ServiceRequest", body, allowed, patientID, res, (*resources).addServiceRequest)
+	case KeyMedicationRequests:
+		return decodeBundle(key, "MedicationRequest", body, allowed, patientID, res, (*resources).addMedicationRequest)
 	}
-	allowed, ok := allowedTypes[key]
-	if !ok {
-		return "", fmt.Errorf("unknown prefetch key %s: %w", key, ErrInvalidInput)
-	}
-	// The keys that hold one resource type the rules read in full are
-	// decoded in one pass (onepass.go). When one entry does not fit (a
-	// string where a number belongs), the Bundle is read entry by entry
-	// below, where such an entry becomes a gap and costs no other.
-	switch {
-	case entryByEntryOnly:
-	case key == KeyLabs || key == KeyDXA:
-		if next, ok, err := decodeOnePass(key, "Observation", body, allowed, patientID, res, (*resources).addObservation, fastOr[observation](pre)); ok {
-			return next, err
-		}
-	case key == KeyConditions:
-		if next, ok, err := decodeOnePass(key, "Condition", body, allowed, patientID, res, (*resources).addCondition, fastOr[condition](pre)); ok {
-			return next, err
-		}
-	case key == KeyMedicationStatements:
-		if next, ok, err := decodeOnePass(key, "MedicationStatement", body, allowed, patientID, res, (*resources).addStatement, fastOr[medicationStatement](pre)); ok {
-			return next, err
-		}
-	case key == KeyMedicationAdministrations:
-		if next, ok, err := decodeOnePass(key, "MedicationAdministration", body, allowed, patientID, res, (*resources).addAdministration, nil); ok {
-			return next, err
-		}
-	case key == KeyServiceRequests:
-		if next, ok, err := decodeOnePass(key, "ServiceRequest", body, allowed, patientID, res, (*resources).addServiceRequest, nil); ok {
-			return next, err
-		}
-	case key == KeyMedicationRequests:
-		if next, ok, err := decodeOnePass(key, "MedicationRequest", body, allowed, patientID, res, (*resources).addMedicationRequest, nil); ok {
-			return next, err
-		}
-	}
-	var b bundleOf[json.RawMessage]
-	if err := unmarshal(body, &b); err != nil {
-		return "", fmt.Errorf("prefetch key %s: malformed Bundle: %w", key, ErrInvalidInput)
-	}
-	var h *entryHeader
-	return walkBundle(key, &b, func(raw json.RawMessage) bool {
-		// Each entry's header is decoded once, here, and reused by
-		// decodeEntry; nil when the entry is not a JSON object.
-		h = &entryHeader{}
-		if unmarshal(raw, h) != nil {
-			h = nil
-			return false
-		}
-		return h.ResourceType == "OperationOutcome" && severe(h.Issue)
-	}, func(raw json.RawMessage) error {
-		return decodeEntry(key, raw, h, allowed, patientID, res)
-	})
+	return "", fmt.Errorf("unknown prefetch key %s: %w", key, ErrInvalidInput)
 }
 
 // walkBundle checks that b is a Bundle and hands each entry resource to
@@ -244,89 +198,6 @@ func decodeGender(code string) (r4.AdministrativeGender, error) {
 	var g r4.AdministrativeGender
 	err := g.UnmarshalJSON([]byte(`"` + code + `"`))
 	return g, err
-}
-
-// decodeEntry decodes one Bundle entry resource, whose header h has been
-// read (nil: it could not be), into res. A type the key cannot return and
-// data about another patient are errors; an entry that cannot be decoded
-// (an unknown enum code) becomes a gap.
-func decodeEntry(key string, raw json.RawMessage, h *entryHeader, allowed map[string]bool, patientID string, res *resources) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil // an entry without a resource (e.g. only a fullUrl)
-	}
-	if h == nil {
-		res.gaps = append(res.gaps, unreadable("resource in "+key, ""))
-		return nil
-	}
-	if h.ResourceType == "OperationOutcome" {
-		return nil // an outcome entry without search.mode
-	}
-	if !allowed[h.ResourceType] {
-		return fmt.Errorf("prefetch key %s: holds %s: %w", key, quoteType(h.ResourceType), ErrInvalidInput)
-	}
-	if err := checkSubject(*h, patientID); err != nil {
-		return fmt.Errorf("prefetch key %s: %w", key, err)
-	}
-	ref := refOf(h.ResourceType, *h)
-	gap := func() error {
-		res.gaps = append(res.gaps, unreadable(h.ResourceType, ref))
-		return nil
-	}
-	switch h.ResourceType {
-	case "Condition":
-		c, err := decodeAs[condition](raw)
-		if err != nil || !c.valid() {
-			return gap()
-		}
-		res.addCondition(&c)
-	case "Observation":
-		o, err := decodeAs[observation](raw)
-		if err != nil || !o.valid() {
-			return gap()
-		}
-		res.addObservation(&o)
-	case "MedicationStatement":
-		m, err := decodeAs[medicationStatement](raw)
-		if err != nil || !m.valid() {
-			return gap()
-		}
-		res.addStatement(&m)
-	case "MedicationRequest":
-		m, err := decodeAs[medicationRequest](raw)
-		if err != nil || !m.valid() {
-			return gap()
-		}
-		res.addMedicationRequest(&m)
-	case "MedicationAdministration":
-		m, err := decodeAs[medicationAdministration](raw)
-		if err != nil || !m.valid() {
-			return gap()
-		}
-		res.addAdministration(&m)
-	case "ServiceRequest":
-		s, err := decodeAs[serviceRequest](raw)
-		if err != nil || !s.valid() {
-			return gap()
-		}
-		res.addServiceRequest(&s)
-	case "Medication":
-		m, err := decodeAs[r4.Medication](raw)
-		if err != nil {
-			return gap()
-		}
-		if ref != "" {
-			if res.medications == nil {
-				res.medications = map[string]r4.Medication{}
-			}
-			res.medications[string(ref)] = m
-		}
-	default:
-		// allowedTypes and this switch disagree: a programming error, but
-		// never drop data silently.
-		return gap()
-	}
-	return nil
 }
 
 // keepRaw stores a copy of the JSON of a resource a card may need to send

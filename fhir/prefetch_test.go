@@ -284,7 +284,7 @@ func TestPrefetchTolerance(t *testing.T) {
 			want: summary{MedicationStatements: []string{"ms-3"}, Medications: []string{"MedicationStatement/ms-3#m1"}},
 		},
 		{
-			name: "Observation that does not fit the one-pass decoder becomes a gap, the rest is kept",
+			name: "Observation that does not fit its struct becomes a gap naming the element, the rest is kept",
 			key:  KeyLabs,
 			value: json.RawMessage(page("",
 				observationEntry("o1"),
@@ -294,7 +294,7 @@ func TestPrefetchTolerance(t *testing.T) {
 				observationEntry("o5"))),
 			want: summary{
 				Observations: []string{"o1", "o5"},
-				Gaps:         []rules.Gap{unreadable("Observation", "Observation/o2"), unreadable("Observation", ""), unreadable("Observation", "Observation/o4")},
+				Gaps:         []rules.Gap{unreadable("Observation.valueInteger", "Observation/o2"), unreadable("Observation.id", ""), unreadable("Observation", "Observation/o4")},
 			},
 		},
 		{

@@ -35,6 +35,22 @@ type resources struct {
 	// gaps are resources that could not be decoded (an unknown enum code),
 	// reported on the insufficient-data card instead of silently dropped.
 	gaps []rules.Gap
+	// unreadable names each resource set aside, as "Type.element" (or
+	// "Type" when no element is to blame), for the log: never values.
+	unreadable []string
+}
+
+// setAside records a resource of type typ that could not be read because
+// of element ("" when no one element is to blame): a gap for the
+// insufficient-data card that names the element, and the name for the
+// log.
+func (r *resources) setAside(typ, element string, ref rules.Ref) {
+	what := typ
+	if element != "" {
+		what += "." + element
+	}
+	r.gaps = append(r.gaps, unreadable(what, ref))
+	r.unreadable = append(r.unreadable, what)
 }
 
 // Result is the outcome of gathering: the facts for the rules, and the raw
@@ -42,6 +58,9 @@ type resources struct {
 type Result struct {
 	Facts rules.Facts
 	raw   map[rules.Ref]json.RawMessage
+	// Unreadable names the resources set aside because an element a
+	// decision needs could not be read, as "Type.element", for the log.
+	Unreadable []string
 }
 
 // Resource returns the JSON of the resource ref as received, if kept.

@@ -7,8 +7,8 @@ import (
 )
 
 // serviceRequest is the part of a ServiceRequest that serviceOrderFacts
-// reads, decoded in one pass with its Bundle (onepass.go), entry by entry
-// and from context.draftOrders alike. samply's r4.ServiceRequest has some
+// reads, decoded from its Bundle (decodeBundle) and from
+// context.draftOrders alike. samply's r4.ServiceRequest has some
 // fifty members; decoding the two ServiceRequests of a typical request
 // into it cost more than twice as much as this.
 //

@@ -75,7 +75,7 @@ func TestServiceRequestDecodeReadsWhatSamplyRead(t *testing.T) {
 			for _, draft := range []bool{false, true} {
 				var want []rules.ServiceOrder
 				var wantGaps []rules.Gap
-				if sr, err := decodeAs[r4.ServiceRequest](raw); err != nil {
+				if sr, err := samplyAs[r4.ServiceRequest](raw); err != nil {
 					wantGaps = []rules.Gap{unreadable("ServiceRequest", ref)}
 					if draft {
 						wantGaps = []rules.Gap{unreadable("draft ServiceRequest", ref)}
@@ -99,10 +99,13 @@ func TestServiceRequestDecodeReadsWhatSamplyRead(t *testing.T) {
 						got = append(got, o)
 					}
 				}
+				if toleratedOnly(wantGaps, len(got) > 0) {
+					continue
+				}
 				if diff := cmp.Diff(want, got); diff != "" {
 					t.Errorf("%s (draft %v): orders differ from samply's (-samply +small):\n%s\nresource: %s", name, draft, diff, raw)
 				}
-				if diff := cmp.Diff(wantGaps, res.gaps); diff != "" {
+				if diff := cmp.Diff(wantGaps, res.gaps, withoutElement); diff != "" {
 					t.Errorf("%s (draft %v): gaps differ from samply's (-samply +small):\n%s\nresource: %s", name, draft, diff, raw)
 				}
 				compared++
@@ -139,13 +142,13 @@ func TestServiceRequestValid(t *testing.T) {
 		{"an escaped status samply did not recognise is a gap", `"status":"\u0061ctive",` + rest, true, nil, gap},
 		{"a status that is a number is a gap", `"status":1,` + rest, true, nil, gap},
 		{"an unknown intent is no longer read", `"status":"active","intent":"bestelling",` + rest, true, []string{"active"}, nil},
-		{"a code that is not an object fails the one pass and is a gap", `"status":"active","code":"38268-9","subject":{"reference":"Patient/p1"}`, false, nil, gap},
-		{"an authoredOn that is a number fails the one pass and is a gap", `"status":"active","authoredOn":20240302,` + rest, false, nil, gap},
+		{"a code that is not an object is a gap naming it", `"status":"active","code":"38268-9","subject":{"reference":"Patient/p1"}`, false, nil, []rules.Gap{unreadable("ServiceRequest.code", "ServiceRequest/x")}},
+		{"an authoredOn that is a number is a gap naming it", `"status":"active","authoredOn":20240302,` + rest, false, nil, []rules.Gap{unreadable("ServiceRequest.authoredOn", "ServiceRequest/x")}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			body := []byte(page("", `{"resource":{"resourceType":"ServiceRequest","id":"x",`+tt.resource+`}}`))
-			if _, ok, err := decodeOnePass(KeyServiceRequests, "ServiceRequest", body, allowedTypes[KeyServiceRequests], "p1", &resources{}, (*resources).addServiceRequest, nil); ok != tt.onePass || err != nil {
+			if _, ok, err := decodeWholeBundle(KeyServiceRequests, "ServiceRequest", body, allowedTypes[KeyServiceRequests], "p1", &resources{}, (*resources).addServiceRequest); ok != tt.onePass || err != nil {
 				t.Errorf("one pass: ok = %v, err = %v; want ok = %v", ok, err, tt.onePass)
 			}
 			for _, entryByEntry := range []bool{false, true} {

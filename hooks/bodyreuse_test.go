@@ -50,10 +50,9 @@ func reuseBodies(t *testing.T) []reuseBody {
 	return bodies
 }
 
-// The service route reuses request-body buffers (bodyBuffers). The
-// prefetch values and the context of a decoded request are slices of the
-// body (splitRequest); that is only safe while nothing that outlives the
-// request points into it: the next request would overwrite it. Every seed
+// The service route reuses request-body buffers (bodyBuffers); that is
+// only safe while nothing that outlives the request points into the body:
+// the next request would overwrite it. Every seed
 // request and the generated profiles are decoded and their facts
 // gathered, the body is scribbled over, and the request's other fields
 // and the facts (with the resources kept for suggestions) must still equal

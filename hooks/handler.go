@@ -277,6 +277,9 @@ func (s *server) callService(c *gin.Context) {
 		topics = append(topics, f.Topic)
 	}
 	c.Set(logTopicsKey, topics)
+	if len(result.Unreadable) > 0 {
+		c.Set(logUnreadableKey, result.Unreadable)
+	}
 	c.Set(cardsKey, resp.Cards)
 	c.Header("Content-Language", b.lang)
 	// goccy/go-json writes the same JSON as encoding/json (HTML-safe

@@ -14,11 +14,12 @@ const (
 	logServiceKey      = "fracturecds.service"
 	logHookInstanceKey = "fracturecds.hookInstance"
 	logTopicsKey       = "fracturecds.topics"
+	logUnreadableKey   = "fracturecds.unreadable"
 	logErrorKey        = "fracturecds.error"
 )
 
 // accessLog writes exactly one line per request: hookInstance, service id,
-// status, duration and card topics. It never logs bodies, patient data,
+// status, duration, card topics and the elements of resources set aside. It never logs bodies, patient data,
 // tokens or query strings. Server errors carry the error text, which by
 // construction never contains request content or tokens.
 func (s *server) accessLog(c *gin.Context) {
@@ -39,6 +40,12 @@ func (s *server) accessLog(c *gin.Context) {
 	}
 	if v, ok := c.Get(logTopicsKey); ok {
 		fields = append(fields, zap.Strings("topics", v.([]string)))
+	}
+	// The resources set aside, by type and element ("Observation.valueQuantity"),
+	// so an integration engineer sees what a sender sends in a shape the
+	// service cannot read; never a value.
+	if v, ok := c.Get(logUnreadableKey); ok {
+		fields = append(fields, zap.Strings("unreadable", v.([]string)))
 	}
 	// Security fields (auth.go): the verified issuer and tenant, why a
 	// token was refused, and a fhirServer that was not contacted. Never

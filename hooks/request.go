@@ -53,8 +53,6 @@ type validRequest struct {
 	hook      rules.Hook
 	patientID string
 	ctx       hookContext
-	// pre holds prefetch values decoded while the body was split.
-	pre *fhir.Predecoded
 }
 
 // input is what fhir needs to gather the facts of the request at now.
@@ -65,7 +63,6 @@ func (r validRequest) input(now time.Time) fhir.Input {
 		PatientID:   r.patientID,
 		FHIRServer:  strings.TrimRight(r.FHIRServer, "/"),
 		Prefetch:    r.Prefetch,
-		Predecoded:  r.pre,
 		DraftOrders: r.ctx.DraftOrders,
 		Selections:  r.ctx.Selections,
 		AsOf:        now,
@@ -141,16 +138,11 @@ func isReference(s string) bool {
 // serves hook want. Every failure is a requestError with a short message
 // naming the field; values from the request never appear in it.
 //
-// The prefetch values and the context of the result alias body
-// (splitRequest); its strings do not.
+// Nothing in the result aliases body.
 func decodeRequest(body []byte, want rules.Hook) (validRequest, error) {
-	r, pre, ok := splitRequest(body)
-	if !ok {
-		var err error
-		if r, err = decodeWhole(body); err != nil {
-			return validRequest{}, err
-		}
-		pre = nil
+	r, err := decodeWhole(body)
+	if err != nil {
+		return validRequest{}, err
 	}
 	if r.Hook == "" {
 		return validRequest{}, badRequest("hook is required")
@@ -227,10 +219,10 @@ func decodeRequest(body []byte, want rules.Hook) (validRequest, error) {
 			return validRequest{}, badRequest("prefetch keys must not be empty")
 		}
 	}
-	return validRequest{Request: r, hook: want, patientID: pid, ctx: hc, pre: pre}, nil
+	return validRequest{Request: r, hook: want, patientID: pid, ctx: hc}, nil
 }
 
-// decodeWhole decodes a request body that splitRequest did not read: with
+// decodeWhole decodes a request body: with
 // goccy/go-json, which is several times faster than encoding/json, and on
 // any error with encoding/json, so every rejection and its message are
 // encoding/json's.

@@ -16,7 +16,11 @@ func attack(ctx context.Context, o options, base string, reqs *mix) (*vegeta.Met
 	targeter := func(t *vegeta.Target) error {
 		b := reqs.pick()
 		t.Method = http.MethodPost
-		t.URL = base + "/cds-services/" + b.service
+		service := b.service
+		if o.service != "" {
+			service = o.service
+		}
+		t.URL = base + "/cds-services/" + service
 		t.Body = b.data
 		t.Header = http.Header{
 			"Content-Type":    []string{"application/json"},

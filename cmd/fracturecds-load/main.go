@@ -75,6 +75,10 @@ type options struct {
 	lang        string
 	// procs is the generator's own GOMAXPROCS; 0 keeps Go's default.
 	procs int
+	// service, if set, replaces every body's own service id in the URL,
+	// so the same bodies can be sent to a peer service (the Node
+	// reference services' patient-greeting) for a side-by-side comparison.
+	service string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -94,6 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "per-request timeout")
 	fs.StringVar(&o.lang, "lang", "en", "Accept-Language sent with every request")
 	fs.IntVar(&o.procs, "procs", 1, "the generator's own GOMAXPROCS (0: one per core); it shares the machine with the server, and one keeps its scheduler's idle and wake-up work off the server's cores")
+	fs.StringVar(&o.service, "service", "", "send every request to /cds-services/NAME instead of each body's own service (e.g. patient-greeting, to compare with the Node reference services)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -115,6 +120,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-workers must be 1..%d", maxWorkers)
 	case o.procs < 0 || o.procs > 256:
 		return o, errors.New("-procs must be 0..256")
+	case strings.ContainsAny(o.service, "/?#%") || strings.TrimSpace(o.service) != o.service:
+		return o, errors.New("-service must be a service id, not a path")
 	}
 	if err := checkLoopback(o.target); err != nil {
 		return o, fmt.Errorf("-target: %w", err)
