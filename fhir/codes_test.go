@@ -63,14 +63,14 @@ func TestSearchCodes(t *testing.T) {
 			group:     SearchGroupDXA,
 			mustHave:  []string{"http://loinc.org|38267-1", "http://loinc.org|80945-9", "http://loinc.org|80934-3", "http://loinc.org|46383-6", "http://loinc.org|85393-7", "urn:local:dxa|NECK-T"},
 			mustNot:   []string{"http://loinc.org|38268-9", "http://loinc.org|98979-8", "urn:oid:2.16.840.1.113883.2.4.4.30.45|VITD0001"},
-			wantCount: len(loincDXA) + 1,
+			wantCount: len(embedded().dxaOrder) + 1,
 		},
 		{
 			name:      "labs holds eGFR incl. CrCl, testosterone and the local lab code",
 			group:     SearchGroupLabs,
 			mustHave:  []string{"http://loinc.org|98979-8", "http://loinc.org|35591-7", "http://loinc.org|2986-8", "http://loinc.org|29265-6", "http://loinc.org|14635-7", "urn:oid:2.16.840.1.113883.2.4.4.30.45|VITD0001"},
 			mustNot:   []string{"http://loinc.org|38267-1", "urn:local:dxa|NECK-T", "urn:local:problems|VFA2", "http://loinc.org|1995-0"},
-			wantCount: len(loincLabs) + 1,
+			wantCount: len(embedded().labOrder) + 1,
 		},
 		{name: "unknown group is empty", group: "vitals", wantCount: 0},
 	}
@@ -302,19 +302,20 @@ func TestOesophagealConditionsForGICaution(t *testing.T) {
 // TestBuiltinDisplays checks the displays built once at start-up against
 // codeDisplay, which builds them per coding.
 func TestBuiltinDisplays(t *testing.T) {
-	for code, lc := range labByCode {
+	x := embedded()
+	for code, lc := range x.labs {
 		if want := codeDisplay(SystemLOINC, code); lc.display != want {
-			t.Errorf("labByCode[%q].display = %q, want %q", code, lc.display, want)
+			t.Errorf("labs[%q].display = %q, want %q", code, lc.display, want)
 		}
 	}
-	for code, d := range dxaByCode {
+	for code, d := range x.dxa {
 		if want := codeDisplay(SystemLOINC, code); d.display != want {
-			t.Errorf("dxaByCode[%q].display = %q, want %q", code, d.display, want)
+			t.Errorf("dxa[%q].display = %q, want %q", code, d.display, want)
 		}
 	}
-	for code, cm := range snomedConditions {
+	for code, cm := range x.snomed {
 		if want := codeDisplay(SystemSNOMED, code); cm.display != want {
-			t.Errorf("snomedConditions[%q].display = %q, want %q", code, cm.display, want)
+			t.Errorf("snomed[%q].display = %q, want %q", code, cm.display, want)
 		}
 	}
 }

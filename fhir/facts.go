@@ -86,6 +86,7 @@ func conditionFacts(c *condition, t *Terminology) (rules.Condition, bool) {
 	}
 	m, ok := t.classifyCondition(c.Code.codings())
 	if !ok {
+		t.Unmapped().recordCodings(UnmappedCondition, c.Code.codings())
 		return rules.Condition{}, false
 	}
 	return rules.Condition{
@@ -225,7 +226,9 @@ func observationFacts(o *observation, t *Terminology, f *rules.Facts) {
 			} else {
 				f.Gaps = append(f.Gaps, gap)
 			}
+			return
 		}
+		t.Unmapped().recordCodings(UnmappedObservation, m.code.Coding)
 	}
 	read(measurement{code: o.Code, quantity: o.ValueQuantity, integer: o.ValueInteger, ranges: o.ReferenceRange})
 	for _, c := range o.Component {

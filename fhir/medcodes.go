@@ -26,16 +26,10 @@ const (
 	SystemEDQMOID = "urn:oid:0.4.0.127.0.16.1.1.2.1"
 )
 
-// Short aliases keep the tables below readable.
+// Short aliases for applyRoute.
 const (
-	dBP      = rules.DrugBisphosphonate
 	dBPOral  = rules.DrugBisphosphonateOral
 	dBPIV    = rules.DrugBisphosphonateIV
-	dALN     = rules.DrugAlendronate
-	dRIS     = rules.DrugRisedronate
-	dZOL     = rules.DrugZoledronicAcid
-	dCa      = rules.DrugCalcium
-	dVitD    = rules.DrugVitaminD
 	dGCSys   = rules.DrugGlucocorticoidSystemic
 	dGCLocal = rules.DrugGlucocorticoidLocal
 )
@@ -45,8 +39,8 @@ type drugEntry struct {
 	classes []rules.DrugClass
 	// name is the English ingredient (or group) name shown on cards.
 	name string
-	// nameNL is the Dutch name (dutchDrugNames[name]; a local code's
-	// configured Name), set by matchDrug.
+	// nameNL is the Dutch name (the value set's name-nl meaning; a local
+	// code's configured Name).
 	nameNL string
 	// strengthMg is the strength a product code implies (RxNorm SCD), 0 for
 	// ingredient and group codes.
@@ -55,255 +49,6 @@ type drugEntry struct {
 	// infusion (ibandronic acid, an unspecified M05BA member): the oral/IV
 	// class is decided from the dosage route (see applyRoute).
 	bpByRoute bool
-}
-
-func classes(c ...rules.DrugClass) []rules.DrugClass { return c }
-
-// atcExact holds full 7-character ATC codes. Checked before atcPrefixes, so
-// an exact row wins over its group.
-var atcExact = map[string]drugEntry{
-	// Bisphosphonates (M05BA). Oral: alendronic, risedronic, etidronic,
-	// clodronic, tiludronic acid; IV: zoledronic, pamidronic acid (§11
-	// BP_ORAL / BP_IV). Ibandronic acid comes as both.
-	"M05BA01": {classes: classes(dBP, dBPOral), name: "etidronic acid"},
-	"M05BA02": {classes: classes(dBP, dBPOral), name: "clodronic acid"},
-	"M05BA03": {classes: classes(dBP, dBPIV), name: "pamidronic acid"},
-	"M05BA04": {classes: classes(dBP, dBPOral, dALN), name: "alendronic acid"},
-	"M05BA05": {classes: classes(dBP, dBPOral), name: "tiludronic acid"},
-	"M05BA06": {classes: classes(dBP), name: "ibandronic acid", bpByRoute: true},
-	"M05BA07": {classes: classes(dBP, dBPOral, dRIS), name: "risedronic acid"},
-	"M05BA08": {classes: classes(dBP, dBPIV, dZOL), name: "zoledronic acid"},
-	// Bisphosphonate combinations (M05BB): codes ~, names inferred from the
-	// calcium / vitamin D content in the STOPP/START lists (UNVERIFIED).
-	"M05BB01": {classes: classes(dBP, dBPOral, dCa), name: "etidronic acid and calcium"},
-	"M05BB02": {classes: classes(dBP, dBPOral, dRIS, dCa), name: "risedronic acid and calcium"},
-	"M05BB03": {classes: classes(dBP, dBPOral, dALN, dVitD), name: "alendronic acid and colecalciferol"},
-	"M05BB04": {classes: classes(dBP, dBPOral, dRIS, dCa, dVitD), name: "risedronic acid, calcium and colecalciferol"},
-	"M05BB05": {classes: classes(dBP, dBPOral, dALN, dCa, dVitD), name: "alendronic acid, calcium and colecalciferol"},
-	"M05BB06": {classes: classes(dBP, dBPOral, dALN, dVitD), name: "alendronic acid and alfacalcidol"},
-	"M05BB07": {classes: classes(dBP, dBPOral, dRIS, dVitD), name: "risedronic acid and colecalciferol"},
-	"M05BB08": {classes: classes(dBP, dBPIV, dZOL, dCa, dVitD), name: "zoledronic acid, calcium and colecalciferol"},
-	"M05BB09": {classes: classes(dBP, dBPOral, dVitD), name: "ibandronic acid and colecalciferol"},
-
-	"M05BX03": {classes: classes(rules.DrugStrontium), name: "strontium ranelate"},
-	// Prolia and Xgeva share M05BX04; StrengthMg (60 vs 120) tells them apart.
-	"M05BX04": {classes: classes(rules.DrugDenosumab), name: "denosumab"},
-	"M05BX06": {classes: classes(rules.DrugRomosozumab), name: "romosozumab"},
-	"H05AA02": {classes: classes(rules.DrugTeriparatide), name: "teriparatide"},
-	"G03XC01": {classes: classes(rules.DrugSERM), name: "raloxifene"},
-	"G03XC02": {classes: classes(rules.DrugSERM), name: "bazedoxifene"},
-
-	// Methotrexate has two ATC codes (immunosuppressant and antineoplastic);
-	// match both.
-	"L04AX03": {classes: classes(rules.DrugMethotrexate), name: "methotrexate"},
-	"L01BA01": {classes: classes(rules.DrugMethotrexate), name: "methotrexate"},
-
-	// Systemic glucocorticoids by ingredient, so rules can apply the
-	// prednisolone-equivalent factor of rules.md §2.3 by name. 06/07/02/04/09
-	// are ~ in terminology.md; 01/08/10/13 are ~ from several third-party
-	// ATC lists checked for this file.
-	"H02AB01": {classes: classes(dGCSys), name: "betamethasone"},
-	"H02AB02": {classes: classes(dGCSys), name: "dexamethasone"},
-	"H02AB04": {classes: classes(dGCSys), name: "methylprednisolone"},
-	"H02AB06": {classes: classes(dGCSys), name: "prednisolone"},
-	"H02AB07": {classes: classes(dGCSys), name: "prednisone"},
-	"H02AB08": {classes: classes(dGCSys), name: "triamcinolone"},
-	"H02AB09": {classes: classes(dGCSys), name: "hydrocortisone"},
-	"H02AB10": {classes: classes(dGCSys), name: "cortisone"},
-	"H02AB13": {classes: classes(dGCSys), name: "deflazacort"},
-
-	"R03BA01": {classes: classes(dGCLocal), name: "beclometasone"},
-	"R03BA02": {classes: classes(dGCLocal), name: "budesonide"},
-	"R03BA05": {classes: classes(dGCLocal), name: "fluticasone"},
-
-	"L02BG03": {classes: classes(rules.DrugAromataseInhibitor), name: "anastrozole"},
-	"L02BG04": {classes: classes(rules.DrugAromataseInhibitor), name: "letrozole"},
-	"L02BG06": {classes: classes(rules.DrugAromataseInhibitor), name: "exemestane"},
-	"A10BG02": {classes: classes(rules.DrugThiazolidinedione), name: "rosiglitazone"},
-	"A10BG03": {classes: classes(rules.DrugThiazolidinedione), name: "pioglitazone"},
-	"N03AA02": {classes: classes(rules.DrugBarbiturate), name: "phenobarbital"},
-	"N05BA06": {classes: classes(rules.DrugBenzodiazepine), name: "lorazepam"},
-	"A02BC01": {classes: classes(rules.DrugPPI), name: "omeprazole"},
-	"A02BC02": {classes: classes(rules.DrugPPI), name: "pantoprazole"},
-	"A02BC05": {classes: classes(rules.DrugPPI), name: "esomeprazole"},
-	"A11CC05": {classes: classes(dVitD), name: "colecalciferol"},
-	"A11CC03": {classes: classes(dVitD), name: "alfacalcidol"},
-	"A12AA04": {classes: classes(dCa), name: "calcium carbonate"},
-	"H03AA01": {classes: classes(rules.DrugLevothyroxine), name: "levothyroxine"},
-}
-
-// atcPrefix is one group row; atcPrefixes is searched in order, so a longer
-// (more specific) prefix must come before a shorter one that contains it.
-type atcPrefix struct {
-	prefix string
-	entry  drugEntry
-}
-
-var atcPrefixes = []atcPrefix{
-	// An unknown M05BA member: a bisphosphonate whose form decides oral/IV.
-	{"M05BA", drugEntry{classes: classes(dBP), name: "bisphosphonate", bpByRoute: true}},
-	// Unknown M05BB combinations are oral combination packs.
-	{"M05BB", drugEntry{classes: classes(dBP, dBPOral), name: "bisphosphonate combination"}},
-	{"H02AB", drugEntry{classes: classes(dGCSys), name: "systemic glucocorticoid"}},
-	// Non-systemic glucocorticoids (rules.md §2.3, §11 GC_NONSYSTEMIC).
-	// S01B is restricted to S01BA (corticosteroids) and S01BB (with
-	// mydriatics): S01BC are non-steroidal anti-inflammatory eye drops.
-	{"R03BA", drugEntry{classes: classes(dGCLocal), name: "inhaled glucocorticoid"}},
-	{"R03AK", drugEntry{classes: classes(dGCLocal), name: "inhaled glucocorticoid with bronchodilator"}},
-	{"R01AD", drugEntry{classes: classes(dGCLocal), name: "nasal glucocorticoid"}},
-	{"A07EA", drugEntry{classes: classes(dGCLocal), name: "intestinal glucocorticoid"}},
-	{"D07", drugEntry{classes: classes(dGCLocal), name: "dermal glucocorticoid"}},
-	{"S01BA", drugEntry{classes: classes(dGCLocal), name: "ophthalmic glucocorticoid"}},
-	{"S01BB", drugEntry{classes: classes(dGCLocal), name: "ophthalmic glucocorticoid with mydriatic"}},
-	{"S02B", drugEntry{classes: classes(dGCLocal), name: "otic glucocorticoid"}},
-	{"S03B", drugEntry{classes: classes(dGCLocal), name: "ophthalmic/otic glucocorticoid"}},
-	{"C05AA", drugEntry{classes: classes(dGCLocal), name: "haemorrhoidal glucocorticoid"}},
-	{"N03AA", drugEntry{classes: classes(rules.DrugBarbiturate), name: "barbiturate"}},
-	{"N05CA", drugEntry{classes: classes(rules.DrugBarbiturate), name: "barbiturate"}},
-	{"N05BA", drugEntry{classes: classes(rules.DrugBenzodiazepine), name: "benzodiazepine"}},
-	{"N05CD", drugEntry{classes: classes(rules.DrugBenzodiazepine), name: "benzodiazepine"}},
-	// After N03AA: the other antiepileptics (§11 ANTIEPILEPTIC_OTHER).
-	{"N03A", drugEntry{classes: classes(rules.DrugAntiepileptic), name: "antiepileptic"}},
-	{"A02BC", drugEntry{classes: classes(rules.DrugPPI), name: "proton pump inhibitor"}},
-	{"A12AA", drugEntry{classes: classes(dCa), name: "calcium"}},
-	{"A12AX", drugEntry{classes: classes(dCa, dVitD), name: "calcium and colecalciferol"}},
-}
-
-// dutchDrugNames gives the Dutch name (Dutch INN spelling, as in the
-// G-Standaard and the Farmacotherapeutisch Kompas) of every name in the
-// tables above; TestDutchDrugNames keeps it complete.
-var dutchDrugNames = map[string]string{
-	"etidronic acid":  "etidroninezuur",
-	"clodronic acid":  "clodroninezuur",
-	"pamidronic acid": "pamidroninezuur",
-	"alendronic acid": "alendroninezuur",
-	"tiludronic acid": "tiludroninezuur",
-	"ibandronic acid": "ibandroninezuur",
-	"risedronic acid": "risedroninezuur",
-	"zoledronic acid": "zoledroninezuur",
-
-	"etidronic acid and calcium":                  "etidroninezuur en calcium",
-	"risedronic acid and calcium":                 "risedroninezuur en calcium",
-	"alendronic acid and colecalciferol":          "alendroninezuur en colecalciferol",
-	"risedronic acid, calcium and colecalciferol": "risedroninezuur, calcium en colecalciferol",
-	"alendronic acid, calcium and colecalciferol": "alendroninezuur, calcium en colecalciferol",
-	"alendronic acid and alfacalcidol":            "alendroninezuur en alfacalcidol",
-	"risedronic acid and colecalciferol":          "risedroninezuur en colecalciferol",
-	"zoledronic acid, calcium and colecalciferol": "zoledroninezuur, calcium en colecalciferol",
-	"ibandronic acid and colecalciferol":          "ibandroninezuur en colecalciferol",
-
-	"strontium ranelate": "strontiumranelaat",
-	"denosumab":          "denosumab",
-	"romosozumab":        "romosozumab",
-	"teriparatide":       "teriparatide",
-	"raloxifene":         "raloxifeen",
-	"bazedoxifene":       "bazedoxifeen",
-	"methotrexate":       "methotrexaat",
-
-	"betamethasone":      "betamethason",
-	"dexamethasone":      "dexamethason",
-	"methylprednisolone": "methylprednisolon",
-	"prednisolone":       "prednisolon",
-	"prednisone":         "prednison",
-	"triamcinolone":      "triamcinolon",
-	"hydrocortisone":     "hydrocortison",
-	"cortisone":          "cortison",
-	"deflazacort":        "deflazacort",
-	"beclometasone":      "beclometason",
-	"budesonide":         "budesonide",
-	"fluticasone":        "fluticason",
-
-	"anastrozole":   "anastrozol",
-	"letrozole":     "letrozol",
-	"exemestane":    "exemestaan",
-	"rosiglitazone": "rosiglitazon",
-	"pioglitazone":  "pioglitazon",
-	"phenobarbital": "fenobarbital",
-	"carbamazepine": "carbamazepine",
-	"phenytoin":     "fenytoïne",
-	"valproate":     "valproïnezuur",
-	"diazepam":      "diazepam",
-	"lorazepam":     "lorazepam",
-	"oxazepam":      "oxazepam",
-	"omeprazole":    "omeprazol",
-	"pantoprazole":  "pantoprazol",
-	"esomeprazole":  "esomeprazol",
-	"levothyroxine": "levothyroxine",
-
-	"colecalciferol":             "colecalciferol",
-	"alfacalcidol":               "alfacalcidol",
-	"calcium":                    "calcium",
-	"calcium carbonate":          "calciumcarbonaat",
-	"calcium and colecalciferol": "calcium en colecalciferol",
-
-	"bisphosphonate":                             "bisfosfonaat",
-	"bisphosphonate combination":                 "bisfosfonaat-combinatiepreparaat",
-	"systemic glucocorticoid":                    "systemisch glucocorticoïd",
-	"inhaled glucocorticoid":                     "inhalatiecorticosteroïd",
-	"inhaled glucocorticoid with bronchodilator": "inhalatiecorticosteroïd met luchtwegverwijder",
-	"nasal glucocorticoid":                       "neuscorticosteroïd",
-	"intestinal glucocorticoid":                  "intestinaal werkend corticosteroïd",
-	"dermal glucocorticoid":                      "dermaal corticosteroïd",
-	"ophthalmic glucocorticoid":                  "corticosteroïd-oogdruppels",
-	"ophthalmic glucocorticoid with mydriatic":   "corticosteroïd-oogdruppels met mydriaticum",
-	"otic glucocorticoid":                        "corticosteroïd-oordruppels",
-	"ophthalmic/otic glucocorticoid":             "corticosteroïd-oog-/oordruppels",
-	"haemorrhoidal glucocorticoid":               "corticosteroïd bij aambeien",
-	"barbiturate":                                "barbituraat",
-	"benzodiazepine":                             "benzodiazepine",
-	"antiepileptic":                              "anti-epilepticum",
-	"proton pump inhibitor":                      "protonpompremmer",
-}
-
-// rxnormCodes holds RxNorm ingredient (IN) codes marked ✓ or ~ in
-// terminology.md §4.2, and the oral SCD examples of the VSAC value sets
-// "Glucocorticoids (oral only)" and "Aromatase Inhibitors" (§4.2). The
-// UNVERIFIED candidates of §4.2 (teriparatide, budesonide, ...) are absent
-// on purpose.
-var rxnormCodes = map[string]drugEntry{
-	"46041":   {classes: classes(dBP, dBPOral, dALN), name: "alendronic acid"},
-	"73056":   {classes: classes(dBP, dBPOral, dRIS), name: "risedronic acid"},   // ~
-	"115264":  {classes: classes(dBP), name: "ibandronic acid", bpByRoute: true}, // ~
-	"77655":   {classes: classes(dBP, dBPIV, dZOL), name: "zoledronic acid"},
-	"993449":  {classes: classes(rules.DrugDenosumab), name: "denosumab"}, // ~
-	"72143":   {classes: classes(rules.DrugSERM), name: "raloxifene"},
-	"1441386": {classes: classes(rules.DrugSERM), name: "bazedoxifene"},
-	"6851":    {classes: classes(rules.DrugMethotrexate), name: "methotrexate"},
-	// Glucocorticoid ingredients say nothing about the route; §11 restricts
-	// them to systemic routes, so a local route makes them local.
-	"8638":  {classes: classes(dGCSys), name: "prednisolone"},
-	"8640":  {classes: classes(dGCSys), name: "prednisone"},
-	"3264":  {classes: classes(dGCSys), name: "dexamethasone"},
-	"6902":  {classes: classes(dGCSys), name: "methylprednisolone"},
-	"5492":  {classes: classes(dGCSys), name: "hydrocortisone"},
-	"1514":  {classes: classes(dGCSys), name: "betamethasone"}, // ~
-	"10759": {classes: classes(dGCSys), name: "triamcinolone"}, // ~
-	"2878":  {classes: classes(dGCSys), name: "cortisone"},     // ~
-	"22396": {classes: classes(dGCSys), name: "deflazacort"},   // ~
-	// VSAC "Glucocorticoids (oral only)" SCD examples, with their strength.
-	"198145": {classes: classes(dGCSys), name: "prednisone", strengthMg: 10},
-	// 1 mg/mL oral solution: strength per mL.
-	"312614": {classes: classes(dGCSys), name: "prednisolone", strengthMg: 1},
-	"197582": {classes: classes(dGCSys), name: "dexamethasone", strengthMg: 4},
-
-	"84857":  {classes: classes(rules.DrugAromataseInhibitor), name: "anastrozole"},
-	"72965":  {classes: classes(rules.DrugAromataseInhibitor), name: "letrozole"},  // ~
-	"258494": {classes: classes(rules.DrugAromataseInhibitor), name: "exemestane"}, // ~
-	"199224": {classes: classes(rules.DrugAromataseInhibitor), name: "anastrozole", strengthMg: 1},
-	"200064": {classes: classes(rules.DrugAromataseInhibitor), name: "letrozole", strengthMg: 2.5},
-	"310261": {classes: classes(rules.DrugAromataseInhibitor), name: "exemestane", strengthMg: 25},
-
-	"8134":   {classes: classes(rules.DrugBarbiturate), name: "phenobarbital"},
-	"2002":   {classes: classes(rules.DrugAntiepileptic), name: "carbamazepine"},
-	"8183":   {classes: classes(rules.DrugAntiepileptic), name: "phenytoin"},
-	"40254":  {classes: classes(rules.DrugAntiepileptic), name: "valproate"},
-	"3322":   {classes: classes(rules.DrugBenzodiazepine), name: "diazepam"},
-	"6470":   {classes: classes(rules.DrugBenzodiazepine), name: "lorazepam"},
-	"7781":   {classes: classes(rules.DrugBenzodiazepine), name: "oxazepam"},
-	"10582":  {classes: classes(rules.DrugLevothyroxine), name: "levothyroxine"},
-	"7646":   {classes: classes(rules.DrugPPI), name: "omeprazole"},   // ~
-	"40790":  {classes: classes(rules.DrugPPI), name: "pantoprazole"}, // ~
-	"283742": {classes: classes(rules.DrugPPI), name: "esomeprazole"}, // ~
 }
 
 // drugMatch is a classified coding plus where its strength came from, so
@@ -371,11 +116,18 @@ func (t *Terminology) matchDrug(cc *r4.CodeableConcept) (drugMatch, bool) {
 		}
 		switch system {
 		case SystemATC:
-			if e, ok := lookupATC(value); ok && bestRank < 2 {
+			if e, ok := t.index().lookupATC(value); ok && bestRank < 2 {
 				best, bestRank = drugMatch{drugEntry: e, code: "ATC " + strings.ToUpper(value)}, 2
 			}
 		case SystemRxNorm:
-			if e, ok := rxnormCodes[value]; ok && bestRank < 1 {
+			if bestRank >= 1 {
+				break
+			}
+			e, ok := t.index().rxnorm[value]
+			if !ok && c.Display != nil {
+				e, ok = t.index().rxnormByName(*c.Display)
+			}
+			if ok {
 				best, bestRank = drugMatch{drugEntry: e, code: "RxNorm " + value}, 1
 			}
 		}
@@ -383,28 +135,11 @@ func (t *Terminology) matchDrug(cc *r4.CodeableConcept) (drugMatch, bool) {
 	if bestRank == 0 {
 		return drugMatch{}, false
 	}
-	if bestRank < 3 {
-		best.nameNL = dutchDrugNames[best.name]
-	}
 	if displayMg == 0 && cc.Text != nil {
 		displayMg = parseDisplayMg(*cc.Text)
 	}
 	best.displayStrengthMg = displayMg
 	return best, true
-}
-
-// lookupATC finds an ATC code by exact code, then by group prefix.
-func lookupATC(code string) (drugEntry, bool) {
-	code = strings.ToUpper(code)
-	if e, ok := atcExact[code]; ok {
-		return e, true
-	}
-	for _, p := range atcPrefixes {
-		if strings.HasPrefix(code, p.prefix) {
-			return p.entry, true
-		}
-	}
-	return drugEntry{}, false
 }
 
 // gStandaardNames are the G-Standaard OIDs of terminology.md §1 (~), the

@@ -345,9 +345,9 @@ func FuzzParseDisplayMg(f *testing.F) {
 }
 
 func TestRouteOfAndApplyRoute(t *testing.T) {
-	prednisolone, _ := lookupATC("H02AB06")
-	budesonide, _ := lookupATC("R03BA02")
-	ibandronate, _ := lookupATC("M05BA06")
+	prednisolone, _ := embedded().lookupATC("H02AB06")
+	budesonide, _ := embedded().lookupATC("R03BA02")
+	ibandronate, _ := embedded().lookupATC("M05BA06")
 	tests := []struct {
 		name  string
 		entry drugEntry
@@ -385,22 +385,23 @@ func TestRouteOfAndApplyRoute(t *testing.T) {
 
 func strPtr(s string) *string { return &s }
 
-// TestDutchDrugNames: every drug name in the code tables has a Dutch name,
-// and a matched record carries it.
+// TestDutchDrugNames: every drug code of the value sets has an English and
+// a Dutch name, and a matched record carries them.
 func TestDutchDrugNames(t *testing.T) {
-	check := func(where, name string) {
-		if dutchDrugNames[name] == "" {
-			t.Errorf("%s: no Dutch name for %q", where, name)
+	check := func(where string, e drugEntry) {
+		if e.name == "" || e.nameNL == "" {
+			t.Errorf("%s: name %q, Dutch name %q", where, e.name, e.nameNL)
 		}
 	}
-	for code, e := range atcExact {
-		check("ATC "+code, e.name)
+	x := embedded()
+	for code, e := range x.atc {
+		check("ATC "+code, e)
 	}
-	for _, p := range atcPrefixes {
-		check("ATC "+p.prefix, p.entry.name)
+	for code, e := range x.rxnorm {
+		check("RxNorm "+code, e)
 	}
-	for code, e := range rxnormCodes {
-		check("RxNorm "+code, e.name)
+	for _, p := range x.rxnormNames {
+		check("RxNorm name "+p.re.String(), p.entry)
 	}
 	sys, code := SystemATC, "M05BA04"
 	m, ok := (&Terminology{}).matchDrug(&r4.CodeableConcept{Coding: []r4.Coding{{System: &sys, Code: &code}}})

@@ -78,6 +78,9 @@ func (b *recordBuilder) gap(ref rules.Ref, what rules.Text) {
 func (b *recordBuilder) resolve(ref rules.Ref, cc *r4.CodeableConcept, reference *string) (drug, bool) {
 	if len(cc.Coding) > 0 || cc.Text != nil {
 		m, ok := b.t.matchDrug(cc)
+		if !ok {
+			b.t.Unmapped().recordConcept(UnmappedMedication, cc)
+		}
 		return drug{match: m}, ok
 	}
 	if reference == nil || strings.TrimSpace(*reference) == "" {
@@ -89,7 +92,11 @@ func (b *recordBuilder) resolve(ref rules.Ref, cc *r4.CodeableConcept, reference
 		b.gap(ref, unknownMedicationText(ref))
 		return drug{}, false
 	}
-	return b.t.classifyMedication(med)
+	d, ok := b.t.classifyMedication(med)
+	if !ok {
+		b.t.Unmapped().recordConcept(UnmappedMedication, med.Code)
+	}
+	return d, ok
 }
 
 // unknownMedicationText names a record whose drug is unknown. It names the

@@ -2,7 +2,9 @@ package fhir
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/fracturecds/fracturecds/rules"
 )
@@ -49,12 +51,35 @@ type LocalCode struct {
 // start-up and is safe for concurrent use.
 type Terminology struct {
 	local map[string]LocalCode // key: system + "|" + code
+	// sets is the value set index: the embedded expansions, or those a
+	// terminology server answered (Refresh). Swapped whole, so a request
+	// sees one version.
+	sets atomic.Pointer[valueSetIndex]
+	// unmapped counts the codes no value set knows (nil: not counted).
+	unmapped *UnmappedCodes
 }
 
-// NewTerminology returns the built-in value sets extended with local codes.
+// index returns the value sets in use.
+func (t *Terminology) index() *valueSetIndex {
+	if t != nil {
+		if x := t.sets.Load(); x != nil {
+			return x
+		}
+	}
+	return embedded()
+}
+
+// ValueSets describes the value sets in use, in load order.
+func (t *Terminology) ValueSets() []ValueSetInfo {
+	return slices.Clone(t.index().sets)
+}
+
+// NewTerminology returns the embedded value sets (package terminology)
+// extended with local codes, which are looked up first.
 // It rejects a local code that maps to nothing or to two kinds of thing.
 func NewTerminology(local []LocalCode) (*Terminology, error) {
-	t := &Terminology{local: map[string]LocalCode{}}
+	t := &Terminology{local: map[string]LocalCode{}, unmapped: NewUnmappedCodes(DefaultUnmappedCapacity)}
+	t.sets.Store(embedded())
 	for i, lc := range local {
 		if strings.TrimSpace(lc.System) == "" || strings.TrimSpace(lc.Code) == "" {
 			return nil, fmt.Errorf("local code %d: system and code are required", i+1)

@@ -43,6 +43,7 @@ type Metrics struct {
 	fhirErrors    *prometheus.CounterVec
 	feedback      *prometheus.CounterVec
 	jwksRefreshes *prometheus.CounterVec
+	unmapped      *prometheus.CounterVec
 }
 
 // NewMetrics creates the collectors and registers them on reg. It fails
@@ -82,8 +83,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "fracturecds_jwks_refreshes_total",
 			Help: "JWKS fetches of trusted CDS client issuers by issuer and result (ok, error).",
 		}, []string{"issuer", "result"}),
+		unmapped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fracturecds_unmapped_codes_total",
+			Help: "Codings of medications, conditions and observations that no value set or local code maps, by code system (the admin page /unmapped lists them).",
+		}, []string{"system"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.cards, m.fhirDuration, m.fhirErrors, m.feedback, m.jwksRefreshes} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.cards, m.fhirDuration, m.fhirErrors, m.feedback, m.jwksRefreshes, m.unmapped} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -116,6 +121,16 @@ func (m *Metrics) JWKSRefresh(issuer string, ok bool) {
 		result = "error"
 	}
 	m.jwksRefreshes.WithLabelValues(issuer, result).Inc()
+}
+
+// UnmappedCode counts one coding no value set maps. system is a bounded
+// label (fhir.SystemLabel: a known system's short name, "other"), never a
+// URI taken from the request.
+func (m *Metrics) UnmappedCode(system string) {
+	if m == nil {
+		return
+	}
+	m.unmapped.WithLabelValues(system).Inc()
 }
 
 // FHIRFetch records one key's FHIR-server fetch: its duration and, when

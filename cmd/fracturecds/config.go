@@ -45,6 +45,9 @@ type Config struct {
 	Thresholds map[string]any `yaml:"thresholds"`
 	// LocalCodes maps local codes to the concepts the rules use.
 	LocalCodes []fhir.LocalCode `yaml:"local_codes"`
+	// Terminology configures an optional FHIR terminology server
+	// (terminology.go).
+	Terminology TerminologyConfig `yaml:"terminology"`
 	// Tracing turns on OpenTelemetry tracing over OTLP/HTTP; off by
 	// default (see observability.go).
 	Tracing TracingConfig `yaml:"tracing"`
@@ -93,6 +96,7 @@ func defaultConfig() Config {
 			MaxPages:         20,
 			MaxResponseBytes: 8 << 20,
 		},
+		Terminology: defaultTerminologyConfig(),
 	}
 }
 
@@ -178,6 +182,7 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 		problems = append(problems, "fhir.max_response_bytes must be positive")
 	}
 	problems = append(problems, cfg.Tracing.problems()...)
+	problems = append(problems, cfg.Terminology.problems()...)
 	if cfg.MaxInFlight < 0 {
 		problems = append(problems, "max_in_flight must be 0 (automatic) or positive")
 	}

@@ -18,7 +18,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/fracturecds/fracturecds/fhir"
 	"github.com/fracturecds/fracturecds/hooks"
+	"github.com/fracturecds/fracturecds/hooks/admin"
 )
 
 // TracingConfig turns on OpenTelemetry tracing (YAML key tracing). It is
@@ -57,6 +59,18 @@ type observability struct {
 	metrics  *hooks.Metrics
 	// tracer is nil when tracing is off.
 	tracer trace.Tracer
+	// term is the terminology in use (set when the handler is built), for
+	// the admin page of unmapped codes and the terminology server refresh.
+	term *fhir.Terminology
+}
+
+// unmappedHandler serves the admin page of unmapped codes, nil without
+// one.
+func (o *observability) unmappedHandler() http.Handler {
+	if o == nil || o.term == nil {
+		return nil
+	}
+	return admin.UnmappedHandler(o.term.Unmapped())
 }
 
 // newObservability builds the registry (Go runtime, process and build

@@ -139,6 +139,10 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 	if err != nil {
 		return nil, err
 	}
+	term.Unmapped().OnUnmapped(obs.hooksMetrics().UnmappedCode)
+	if obs != nil {
+		obs.term = term
+	}
 	var auth *hooks.Authenticator
 	if len(cfg.Auth.Issuers) > 0 {
 		ac := cfg.hooksAuth()
@@ -261,6 +265,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if cfg.Terminology.Server != "" {
+		go refreshTerminology(ctx, obs.term, cfg.Terminology, logger)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -283,7 +290,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("admin listen: %w", err)
 		}
 		adminSrv := &http.Server{
-			Handler:           admin.NewHandler(withAnalytics(admin.Config{Metrics: obs.metricsHandler()}, st)),
+			Handler:           admin.NewHandler(withAnalytics(admin.Config{Metrics: obs.metricsHandler(), Unmapped: obs.unmappedHandler()}, st)),
 			ReadHeaderTimeout: 5 * time.Second,
 			ReadTimeout:       30 * time.Second,
 			WriteTimeout:      30 * time.Second,

@@ -1,7 +1,8 @@
 // Package admin serves the operator-facing endpoints of fracturecds on a
 // separate listener (--admin-addr, loopback by default), never on the
-// public CDS Hooks port: Prometheus metrics, governance analytics as JSON
-// and a server-rendered HTML report of card acceptance per topic.
+// public CDS Hooks port: Prometheus metrics, governance analytics as JSON,
+// a server-rendered HTML report of card acceptance per topic, and the
+// codes no value set maps (for local_codes).
 //
 // Every admin route is registered in this file.
 package admin
@@ -21,6 +22,9 @@ type Config struct {
 	Analytics http.Handler
 	// Report serves GET /report (HTML report with a chart per topic).
 	Report http.Handler
+	// Unmapped serves GET /unmapped (the most frequent codes no value set
+	// maps, HTML or JSON; see UnmappedHandler).
+	Unmapped http.Handler
 }
 
 // NewHandler returns the admin HTTP handler with every admin route.
@@ -37,5 +41,6 @@ func NewHandler(cfg Config) http.Handler {
 	mount("/metrics", cfg.Metrics)
 	mount("/analytics", cfg.Analytics)
 	mount("/report", cfg.Report)
+	mount("/unmapped", cfg.Unmapped)
 	return r
 }
