@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"slices"
 	"time"
 
 	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -57,7 +58,26 @@ func extract(res *resources, in Input, t *Terminology) Result {
 	f.Medications = append(f.Medications, meds...)
 	f.Gaps = append(f.Gaps, medGaps...)
 	f.Gaps = append(f.Gaps, res.gaps...)
-	return Result{Facts: f, raw: res.raw, Unreadable: res.unreadable}
+	return Result{Facts: f, raw: res.raw, Unreadable: res.unreadable, SelectionPending: selectionPending(res, in)}
+}
+
+// selectionPending reports whether in is an order-select whose every
+// selection is a draft MedicationRequest without any medication[x]: the
+// clinician has not chosen a drug yet. That is no missing data to report,
+// only an order that is not there yet.
+func selectionPending(res *resources, in Input) bool {
+	if in.Hook != rules.OrderSelect || len(in.Selections) == 0 {
+		return false
+	}
+	for _, sel := range in.Selections {
+		i := slices.IndexFunc(res.draftMedicationRequests, func(m *medicationRequest) bool {
+			return string(idRef("MedicationRequest", m.ID)) == sel
+		})
+		if i < 0 || res.draftMedicationRequests[i].hasMedication() {
+			return false
+		}
+	}
+	return true
 }
 
 // patientFacts reads id, birth date and gender. A missing or invalid birth

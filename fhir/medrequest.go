@@ -3,6 +3,7 @@ package fhir
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 
 	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
@@ -125,6 +126,13 @@ func (m *medicationRequest) valid() bool {
 		}
 	}
 	return true
+}
+
+// hasMedication reports whether the request names a drug in any way: a
+// coding, a text or a reference.
+func (m *medicationRequest) hasMedication() bool {
+	cc := m.MedicationCodeableConcept
+	return len(cc.Coding) > 0 || cc.Text != nil || strings.TrimSpace(m.MedicationReference.Reference) != ""
 }
 
 // dosages returns the dosage instructions for dosageSummary; nil for none.

@@ -61,6 +61,10 @@ type Result struct {
 	// Unreadable names the resources set aside because an element a
 	// decision needs could not be read, as "Type.element", for the log.
 	Unreadable []string
+	// SelectionPending is true for an order-select whose selected draft
+	// orders have no medication chosen yet (the CDS Hooks Sandbox's Rx
+	// View fires one when it opens): there is nothing to advise on yet.
+	SelectionPending bool
 }
 
 // Resource returns the JSON of the resource ref as received, if kept.

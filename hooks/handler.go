@@ -262,7 +262,12 @@ func (s *server) callService(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	findings := rules.Evaluate(result.Facts, s.cfg.Thresholds)
+	var findings []rules.Finding
+	if !result.SelectionPending {
+		// An order-select before a drug is chosen gets no card at all,
+		// rather than an insufficient-data card about the empty order.
+		findings = rules.Evaluate(result.Facts, s.cfg.Thresholds)
+	}
 	b := cardBuilder{
 		lang:      negotiateLanguage(c.GetHeader("Accept-Language"), s.cfg.DefaultLanguage),
 		patientID: req.patientID,

@@ -28,6 +28,8 @@ func TestFlagsChooseOneLoop(t *testing.T) {
 		{"negative", []string{"-concurrency", "-1"}, "-concurrency must be", 0, 0},
 		{"not loopback", []string{"-target", "http://10.0.0.1:8080"}, "not a loopback", 0, 0},
 		{"negative procs", []string{"-procs", "-1"}, "-procs must be", 0, 0},
+		{"a peer's service", []string{"-service", "patient-greeting"}, "", 500, 0},
+		{"a service that is a path", []string{"-service", "../admin"}, "-service must be a service id", 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,5 +137,30 @@ func TestClosedLoopKeepsNInFlight(t *testing.T) {
 	// an open loop at the default 500/s would have sent about 150.
 	if s := served.Load(); s < 8 || s > 80 {
 		t.Errorf("%d requests served, want about 60", s)
+	}
+}
+
+// -service sends every body to one service of another server (the Node
+// reference services' patient-greeting), for the side-by-side comparison.
+func TestServiceFlagSendsEveryBodyToThatService(t *testing.T) {
+	var other atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/cds-services/patient-greeting" {
+			other.Add(1)
+		}
+		w.Write([]byte(`{"cards":[]}`))
+	}))
+	defer srv.Close()
+	o, err := parseFlags([]string{"-target", srv.URL, "-rate", "50", "-duration", "200ms", "-service", "patient-greeting"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs, err := buildMix("typical=1", o.seeds, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := attack(context.Background(), o, srv.URL, reqs)
+	if m.Requests == 0 || m.Success != 1 || other.Load() != 0 {
+		t.Errorf("%d requests, success %.2f, %d to another path", m.Requests, m.Success, other.Load())
 	}
 }
