@@ -49,6 +49,10 @@ type drugEntry struct {
 	// infusion (ibandronic acid, an unspecified M05BA member): the oral/IV
 	// class is decided from the dosage route (see applyRoute).
 	bpByRoute bool
+	// formRoute is the route an RxNorm product's dose form implies
+	// ("... Ophthalmic Suspension" is topical), used when the dosage names
+	// none; "" for ingredient and group codes.
+	formRoute string
 }
 
 // drugMatch is a classified coding plus where its strength came from, so
@@ -357,6 +361,9 @@ func routeOf(cc *r4.CodeableConcept) string {
 // otherwise oral (tablets are the common form: ibandronic acid 150 mg
 // monthly).
 func applyRoute(e drugEntry, route string) []rules.DrugClass {
+	if route == "" {
+		route = e.formRoute
+	}
 	out := make([]rules.DrugClass, 0, len(e.classes)+1)
 	local := route == routeInhalation || route == routeNasal || route == routeTopical
 	for _, c := range e.classes {

@@ -252,6 +252,10 @@ func newRecord(ref rules.Ref, kind rules.RecordKind, status string, d drug, rout
 	if strength == 0 {
 		strength = d.match.displayStrengthMg
 	}
+	if route == "" {
+		// An RxNorm product's dose form says it ("Oral Tablet").
+		route = d.match.formRoute
+	}
 	return rules.MedicationRecord{
 		Source:     ref,
 		Kind:       kind,

@@ -106,15 +106,13 @@ func buildIndex(sets []terminology.ValueSet, origin map[string]string) (*valueSe
 
 // meaning is a value set's (or a concept's) meaning extension, parsed.
 type meaning struct {
-	drug       drugEntry
-	isDrug     bool
-	concepts   []rules.Concept
-	lowConf    bool
-	analyte    rules.Analyte
-	dxa        dxaCode
-	isDXA      bool
-	femur      bool
-	unspecSite bool
+	drug     drugEntry
+	isDrug   bool
+	concepts []rules.Concept
+	lowConf  bool
+	analyte  rules.Analyte
+	dxa      dxaCode
+	isDXA    bool
 }
 
 func parseMeanings(m *meaning, codes []string) error {
@@ -187,8 +185,10 @@ func (x *valueSetIndex) add(vs terminology.ValueSet) error {
 			case SystemATC:
 				x.atc[strings.ToUpper(code)] = mergeDrug(x.atc[strings.ToUpper(code)], e)
 			case SystemRxNorm:
-				// A product's strength is in its published RxNorm name.
+				// A product's strength and dose form are in its published
+				// RxNorm name.
 				e.strengthMg = parseDisplayMg(c.Display)
+				e.formRoute = doseFormRoute(c.Display, e.bpByRoute)
 				x.rxnorm[code] = mergeDrug(x.rxnorm[code], e)
 			default:
 				return fmt.Errorf("drug code of system %s", c.System)
@@ -347,5 +347,38 @@ func (x *valueSetIndex) rxnormByName(display string) (drugEntry, bool) {
 	for _, h := range hits {
 		e = mergeDrug(e, h.entry)
 	}
+	e.formRoute = doseFormRoute(display, e.bpByRoute)
 	return e, true
+}
+
+// RxNorm dose forms (the end of an SCD/SBD name) by the route they imply.
+// A local form is checked first: "Oral Paste" is applied to the mouth.
+var (
+	formInhaled = regexp.MustCompile(`(?i)\binhal`)
+	formNasal   = regexp.MustCompile(`(?i)\bnasal\b`)
+	formLocal   = regexp.MustCompile(`(?i)\b(ophthalmic|otic|topical|cream|ointment|lotion|shampoo|foam|rectal|enema|vaginal|mouthwash|paste|transdermal|medicated pad|irrigation)\b`)
+	formOral    = regexp.MustCompile(`(?i)\b(oral|chewable|sublingual|buccal)\b`)
+	formInject  = regexp.MustCompile(`(?i)\b(injection|injectable|prefilled syringe|auto-injector|pen injector|cartridge)\b`)
+)
+
+// doseFormRoute returns the route an RxNorm product name implies, "" when
+// it names none. An injection is intravenous only for a bisphosphonate
+// that exists as tablet and infusion (ibandronic acid 3 mg prefilled
+// syringe is given IV); other injections leave the route open.
+func doseFormRoute(name string, bpByRoute bool) string {
+	switch {
+	case name == "":
+		return ""
+	case formInhaled.MatchString(name):
+		return routeInhalation
+	case formNasal.MatchString(name):
+		return routeNasal
+	case formLocal.MatchString(name):
+		return routeTopical
+	case formOral.MatchString(name):
+		return routeOral
+	case bpByRoute && formInject.MatchString(name):
+		return routeIntravenous
+	}
+	return ""
 }

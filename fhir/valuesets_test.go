@@ -40,6 +40,12 @@ func TestRxNormProducts(t *testing.T) {
 		{"a statin calcium salt is not a calcium supplement", "617312", "atorvastatin calcium 10 MG Oral Tablet", false, nil, "", 0},
 		{"methylprednisolone is not prednisolone", "259966", "", true,
 			[]rules.DrugClass{rules.DrugGlucocorticoidSystemic}, "methylprednisolone", 4},
+		{"prednisolone eye drops are a local glucocorticoid (dose form)", "313236", "prednisolone acetate 10 MG/ML Ophthalmic Suspension", true,
+			[]rules.DrugClass{rules.DrugGlucocorticoidLocal}, "prednisolone", 0},
+		{"triamcinolone oral paste is local", "1085728", "triamcinolone acetonide 0.001 MG/MG Oral Paste", true,
+			[]rules.DrugClass{rules.DrugGlucocorticoidLocal}, "triamcinolone", 0.001},
+		{"ibandronic acid prefilled syringe is an IV bisphosphonate", "904938", "3 ML ibandronic acid 1 MG/ML Prefilled Syringe", true,
+			[]rules.DrugClass{rules.DrugBisphosphonate, rules.DrugBisphosphonateIV}, "ibandronic acid", 0},
 		{"an unknown product", "999999", "Paracetamol 500 MG Oral Tablet", false, nil, "", 0},
 		{"an unknown code without a display", "904431", "", false, nil, "", 0},
 	}
