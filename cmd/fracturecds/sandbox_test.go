@@ -24,10 +24,11 @@ import (
 // The CDS Hooks Sandbox's fixed JWT issuer (its README and its bundle).
 const sandboxIssuer = "https://sandbox.cds-hooks.org"
 
-// RxNorm products the sandbox orders from its medication list (SCD).
+// RxNorm products the sandbox orders from its medication list (SCD
+// 904431 and 105585), by the names its list shows.
 const (
-	rxAlendronate70  = "904431" // Alendronic acid 70 MG Oral Tablet
-	rxMethotrexate25 = "105585" // Methotrexate 2.5 MG Oral Tablet
+	rxAlendronate70  = "Alendronic acid 70 MG Oral Tablet"
+	rxMethotrexate25 = "Methotrexate 2.5 MG Oral Tablet"
 )
 
 // signOrder is the sandbox's Sign Order button (Rx Sign).
@@ -130,7 +131,7 @@ func TestCDSHooksSandboxEndToEnd(t *testing.T) {
 
 	tests := []struct {
 		name, patient, hook, screen string
-		order                       string // RxNorm product ordered, for the order hooks
+		order                       string // RxNorm product ordered (its name), for the order hooks
 		sign                        bool   // press Sign Order (order-sign needs it)
 		want                        []cardWant
 		topics                      map[string]string // topic code -> indicator in the response shown
@@ -166,12 +167,32 @@ func TestCDSHooksSandboxEndToEnd(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			extra := url.Values{}
-			if tt.order != "" {
-				extra.Set("prescribedMedication", tt.order)
-			}
 			before := service.calls(tt.hook)
-			open(t, tt.patient, tt.hook, tt.screen, extra)
+			open(t, tt.patient, tt.hook, tt.screen, nil)
+			if tt.order != "" {
+				// Order as a clinician does: type part of the name and pick
+				// the product from the sandbox's list (its URL parameter
+				// prescribedMedication is reset when the patient loads).
+				item := `//*[normalize-space(text())="` + tt.order + `"]`
+				sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				defer cancel()
+				// One key at a time: the field is re-rendered from the
+				// sandbox's store after a 150 ms debounce, which drops keys
+				// typed faster.
+				actions := []chromedp.Action{chromedp.WaitVisible(`input[name="medication-input"]`, chromedp.ByQuery)}
+				for _, r := range strings.Join(strings.Fields(tt.order)[:3], " ") {
+					actions = append(actions,
+						chromedp.SendKeys(`input[name="medication-input"]`, string(r), chromedp.ByQuery),
+						chromedp.Sleep(250*time.Millisecond))
+				}
+				if err := chromedp.Run(sctx, append(actions,
+					chromedp.WaitVisible(item, chromedp.BySearch),
+					chromedp.Click(item, chromedp.BySearch),
+				)...); err != nil {
+					_ = browser.Screenshot(ctx, filepath.Join(os.TempDir(), "fracturecds-sandbox-choose.png"))
+					t.Fatalf("choose %s: %v", tt.order, err)
+				}
+			}
 			if tt.sign {
 				// The sandbox calls order-sign only when the order is
 				// signed, and only once it has read discovery: press Sign
