@@ -87,6 +87,26 @@ func (b *lockedBuffer) String() string {
 // or fails when FRACTURECDS_REQUIRE_MEDPLUM=1.
 func StartMedplum(t testing.TB) (baseURL, token string) {
 	t.Helper()
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		t.Fatalf("fhirtest: random token: %v", err)
+	}
+	token = hex.EncodeToString(raw)
+	return startMedplum(t, token), token
+}
+
+// StartOpenMedplum is StartMedplum without a bearer token: an open FHIR
+// server, as the CDS Hooks Sandbox needs (it opens FHIR servers without
+// authorization and gives up on one that answers 401).
+func StartOpenMedplum(t testing.TB) (baseURL string) {
+	t.Helper()
+	return startMedplum(t, "")
+}
+
+// startMedplum runs server.mjs with token ("" = open) and returns its base
+// URL once it listens.
+func startMedplum(t testing.TB, token string) (baseURL string) {
+	t.Helper()
 	dir := filepath.Join(RepoRoot(t), "testdata", "medplum")
 	unavailable := func(format string, args ...any) {
 		t.Helper()
@@ -103,12 +123,6 @@ func StartMedplum(t testing.TB) (baseURL, token string) {
 	if err != nil {
 		unavailable("node is not on PATH")
 	}
-
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
-		t.Fatalf("fhirtest: random token: %v", err)
-	}
-	token = hex.EncodeToString(raw)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	// Port 0: the server binds a free port itself and prints it, so there is
@@ -163,7 +177,7 @@ func StartMedplum(t testing.TB) (baseURL, token string) {
 		t.Fatalf("fhirtest: Medplum server not listening after %v\nstderr:\n%s", startTimeout, stderr.String())
 	}
 	t.Logf("fhirtest: Medplum listening at %s after %v", baseURL, time.Since(started).Round(time.Millisecond))
-	return baseURL, token
+	return baseURL
 }
 
 // resourceHeader is the part of any FHIR resource the helpers need.
@@ -236,35 +250,40 @@ func SeedFromRequest(t testing.TB, baseURL, token string, request []byte) {
 	if err != nil {
 		t.Fatalf("fhirtest: %v", err)
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
-	base := strings.TrimSuffix(baseURL, "/")
 	for _, raw := range resources {
-		var h resourceHeader
-		if err := json.Unmarshal(raw, &h); err != nil {
-			t.Fatalf("fhirtest: resource: %v", err)
-		}
-		if h.ResourceType == "" || h.ID == "" {
-			t.Fatalf("fhirtest: prefetch resource without resourceType/id: %.200s", raw)
-		}
-		target := base + "/" + h.ResourceType + "/" + url.PathEscape(h.ID)
-		req, err := http.NewRequest(http.MethodPut, target, bytes.NewReader(raw))
-		if err != nil {
-			t.Fatalf("fhirtest: %v", err)
-		}
-		req.Header.Set("Content-Type", "application/fhir+json")
-		req.Header.Set("Accept", "application/fhir+json")
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("fhirtest: PUT %s/%s: %v", h.ResourceType, h.ID, err)
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			t.Fatalf("fhirtest: PUT %s/%s: HTTP %d: %s", h.ResourceType, h.ID, resp.StatusCode, body)
-		}
+		PutResource(t, baseURL, token, raw)
+	}
+}
+
+// PutResource PUTs one resource to the FHIR server at baseURL under its own
+// id (token "" sends no Authorization). Any non-2xx answer fails the test.
+func PutResource(t testing.TB, baseURL, token string, raw []byte) {
+	t.Helper()
+	var h resourceHeader
+	if err := json.Unmarshal(raw, &h); err != nil {
+		t.Fatalf("fhirtest: resource: %v", err)
+	}
+	if h.ResourceType == "" || h.ID == "" {
+		t.Fatalf("fhirtest: resource without resourceType/id: %.200s", raw)
+	}
+	target := strings.TrimSuffix(baseURL, "/") + "/" + h.ResourceType + "/" + url.PathEscape(h.ID)
+	req, err := http.NewRequest(http.MethodPut, target, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("fhirtest: %v", err)
+	}
+	req.Header.Set("Content-Type", "application/fhir+json")
+	req.Header.Set("Accept", "application/fhir+json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("fhirtest: PUT %s/%s: %v", h.ResourceType, h.ID, err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("fhirtest: PUT %s/%s: HTTP %d: %s", h.ResourceType, h.ID, resp.StatusCode, body)
 	}
 }
 

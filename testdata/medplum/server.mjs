@@ -18,6 +18,12 @@
 //     because MemoryRepository matches reference strings literally;
 //   - searchset entries get fullUrl and search.mode ("match"), which MemoryRepository omits;
 //   - no paging links, no _include; PUT requires body id == URL id.
+//
+// Browser clients (the CDS Hooks Sandbox, a SMART app) can use it: GET /metadata answers a
+// CapabilityStatement without a token (as FHIR and SMART expect), every answer carries CORS
+// headers for the caller's Origin, and OPTIONS preflights are answered without a token (a
+// browser never sends credentials on a preflight). It is a loopback test server, so any origin
+// is allowed; the bearer token, when set, still guards every other request.
 
 import http from 'node:http';
 import {
@@ -52,6 +58,75 @@ for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
   indexSearchParameterBundle(readJson(file));
 }
 
+const startedAt = new Date().toISOString();
+
+// The CapabilityStatement: every concrete resource type with the search parameters Medplum
+// indexed for it, and the interactions this server routes. Built once: nothing changes at run time.
+const capabilityResources = (() => {
+  const params = new Map();
+  for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
+    for (const e of readJson(file).entry ?? []) {
+      const sp = e.resource;
+      if (sp?.resourceType !== 'SearchParameter' || !sp.code || !Array.isArray(sp.base)) continue;
+      for (const base of sp.base) {
+        if (!params.has(base)) params.set(base, new Map());
+        params.get(base).set(sp.code, { name: sp.code, definition: sp.url, type: sp.type });
+      }
+    }
+  }
+  const types = (readJson('fhir/r4/profiles-resources.json').entry ?? [])
+    .map((e) => e.resource)
+    .filter((r) => r?.resourceType === 'StructureDefinition' && r.kind === 'resource' && !r.abstract)
+    .map((r) => r.type)
+    .filter((t) => t && t !== 'Bundle' && !t.startsWith('Medplum'))
+    .sort();
+  return types.map((type) => ({
+    type,
+    interaction: ['read', 'vread', 'update', 'patch', 'delete', 'create', 'search-type', 'history-instance'].map(
+      (code) => ({ code })
+    ),
+    searchParam: [...(params.get(type)?.values() ?? []), ...(params.get('Resource')?.values() ?? [])].sort((a, b) =>
+      a.name.localeCompare(b.name)
+    ),
+  }));
+})();
+
+function capabilityStatement() {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: startedAt,
+    kind: 'instance',
+    software: { name: 'fracturecds test FHIR server (Medplum FhirRouter + MemoryRepository)' },
+    implementation: { description: 'In-memory FHIR R4 server for fracturecds integration tests' },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [
+      {
+        mode: 'server',
+        security: token
+          ? { description: 'Every request except GET /metadata needs "Authorization: Bearer <token>".' }
+          : { description: 'Open: no authorization.' },
+        resource: capabilityResources,
+        interaction: [{ code: 'transaction' }, { code: 'batch' }],
+      },
+    ],
+  };
+}
+
+
+// corsHeaders allows the calling origin (this is a loopback test server) and exposes the headers
+// a client reads after a create or update.
+function corsHeaders(req) {
+  const origin = req.headers.origin;
+  if (!origin) return {};
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Expose-Headers': 'Location, ETag, Content-Location, Last-Modified',
+    Vary: 'Origin',
+  };
+}
+
 const router = new FhirRouter();
 const repo = new MemoryRepository();
 
@@ -64,6 +139,7 @@ function send(res, status, body, extraHeaders = {}) {
   res.writeHead(status, {
     'Content-Type': 'application/fhir+json; charset=utf-8',
     'Content-Length': Buffer.byteLength(payload),
+    ...corsHeaders(res.req),
     ...extraHeaders,
   });
   res.end(payload);
@@ -144,13 +220,27 @@ async function handle(req, res) {
   if (url.pathname !== BASE_PATH && !url.pathname.startsWith(BASE_PATH + '/')) {
     return send(res, 404, outcome('error', 'not-found', `no route; the FHIR base is ${BASE_PATH}`));
   }
+  const method = req.method.toUpperCase();
+  if (method === 'OPTIONS') {
+    // CORS preflight: no token (browsers send none), no body.
+    res.writeHead(204, {
+      ...corsHeaders(req),
+      'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+      'Access-Control-Allow-Headers':
+        req.headers['access-control-request-headers'] || 'Authorization, Content-Type, Accept, If-Match, Prefer',
+      'Access-Control-Max-Age': '600',
+    });
+    return res.end();
+  }
+  if (method === 'GET' && url.pathname === `${BASE_PATH}/metadata`) {
+    return send(res, 200, capabilityStatement());
+  }
   if (!authorized(req)) {
     return send(res, 401, outcome('error', 'login', 'missing or invalid bearer token'), {
       'WWW-Authenticate': 'Bearer realm="fhir"',
     });
   }
 
-  const method = req.method.toUpperCase();
   if (!['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) {
     return send(res, 405, outcome('error', 'not-supported', `method ${method} not supported`));
   }
