@@ -23,6 +23,10 @@ import (
 //  3. no order that is already active or ordered, and no test measured in
 //     the last RECENT_ORDER_DAYS (30) days;
 //  4. each order once, on the most urgent card that proposes it;
+//  4a. labs before a bisphosphonate: a card that proposes a bisphosphonate
+//     whose safety labs are missing or stale carries the laboratory order
+//     itself and says "first laboratory tests" in its first sentence
+//     (labsBeforeBisphosphonates);
 //  5. at most MaxCards cards, the most urgent first;
 //  6. the lifestyle risk factors on record are added to the card of the
 //     situation (lifestyle.go);
@@ -62,9 +66,10 @@ func plan(c *Context, findings []Finding) []Finding {
 	findings = applyVetoes(c, findings)
 	findings = dropKnownOrders(c, findings)
 	findings = dedupeSuggestions(findings)
+	findings, labsFirst := labsBeforeBisphosphonates(c, findings)
 	findings = capCards(findings)
 	findings = addLifestyle(c, findings)
-	findings = writeLeads(findings)
+	findings = writeLeads(findings, labsFirst)
 	return writeReferences(findings)
 }
 
@@ -568,8 +573,43 @@ func PlanViolations(facts Facts, th Thresholds, findings []Finding) []string {
 		if len(f.SeeAlso) > 0 {
 			out = append(out, f.Topic+": unresolved card references")
 		}
+		if d, ok := bpAwaitingLabs(c, f); ok && !labOrderFor(findings, f) {
+			out = append(out, f.Topic+": suggests "+string(d)+" with safety labs missing but no laboratory order")
+		}
 	}
 	return out
+}
+
+// bpAwaitingLabs returns a bisphosphonate that f suggests whose safety
+// labs are missing or stale.
+func bpAwaitingLabs(c *Context, f Finding) (Drug, bool) {
+	for _, s := range f.Suggestions {
+		for _, a := range s.Actions {
+			if a.Type != Create || a.Order == nil || a.Order.Kind != OrderMedication {
+				continue
+			}
+			if _, ok := bpDrugName(a.Order.Drug); ok && len(bisphosphonateSafety(c, a.Order.Drug).LabsMissing) > 0 {
+				return a.Order.Drug, true
+			}
+		}
+	}
+	return "", false
+}
+
+// labOrderFor reports whether f carries a laboratory order, or the
+// order-time pretreatment-lab-workup card of the response does.
+func labOrderFor(findings []Finding, f Finding) bool {
+	for _, g := range findings {
+		if g.Topic != f.Topic && g.Topic != TopicPretreatmentLabWorkup {
+			continue
+		}
+		for _, s := range g.Suggestions {
+			if s.Key == KeyOrderLabPanel {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // staticLeads are the first sentences of cards that offer no suggestion:
@@ -591,9 +631,15 @@ var staticLeads = map[string]Text{
 // writeLeads starts every card's detail with what to do: the labels of
 // its recommended suggestions (else of all its suggestions), so the first
 // sentence and the actions always agree, or the topic's static lead.
-func writeLeads(findings []Finding) []Finding {
+func writeLeads(findings []Finding, labsFirst map[string]bool) []Finding {
 	for i := range findings {
 		f := &findings[i]
+		if labsFirst[f.Topic] {
+			if lead, ok := labsFirstLead(f); ok {
+				f.Detail = prependParagraph(f.Detail, lead)
+				continue
+			}
+		}
 		var nl, en []string
 		for _, s := range f.Suggestions {
 			if s.Recommended {
@@ -622,4 +668,152 @@ func writeLeads(findings []Finding) []Finding {
 		f.Detail = prependParagraph(f.Detail, lead)
 	}
 	return findings
+}
+
+// labsBeforeBisphosphonates makes every card that proposes a bisphosphonate
+// whose safety labs (renal function, calcium, alkaline phosphatase; before
+// zoledronic acid also 25-OH vitamin D and an eGFR of at most
+// EGFR_FRESH_DAYS_ZOLEDRONIC days) are missing or stale carry the
+// laboratory order, first, and keeps the drug as a non-recommended option
+// for after the results. It returns the topics of those cards, whose first
+// sentence then says "first laboratory tests" (writeLeads).
+//
+// Why the drug stays: for the critical denosumab-exit card the timing of
+// zoledronic acid (about 6 months after the last injection, ECTS 2021) is
+// the point of the card; dropping it would leave "stop without follow-up"
+// or "continue". The NHG-Standaard Fractuurpreventie (2016, "Aanvullend
+// onderzoek") and the NIV 2022 laboratory module ask for calcium,
+// creatinine/eGFR, alkaline phosphatase and 25-OH vitamin D before a
+// bisphosphonate; the Aclasta SmPC 4.3/4.4 contraindicates zoledronic acid
+// at a creatinine clearance < 35 and requires hypocalcaemia and vitamin D
+// deficiency to be corrected before the infusion (SEED Casus 3: zoledronic
+// acid once eGFR >= 35, Ca >= 2.10 and 25-OH-D >= 50 are known). A careful
+// GP reads "order the labs now, give the drug when they allow it".
+//
+// Each order once: the lab panel already in the response (folded from the
+// work-up onto the case-finding card, say) moves onto the drug card, which
+// widens it with the safety analytes; the card it left refers to it. A lab
+// panel on the order-time pretreatment-lab-workup card stays there (that
+// card is the work-up of the order being signed) and the drug card refers
+// to it.
+func labsBeforeBisphosphonates(c *Context, findings []Finding) ([]Finding, map[string]bool) {
+	first := map[string]bool{}
+	for i := range findings {
+		f := &findings[i]
+		if _, missing := bpAwaitingLabs(c, *f); !missing {
+			continue
+		}
+		zol := plCreatesDrug(*f, DrugOrderZoledronicAcid5mg)
+		analytes, _, _, _ := missingPreTreatmentLabs(c, zol)
+		var need []Analyte
+		for _, a := range analytes {
+			if !c.measuredRecently(a) {
+				need = append(need, a)
+			}
+		}
+		if len(need) == 0 {
+			continue
+		}
+		lab := SuggestLabPanel(need, Text{NL: "veiligheidslab vóór bisfosfonaat", EN: "safety laboratory tests before a bisphosphonate"})
+		owner, at := -1, -1
+		for j := range findings {
+			for k, s := range findings[j].Suggestions {
+				if s.Key == KeyOrderLabPanel {
+					owner, at = j, k
+				}
+			}
+		}
+		first[f.Topic] = true
+		switch {
+		case owner == i:
+			kept := &f.Suggestions[at]
+			mergeOrders(kept, lab)
+			kept.Recommended = true
+			// The labs come before the first bisphosphonate.
+			for k, s := range f.Suggestions[:at] {
+				if plCreatesDrugIn(s, bpDrugs...) {
+					moved := f.Suggestions[at]
+					f.Suggestions = slices.Insert(slices.Delete(f.Suggestions, at, at+1), k, moved)
+					break
+				}
+			}
+		case owner >= 0 && (findings[owner].Topic == TopicPretreatmentLabWorkup || first[findings[owner].Topic]):
+			o := &findings[owner].Suggestions[at]
+			mergeOrders(o, lab)
+			f.SeeAlso = append(f.SeeAlso, SeeAlso{Topic: findings[owner].Topic, What: Text{NL: "het laboratoriumonderzoek", EN: "the laboratory work-up"}})
+		case owner >= 0:
+			o := &findings[owner]
+			moved := o.Suggestions[at]
+			mergeOrders(&moved, lab)
+			moved.Recommended = true
+			o.Suggestions = slices.Delete(o.Suggestions, at, at+1)
+			o.SeeAlso = append(o.SeeAlso, SeeAlso{Topic: f.Topic, What: Text{NL: "het laboratoriumonderzoek", EN: "the laboratory work-up"}})
+			if o.Topic == TopicFractureCaseFinding {
+				// Its summary promised the lab panel, which is now on f.
+				o.Summary.NL = strings.Replace(o.Summary.NL, "DXA met VFA en lab aan", "DXA met VFA aan", 1)
+				o.Summary.EN = strings.Replace(o.Summary.EN, "DXA with VFA and a lab panel", "DXA with VFA", 1)
+			}
+			f.Suggestions = append([]Suggestion{moved}, f.Suggestions...)
+		default:
+			f.Suggestions = append([]Suggestion{lab}, f.Suggestions...)
+		}
+		if len(f.Suggestions) > 1 {
+			f.SelectionAny = true
+		}
+	}
+	return findings, first
+}
+
+// labsFirstLead is the first sentence of a card whose bisphosphonate waits
+// for laboratory results: the labs first, then the options.
+func labsFirstLead(f *Finding) (Text, bool) {
+	var nl, en []string
+	hasLab := false
+	for _, s := range f.Suggestions {
+		if s.Key == KeyOrderLabPanel {
+			hasLab = true
+			continue
+		}
+		nl, en = append(nl, s.Label.NL), append(en, s.Label.EN)
+	}
+	lead := Text{NL: "Eerst laboratoriumonderzoek aanvragen", EN: "First order laboratory tests"}
+	if !hasLab {
+		lead = Text{NL: "Eerst laboratoriumonderzoek (aanvraag op de kaart van het laboratoriumonderzoek)", EN: "First laboratory tests (ordered on the laboratory work-up card)"}
+	}
+	lead.NL += "; een bisfosfonaat pas als de uitslagen het toelaten."
+	lead.EN += "; a bisphosphonate only when the results allow it."
+	if len(nl) == 0 {
+		return lead, true
+	}
+	choose := Text{NL: "Daarna: ", EN: "Then: "}
+	if len(nl) > 1 {
+		choose = Text{NL: "Kies daarna één: ", EN: "Then choose one: "}
+	}
+	return Text{
+		NL: lead.NL + " " + choose.NL + joinList(nl, "; of ") + ".",
+		EN: lead.EN + " " + choose.EN + joinList(en, "; or ") + ".",
+	}, true
+}
+
+// bpDrugs are the bisphosphonates the cards order.
+var bpDrugs = []Drug{DrugOrderAlendronate70mg, DrugOrderRisedronate35mg, DrugOrderZoledronicAcid5mg}
+
+// plCreatesDrug reports whether f suggests creating an order of drug d.
+func plCreatesDrug(f Finding, d Drug) bool {
+	for _, s := range f.Suggestions {
+		if plCreatesDrugIn(s, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// plCreatesDrugIn reports whether s creates an order of one of drugs.
+func plCreatesDrugIn(s Suggestion, drugs ...Drug) bool {
+	for _, a := range s.Actions {
+		if a.Type == Create && a.Order != nil && a.Order.Kind == OrderMedication && slices.Contains(drugs, a.Order.Drug) {
+			return true
+		}
+	}
+	return false
 }

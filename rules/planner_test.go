@@ -25,6 +25,13 @@ func plSafeLabs(over ...Lab) []Lab {
 	return labs
 }
 
+// plWithSafeLabs gives f fresh normal safety labs, for rule tests about
+// something else than the lab-first plan (TestLabsBeforeBisphosphonate).
+func plWithSafeLabs(f Facts) Facts {
+	f.Labs = plSafeLabs()
+	return f
+}
+
 // plZolDraft is a zoledronic acid 5 mg order in the order session.
 func plZolDraft(selected bool) MedicationRecord {
 	return MedicationRecord{
@@ -316,4 +323,124 @@ func TestLifestyleS3c(t *testing.T) {
 			t.Errorf("lifestyle advice at 2 units a day on %s", x.Topic)
 		}
 	}
+}
+
+// plCard returns the card of topic in fs.
+func plCard(t *testing.T, fs []Finding, topic string) Finding {
+	t.Helper()
+	for _, f := range fs {
+		if f.Topic == topic {
+			return f
+		}
+	}
+	t.Fatalf("no %s card in %v", topic, fs)
+	return Finding{}
+}
+
+// plLabOrder returns the analytes of the lab panel suggested on f.
+func plLabOrder(f Finding) ([]Analyte, bool) {
+	for _, s := range f.Suggestions {
+		for _, a := range s.Actions {
+			if a.Order != nil && a.Order.Kind == OrderLabPanel && s.Key == KeyOrderLabPanel {
+				return a.Order.Analytes, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// TestLabsBeforeBisphosphonate is the clinical review of issue 12: a card
+// that proposes a bisphosphonate while its safety labs are missing carries
+// the laboratory order itself, first and recommended, keeps the drug as an
+// option that is not recommended, and its first sentence says "labs first".
+func TestLabsBeforeBisphosphonate(t *testing.T) {
+	dmabHistory := []MedicationRecord{dmabAdmin("a1", rbDay("2024-07-05")), dmabAdmin("a2", rbDay("2025-01-05"))}
+	stop := func(labs []Lab) Facts {
+		f := rbFacts(OrderSign, append(dmabHistory[:2:2], dmabDraft("d1", "stopped"))...)
+		f.Labs = labs
+		return f
+	}
+	indication := r06Facts(70, r06Spine(-3.0), nil)
+	tests := []struct {
+		name   string
+		facts  Facts
+		topic  string
+		drug   Drug
+		want   []Analyte // nil: no lab order on the card
+		absent []Analyte
+	}{
+		{"S5c denosumab stop without any labs: the critical card orders the safety labs before zoledronic acid",
+			stop(nil), TopicDenosumabNoStopWithoutFollowup, DrugOrderZoledronicAcid5mg,
+			[]Analyte{AnalyteCreatinine, AnalyteEGFR, AnalyteCalcium, AnalyteALP, AnalyteVitaminD}, nil},
+		{"denosumab stop, eGFR 40 days old (zoledronic acid needs <= 30): only renal function is ordered",
+			stop(plSafeLabs(plLab(AnalyteEGFR, 70, 40))), TopicDenosumabNoStopWithoutFollowup, DrugOrderZoledronicAcid5mg,
+			[]Analyte{AnalyteEGFR}, []Analyte{AnalyteCalcium, AnalyteALP, AnalyteVitaminD}},
+		{"patient-view treatment indication without labs: the card that proposes alendronate carries the labs",
+			indication, TopicOsteoporosisTreatmentIndication, DrugOrderAlendronate70mg,
+			[]Analyte{AnalyteCalcium, AnalyteALP}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			th := DefaultThresholds()
+			fs := Evaluate(tc.facts, th)
+			for _, p := range PlanViolations(tc.facts, th, fs) {
+				t.Error(p)
+			}
+			f := plCard(t, fs, tc.topic)
+			if !plCreates([]Finding{f}, tc.drug) {
+				t.Fatalf("the drug option %s is gone", tc.drug)
+			}
+			got, ok := plLabOrder(f)
+			if !ok {
+				t.Fatalf("%s proposes %s without a lab order on the card; detail:\n%s", tc.topic, tc.drug, f.Detail.NL)
+			}
+			for _, a := range tc.want {
+				if !containsAnalyte(got, a) {
+					t.Errorf("lab order %v lacks %s", got, a)
+				}
+			}
+			for _, a := range tc.absent {
+				if containsAnalyte(got, a) {
+					t.Errorf("lab order %v has %s, measured recently", got, a)
+				}
+			}
+			for _, s := range f.Suggestions {
+				if s.Key == KeyOrderLabPanel {
+					if !s.Recommended {
+						t.Error("the lab order is not recommended")
+					}
+					break
+				}
+				if plCreates([]Finding{{Suggestions: []Suggestion{s}}}, tc.drug) {
+					t.Errorf("%q comes before the lab order", s.Label.NL)
+				}
+			}
+			for _, s := range f.Suggestions {
+				if s.Recommended && s.Key != KeyOrderLabPanel {
+					t.Errorf("%q recommended before the labs are known", s.Label.NL)
+				}
+			}
+			if !strings.HasPrefix(f.Detail.NL, "Eerst laboratoriumonderzoek aanvragen") || !strings.HasPrefix(f.Detail.EN, "First order laboratory tests") {
+				t.Errorf("first sentence does not say labs first:\n%s", f.Detail.NL)
+			}
+			n := 0
+			for _, g := range fs {
+				for _, s := range g.Suggestions {
+					if s.Key == KeyOrderLabPanel {
+						n++
+					}
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d lab orders in the response, want 1", n)
+			}
+		})
+	}
+	t.Run("fresh safety labs: no lab order, the drug leads", func(t *testing.T) {
+		fs := Evaluate(stop(plSafeLabs()), DefaultThresholds())
+		f := plCard(t, fs, TopicDenosumabNoStopWithoutFollowup)
+		if _, ok := plLabOrder(f); ok || strings.HasPrefix(f.Detail.NL, "Eerst laboratoriumonderzoek") {
+			t.Errorf("labs first although they are fresh:\n%s", f.Detail.NL)
+		}
+	})
 }
