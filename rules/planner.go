@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The planner turns the findings of all rules into one response, so that
@@ -19,7 +20,10 @@ import (
 //     forbids (renal function below the agent's limit, hypocalcaemia,
 //     vitamin D deficiency before zoledronic acid or a first denosumab
 //     dose, low alkaline phosphatase, a blocked repeat teriparatide
-//     course). The card says why and offers the safe action instead;
+//     course). The card says why and offers the safe action instead
+//     (calcium/vitamin D, or a recheck of both when already supplemented),
+//     and its summary and detail no longer recommend the drug
+//     (vetoRewordings);
 //  3. no order that is already active or ordered, and no test measured in
 //     the last RECENT_ORDER_DAYS (30) days;
 //  4. each order once, on the most urgent card that proposes it;
@@ -278,6 +282,9 @@ func applyVetoes(c *Context, findings []Finding) []Finding {
 			f.SelectionAny = true
 		}
 	}
+	for i := range findings {
+		rewordVetoed(c, &findings[i])
+	}
 	return findings
 }
 
@@ -294,8 +301,20 @@ func safeSuggestion(c *Context, f *Finding, sa safeAction) (Suggestion, bool) {
 	}
 	switch sa {
 	case safeCorrectCalciumVitD:
-		if c.Active(DrugCalcium) || c.Active(DrugVitaminD) || has(keyOrderVitaminD) {
+		if has(keyOrderVitaminD) || has(keyRecheckCalciumVitD) {
 			return Suggestion{}, false
+		}
+		if c.Active(DrugCalcium) || c.Active(DrugVitaminD) {
+			// Already supplemented: check dose and adherence, and recheck
+			// calcium and vitamin D before the drug (a confirmation, so
+			// ordered although measured recently).
+			s := SuggestLabPanel([]Analyte{AnalyteCalcium, AnalyteAlbumin, AnalyteVitaminD},
+				Text{NL: "controle calcium en vitamine D vóór botmiddel", EN: "recheck calcium and vitamin D before a bone drug"})
+			s.Key = keyRecheckCalciumVitD
+			s.Label = Text{NL: "Calcium en vitamine D opnieuw bepalen (na correctie, vóór het botmiddel)", EN: "Recheck calcium and vitamin D (after correction, before the bone drug)"}
+			s.Actions[0].Description = s.Label
+			s.Actions[0].Order.Confirmation = true
+			return s, true
 		}
 		s := SuggestMedication(keyOrderVitaminD, DrugOrderCalciumVitD, c.Facts.AsOf,
 			Text{NL: "Eerst calcium/vitamine D suppleren (daarna controleren)", EN: "Supplement calcium/vitamin D first (then recheck)"},
@@ -816,4 +835,88 @@ func plCreatesDrugIn(s Suggestion, drugs ...Drug) bool {
 		}
 	}
 	return false
+}
+
+// keyRecheckCalciumVitD is the safe action of a calcium or vitamin D veto
+// when calcium/vitamin D is already in use.
+const keyRecheckCalciumVitD = "order-recheck-calcium-vitamin-d"
+
+// vetoRewording is how a card's text changes when the planner vetoes the
+// drug that the card's summary recommends: the summary and the body must
+// not still recommend it (clinical review of issue 12: "geef nu" next to
+// "Geen denosumab nu"). Old is replaced by New(reason) in the summary and
+// the detail.
+type vetoRewording struct {
+	Topic string
+	Drugs []Drug
+	Old   Text
+	New   func(reason Text) Text
+}
+
+var vetoRewordings = []vetoRewording{
+	{TopicDenosumabDoseOverdue, []Drug{DrugOrderDenosumab60mg},
+		Text{NL: "geef nu;", EN: "give now;"},
+		func(Text) Text {
+			return Text{NL: "eerst calcium/vitamine D corrigeren, dan geven;", EN: "correct calcium/vitamin D first, then give;"}
+		}},
+	{TopicDenosumabDoseOverdue, []Drug{DrugOrderDenosumab60mg},
+		Text{NL: "Geef de injectie zo snel mogelijk", EN: "Give the injection as soon as possible"},
+		func(Text) Text {
+			return Text{NL: "Geef de injectie zodra calcium en vitamine D gecorrigeerd zijn", EN: "Give the injection as soon as calcium and vitamin D are corrected"}
+		}},
+	{TopicDenosumab5yReview, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: "voortzetten, overstappen, of stoppen mét zoledroninezuur", EN: "continue, switch, or stop with zoledronic acid"},
+		func(r Text) Text {
+			return Text{NL: "zoledroninezuur nu niet (" + r.NL + ")", EN: "no zoledronic acid now (" + r.EN + ")"}
+		}},
+	{TopicOralBisphosphonateGICaution, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: ": overweeg zoledroninezuur iv", EN: ": consider IV zoledronic acid"},
+		func(r Text) Text {
+			return Text{NL: ": zoledroninezuur iv nu niet (" + r.NL + ")", EN: ": no IV zoledronic acid now (" + r.EN + ")"}
+		}},
+	{TopicOralBisphosphonateGICaution, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: "- Overweeg zoledroninezuur 5 mg iv eenmaal per jaar (controleer eerst nierfunctie, calcium en vitamine D).", EN: "- Consider zoledronic acid 5 mg IV once yearly (check renal function, calcium and vitamin D first)."},
+		func(r Text) Text {
+			return Text{NL: "- Zoledroninezuur iv kan nu niet (" + r.NL + ").", EN: "- Zoledronic acid IV is not possible now (" + r.EN + ")."}
+		}},
+	{TopicDenosumabNoStopWithoutFollowup, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: ": geef eenmalig zoledroninezuur ~", EN: ": give zoledronic acid once, ~"},
+		func(Text) Text {
+			// Only calcium and vitamin D get here: a renal or ALP block
+			// already changed the summary (applyBPSafety, AllBlocked).
+			return Text{NL: ": eerst calcium/vitamine D corrigeren, dan zoledroninezuur ~", EN: ": correct calcium/vitamin D first, then zoledronic acid ~"}
+		}},
+	{TopicDenosumabNoStopWithoutFollowup, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: "geef eenmalig zoledroninezuur 5 mg iv, ongeveer", EN: "give zoledronic acid 5 mg IV once, about"},
+		func(r Text) Text {
+			return Text{NL: "de gebruikelijke vervolgbehandeling (kan nu niet: " + r.NL + ") is eenmalig zoledroninezuur 5 mg iv, ongeveer", EN: "the usual follow-on (not possible now: " + r.EN + ") is zoledronic acid 5 mg IV once, about"}
+		}},
+	{TopicDenosumabNoStopWithoutFollowup, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: "geef zoledroninezuur zo snel mogelijk", EN: "give zoledronic acid as soon as possible"},
+		func(Text) Text {
+			return Text{NL: "geef zoledroninezuur zodra dat veilig kan", EN: "give zoledronic acid as soon as it is safe"}
+		}},
+}
+
+// rewordVetoed applies vetoRewordings for the drugs that a veto (the
+// planner's or the rule's own bisphosphonate safety check) removed from f.
+// A summary that would reach 140 runes is left as it was.
+func rewordVetoed(c *Context, f *Finding) {
+	for _, w := range vetoRewordings {
+		if w.Topic != f.Topic {
+			continue
+		}
+		for _, d := range w.Drugs {
+			v, ok := drugVeto(c, d)
+			if !ok || plCreatesDrug(*f, d) {
+				continue
+			}
+			n := w.New(v.Reason)
+			sum := Text{NL: strings.Replace(f.Summary.NL, w.Old.NL, n.NL, 1), EN: strings.Replace(f.Summary.EN, w.Old.EN, n.EN, 1)}
+			if utf8.RuneCountInString(sum.NL) < 140 && utf8.RuneCountInString(sum.EN) < 140 {
+				f.Summary = sum
+			}
+			f.Detail = Text{NL: strings.Replace(f.Detail.NL, w.Old.NL, n.NL, 1), EN: strings.Replace(f.Detail.EN, w.Old.EN, n.EN, 1)}
+		}
+	}
 }

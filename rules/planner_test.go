@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // plLab is a lab result n days before dmabT.
@@ -443,4 +444,91 @@ func TestLabsBeforeBisphosphonate(t *testing.T) {
 			t.Errorf("labs first although they are fresh:\n%s", f.Detail.NL)
 		}
 	})
+}
+
+// TestVetoedDrugLeavesTheText covers the reviewer's variants of Casus 3
+// (/tmp/review/var: s5b-hypoca, s5c-egfr25, s5c-vitd20, s6os-egfr25): when a
+// veto removes a drug, no summary or detail still recommends it, the safe
+// action is offered, and the zoledronic acid limit reads 35.
+func TestVetoedDrugLeavesTheText(t *testing.T) {
+	s5 := seedS5Doses("2020-07-05")
+	s5b := seedS5Doses("2020-04-02")
+	withLabs := func(f Facts, labs ...Lab) Facts { f.Labs = plSafeLabs(labs...); return f }
+	hernia := Condition{Source: "Condition/hernia", Concepts: []Concept{ConceptHiatalHernia}, Code: "SNOMED CT 84089009", Active: true}
+	ppi := MedicationRecord{Source: "MedicationStatement/ppi", Kind: KindStatement, Classes: []DrugClass{DrugPPI}, Code: "ATC A02BC01", Name: "omeprazole", Status: "active", Start: rbDay("2020-01-01")}
+	ris := MedicationRecord{Source: "MedicationRequest/ris", Kind: KindDraftOrder, Classes: []DrugClass{DrugBisphosphonate, DrugBisphosphonateOral, DrugRisedronate},
+		Code: "ATC M05BA07", Name: "risedronic acid", Status: "draft", Selected: true}
+	s6 := func() Facts {
+		f := withLabs(Facts{AsOf: dmabT, Hook: OrderSelect, Patient: Patient{ID: "p", BirthDate: rbDay("1948-01-01"), Gender: "female"},
+			Conditions: []Condition{hernia}, Medications: []MedicationRecord{ppi, ris}}, plLab(AnalyteEGFR, 25, 10))
+		return f
+	}()
+	tests := []struct {
+		name    string
+		facts   Facts
+		topic   string
+		notSaid []string // in the card's Dutch summary or detail
+		said    []string
+		safe    []string // one of these suggestion keys is offered somewhere
+	}{
+		{"s5b-hypoca: denosumab overdue with calcium 2.02: no 'geef nu', calcium first",
+			withLabs(seedS5(PatientView, s5b), plLab(AnalyteCalcium, 2.02, 12), plLab(AnalyteVitaminD, 22, 12)),
+			TopicDenosumabDoseOverdue,
+			[]string{"geef nu", "zo snel mogelijk"}, []string{"Geen denosumab nu: calcium 2,02 < 2,1 mmol/L"},
+			[]string{keyOrderVitaminD, keyRecheckCalciumVitD}},
+		{"s5b-hypoca: the 5-year review does not offer 'stop with zoledronic acid'",
+			withLabs(seedS5(PatientView, s5b), plLab(AnalyteCalcium, 2.02, 12), plLab(AnalyteVitaminD, 22, 12)),
+			TopicDenosumab5yReview,
+			[]string{"stoppen mét zoledroninezuur"}, []string{"zoledroninezuur nu niet (calcium 2,02 < 2,1 mmol/L)"},
+			[]string{keyOrderVitaminD, keyRecheckCalciumVitD}},
+		{"s5c-egfr25: the contraindication names 35, not 30",
+			withLabs(seedS5(OrderSign, s5, dmabDraft("prolia-stop", "stopped")), plLab(AnalyteEGFR, 25, 10)),
+			TopicDenosumabNoStopWithoutFollowup,
+			[]string{"eGFR 25 < 30", "geef eenmalig zoledroninezuur"}, []string{"eGFR 25 < 35"},
+			[]string{KeyOrderDenosumab60mg}},
+		{"s5c-vitd20: zoledronic acid after vitamin D correction, not 'give zoledronic acid'",
+			withLabs(seedS5(OrderSign, s5, dmabDraft("prolia-stop", "stopped")), plLab(AnalyteVitaminD, 20, 10)),
+			TopicDenosumabNoStopWithoutFollowup,
+			[]string{"geef eenmalig zoledroninezuur"}, []string{"eerst calcium/vitamine D corrigeren, dan zoledroninezuur", "kan nu niet: 25-OH vitamine D 20 < 50 nmol/L"},
+			[]string{keyOrderVitaminD, keyRecheckCalciumVitD}},
+		{"s6os-egfr25: the GI caution does not advise zoledronic acid at eGFR 25",
+			s6, TopicOralBisphosphonateGICaution,
+			[]string{"overweeg zoledroninezuur", "Overweeg zoledroninezuur"}, []string{"zoledroninezuur iv nu niet (eGFR 25 < 35)"},
+			nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			th := DefaultThresholds()
+			fs := Evaluate(tc.facts, th)
+			for _, p := range PlanViolations(tc.facts, th, fs) {
+				t.Error(p)
+			}
+			f := plCard(t, fs, tc.topic)
+			text := f.Summary.NL + "\n" + f.Detail.NL
+			for _, s := range tc.notSaid {
+				if strings.Contains(text, s) {
+					t.Errorf("card still says %q:\n%s", s, text)
+				}
+			}
+			for _, s := range tc.said {
+				if !strings.Contains(text, s) {
+					t.Errorf("card does not say %q:\n%s", s, text)
+				}
+			}
+			if len(tc.safe) > 0 {
+				ok := false
+				for _, k := range tc.safe {
+					ok = ok || plKey(fs, k)
+				}
+				if !ok {
+					t.Errorf("no safe action (%v) offered", tc.safe)
+				}
+			}
+			for _, g := range fs {
+				if utf8.RuneCountInString(g.Summary.NL) >= 140 || utf8.RuneCountInString(g.Summary.EN) >= 140 {
+					t.Errorf("%s: summary ≥ 140 runes", g.Topic)
+				}
+			}
+		})
+	}
 }
