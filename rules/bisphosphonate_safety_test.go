@@ -96,10 +96,10 @@ func TestOsteoporosisTreatmentIndicationBisphosphonateSafety(t *testing.T) {
 		// recommended step); the bisphosphonates stay, not recommended.
 		{"no safety labs: bisphosphonates offered but not recommended, labs first",
 			indication(nil, nil), []string{KeyOrderLabPanel, KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, true,
-			[]string{"eerst laboratoriumonderzoek", "eGFR/kreatinine, calcium, alkalische fosfatase"}, "start een bisfosfonaat"},
+			[]string{"eerst laboratoriumonderzoek", "eGFR/kreatinine, calcium, alkalische fosfatase"}, "eerst lab, dan een bisfosfonaat"},
 		{"safety labs 200 days old (stale): not recommended",
 			indication(func() []Lab { l := rkFullLabs(200); return l }(), nil), []string{KeyOrderLabPanel, KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, true,
-			[]string{"eerst laboratoriumonderzoek"}, "start een bisfosfonaat"},
+			[]string{"eerst laboratoriumonderzoek"}, "eerst lab, dan een bisfosfonaat"},
 		{"fresh normal safety labs: alendronate recommended",
 			indication(bsLabs(), nil), []string{KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, true, nil, "start een bisfosfonaat"},
 	}

@@ -779,8 +779,21 @@ func labsBeforeBisphosphonates(c *Context, findings []Finding) ([]Finding, map[s
 		if len(f.Suggestions) > 1 {
 			f.SelectionAny = true
 		}
+		for _, w := range labsFirstSummaries {
+			sum := Text{NL: strings.Replace(f.Summary.NL, w[0].NL, w[1].NL, 1), EN: strings.Replace(f.Summary.EN, w[0].EN, w[1].EN, 1)}
+			if utf8.RuneCountInString(sum.NL) < 140 && utf8.RuneCountInString(sum.EN) < 140 {
+				f.Summary = sum
+			}
+		}
 	}
 	return findings, first
+}
+
+// labsFirstSummaries put "labs first" into the summaries that tell to give
+// a bisphosphonate, when its safety labs are missing: old, new.
+var labsFirstSummaries = [][2]Text{
+	{{NL: ": geef eenmalig zoledroninezuur", EN: ": give zoledronic acid once"}, {NL: ": eerst lab, dan eenmalig zoledroninezuur", EN: ": labs first, then zoledronic acid once"}},
+	{{NL: ": start een bisfosfonaat", EN: ": start a bisphosphonate"}, {NL: ": eerst lab, dan een bisfosfonaat", EN: ": labs first, then a bisphosphonate"}},
 }
 
 // labsFirstLead is the first sentence of a card whose bisphosphonate waits

@@ -421,6 +421,9 @@ func TestLabsBeforeBisphosphonate(t *testing.T) {
 					t.Errorf("%q recommended before the labs are known", s.Label.NL)
 				}
 			}
+			if !strings.Contains(f.Summary.NL, "eerst lab") || !strings.Contains(f.Summary.EN, "labs first") {
+				t.Errorf("summary does not say labs first: %q / %q", f.Summary.NL, f.Summary.EN)
+			}
 			if !strings.HasPrefix(f.Detail.NL, "Eerst laboratoriumonderzoek aanvragen") || !strings.HasPrefix(f.Detail.EN, "First order laboratory tests") {
 				t.Errorf("first sentence does not say labs first:\n%s", f.Detail.NL)
 			}
