@@ -72,7 +72,7 @@ func TestAnabolicFollowupAntiresorptive(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := rbEval(t, rbFacts(PatientView, tc.meds...), DefaultThresholds(), AnabolicFollowupAntiresorptive)
+			got := rbEval(t, plWithSafeLabs(rbFacts(PatientView, tc.meds...)), DefaultThresholds(), AnabolicFollowupAntiresorptive)
 			if diff := cmp.Diff(tc.want, rbOutcomes(got)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}

@@ -89,7 +89,10 @@ func bisphosphonateSafety(c *Context, d Drug) bpSafety {
 		ev := labEvidence(Text{NL: "Nierfunctie (" + measure.NL + ")", EN: "Renal function (" + measure.EN + ")"}, renal)
 		limit := th.EGFRBPContraindicated
 		all := renal.Below(limit)
-		if !all && (zol || d == DrugOrderAlendronate70mg) {
+		// Zoledronic acid is contraindicated below 35 (Aclasta SmPC 4.3):
+		// its reason names 35 even when the value is below 30 too, so the
+		// card does not read "eGFR 25 < 30 — contraindicated < 35".
+		if (!all && d == DrugOrderAlendronate70mg) || zol {
 			limit = th.EGFRAlnZolNotRecommended
 		}
 		if renal.Below(limit) {

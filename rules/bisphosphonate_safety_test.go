@@ -92,12 +92,14 @@ func TestOsteoporosisTreatmentIndicationBisphosphonateSafety(t *testing.T) {
 		{"long-term methotrexate with a tibia fracture (MTX osteopathy card fires): no bisphosphonate",
 			indication(bsLabs(), []Condition{tibia}, mtx), nil, false,
 			[]string{"mogelijke methotrexaat-osteopathie — start niet automatisch een bisfosfonaat"}, "geen bisfosfonaat"},
+		// Missing or stale safety labs: the card orders them first (the
+		// recommended step); the bisphosphonates stay, not recommended.
 		{"no safety labs: bisphosphonates offered but not recommended, labs first",
-			indication(nil, nil), []string{KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, false,
-			[]string{"eerst laboratoriumonderzoek", "eGFR/kreatinine, calcium, alkalische fosfatase"}, "start een bisfosfonaat"},
+			indication(nil, nil), []string{KeyOrderLabPanel, KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, true,
+			[]string{"eerst laboratoriumonderzoek", "eGFR/kreatinine, calcium, alkalische fosfatase"}, "eerst lab, dan een bisfosfonaat"},
 		{"safety labs 200 days old (stale): not recommended",
-			indication(func() []Lab { l := rkFullLabs(200); return l }(), nil), []string{KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, false,
-			[]string{"eerst laboratoriumonderzoek"}, "start een bisfosfonaat"},
+			indication(func() []Lab { l := rkFullLabs(200); return l }(), nil), []string{KeyOrderLabPanel, KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, true,
+			[]string{"eerst laboratoriumonderzoek"}, "eerst lab, dan een bisfosfonaat"},
 		{"fresh normal safety labs: alendronate recommended",
 			indication(bsLabs(), nil), []string{KeyOrderAlendronate70mg, KeyOrderRisedronate35mg}, true, nil, "start een bisfosfonaat"},
 	}

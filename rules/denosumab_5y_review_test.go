@@ -86,7 +86,7 @@ func TestDenosumab5yReviewFires(t *testing.T) {
 			if tc.th != nil {
 				tc.th(&th)
 			}
-			got := rbEval(t, rbFacts(tc.hook, tc.meds...), th, Denosumab5yReview)
+			got := rbEval(t, plWithSafeLabs(rbFacts(tc.hook, tc.meds...)), th, Denosumab5yReview)
 			if diff := cmp.Diff(tc.want, rbOutcomes(got)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
@@ -140,7 +140,7 @@ func TestDenosumab5yReviewSilent(t *testing.T) {
 			if tc.th != nil {
 				tc.th(&th)
 			}
-			got := rbEval(t, rbFacts(tc.hook, tc.meds...), th, Denosumab5yReview)
+			got := rbEval(t, plWithSafeLabs(rbFacts(tc.hook, tc.meds...)), th, Denosumab5yReview)
 			if diff := cmp.Diff([]rbOutcome(nil), rbOutcomes(got)); diff != "" {
 				t.Errorf("want no card (-want +got):\n%s", diff)
 			}

@@ -145,7 +145,7 @@ func TestDenosumabNoStopWithoutFollowupFires(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := rbEval(t, rbFacts(tc.hook, tc.meds...), DefaultThresholds(), DenosumabNoStopWithoutFollowup)
+			got := rbEval(t, plWithSafeLabs(rbFacts(tc.hook, tc.meds...)), DefaultThresholds(), DenosumabNoStopWithoutFollowup)
 			if diff := cmp.Diff(tc.want, rbOutcomes(got)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
@@ -197,7 +197,7 @@ func TestDenosumabNoStopWithoutFollowupSilent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := rbEval(t, rbFacts(tc.hook, tc.meds...), DefaultThresholds(), DenosumabNoStopWithoutFollowup)
+			got := rbEval(t, plWithSafeLabs(rbFacts(tc.hook, tc.meds...)), DefaultThresholds(), DenosumabNoStopWithoutFollowup)
 			if diff := cmp.Diff([]rbOutcome(nil), rbOutcomes(got)); diff != "" {
 				t.Errorf("want no card (-want +got):\n%s", diff)
 			}
@@ -251,7 +251,7 @@ func TestDenosumabNoStopWithoutFollowupTiming(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := rbEval(t, rbFacts(tc.hook, tc.meds...), DefaultThresholds(), DenosumabNoStopWithoutFollowup)
+			got := rbEval(t, plWithSafeLabs(rbFacts(tc.hook, tc.meds...)), DefaultThresholds(), DenosumabNoStopWithoutFollowup)
 			if diff := cmp.Diff(tc.want, rbOutcomes(got)); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
@@ -261,7 +261,9 @@ func TestDenosumabNoStopWithoutFollowupTiming(t *testing.T) {
 
 func TestDenosumabNoStopWithoutFollowupText(t *testing.T) {
 	t.Run("detail names eGFR, calcium, vitamin D and the ECTS 2021 nuance", func(t *testing.T) {
-		f := rbFacts(OrderSign, dmabAdmin("a1", rbDay("2025-01-05")), dmabDraft("d1", "stopped"))
+		// Fresh safety labs: without them the card orders the labs first
+		// and lets the clinician pick several (TestLabsBeforeBisphosphonate).
+		f := plWithSafeLabs(rbFacts(OrderSign, dmabAdmin("a1", rbDay("2025-01-05")), dmabDraft("d1", "stopped")))
 		got := rbEval(t, f, DefaultThresholds(), DenosumabNoStopWithoutFollowup)
 		if len(got) != 1 {
 			t.Fatalf("want 1 finding, got %d", len(got))

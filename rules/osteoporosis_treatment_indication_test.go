@@ -39,7 +39,13 @@ func TestOsteoporosisTreatmentIndicationFires(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(r06Fires, rkRun(tc.facts, OsteoporosisTreatmentIndication)); diff != "" {
+			// Fresh safety labs: without them the card orders the labs
+			// first (TestOsteoporosisTreatmentIndicationBisphosphonateSafety).
+			f := tc.facts
+			if f.Labs == nil {
+				f.Labs = bsLabs()
+			}
+			if diff := cmp.Diff(r06Fires, rkRun(f, OsteoporosisTreatmentIndication)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -74,6 +80,7 @@ func TestOsteoporosisTreatmentIndicationGrade1Configurable(t *testing.T) {
 	th := DefaultThresholds()
 	th.VFAGrade1Counts = true
 	f := r06Facts(70, r06Spine(-2.0), []Condition{rkVertebral("th7", rkAgo(20), 1)})
+	f.Labs = bsLabs()
 	if diff := cmp.Diff(r06Fires, rkRunWith(f, th, OsteoporosisTreatmentIndication)); diff != "" {
 		t.Errorf("VFA_GRADE1_COUNTS=true (-want +got):\n%s", diff)
 	}

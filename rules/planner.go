@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The planner turns the findings of all rules into one response, so that
@@ -19,10 +20,17 @@ import (
 //     forbids (renal function below the agent's limit, hypocalcaemia,
 //     vitamin D deficiency before zoledronic acid or a first denosumab
 //     dose, low alkaline phosphatase, a blocked repeat teriparatide
-//     course). The card says why and offers the safe action instead;
+//     course). The card says why and offers the safe action instead
+//     (calcium/vitamin D, or a recheck of both when already supplemented),
+//     and its summary and detail no longer recommend the drug
+//     (vetoRewordings);
 //  3. no order that is already active or ordered, and no test measured in
 //     the last RECENT_ORDER_DAYS (30) days;
 //  4. each order once, on the most urgent card that proposes it;
+//  4a. labs before a bisphosphonate: a card that proposes a bisphosphonate
+//     whose safety labs are missing or stale carries the laboratory order
+//     itself and says "first laboratory tests" in its first sentence
+//     (labsBeforeBisphosphonates);
 //  5. at most MaxCards cards, the most urgent first;
 //  6. the lifestyle risk factors on record are added to the card of the
 //     situation (lifestyle.go);
@@ -62,9 +70,10 @@ func plan(c *Context, findings []Finding) []Finding {
 	findings = applyVetoes(c, findings)
 	findings = dropKnownOrders(c, findings)
 	findings = dedupeSuggestions(findings)
+	findings, labsFirst := labsBeforeBisphosphonates(c, findings)
 	findings = capCards(findings)
 	findings = addLifestyle(c, findings)
-	findings = writeLeads(findings)
+	findings = writeLeads(findings, labsFirst)
 	return writeReferences(findings)
 }
 
@@ -273,6 +282,9 @@ func applyVetoes(c *Context, findings []Finding) []Finding {
 			f.SelectionAny = true
 		}
 	}
+	for i := range findings {
+		rewordVetoed(c, &findings[i])
+	}
 	return findings
 }
 
@@ -289,8 +301,20 @@ func safeSuggestion(c *Context, f *Finding, sa safeAction) (Suggestion, bool) {
 	}
 	switch sa {
 	case safeCorrectCalciumVitD:
-		if c.Active(DrugCalcium) || c.Active(DrugVitaminD) || has(keyOrderVitaminD) {
+		if has(keyOrderVitaminD) || has(keyRecheckCalciumVitD) {
 			return Suggestion{}, false
+		}
+		if c.Active(DrugCalcium) || c.Active(DrugVitaminD) {
+			// Already supplemented: check dose and adherence, and recheck
+			// calcium and vitamin D before the drug (a confirmation, so
+			// ordered although measured recently).
+			s := SuggestLabPanel([]Analyte{AnalyteCalcium, AnalyteAlbumin, AnalyteVitaminD},
+				Text{NL: "controle calcium en vitamine D vóór botmiddel", EN: "recheck calcium and vitamin D before a bone drug"})
+			s.Key = keyRecheckCalciumVitD
+			s.Label = Text{NL: "Calcium en vitamine D opnieuw bepalen (na correctie, vóór het botmiddel)", EN: "Recheck calcium and vitamin D (after correction, before the bone drug)"}
+			s.Actions[0].Description = s.Label
+			s.Actions[0].Order.Confirmation = true
+			return s, true
 		}
 		s := SuggestMedication(keyOrderVitaminD, DrugOrderCalciumVitD, c.Facts.AsOf,
 			Text{NL: "Eerst calcium/vitamine D suppleren (daarna controleren)", EN: "Supplement calcium/vitamin D first (then recheck)"},
@@ -568,8 +592,43 @@ func PlanViolations(facts Facts, th Thresholds, findings []Finding) []string {
 		if len(f.SeeAlso) > 0 {
 			out = append(out, f.Topic+": unresolved card references")
 		}
+		if d, ok := bpAwaitingLabs(c, f); ok && !labOrderFor(findings, f) {
+			out = append(out, f.Topic+": suggests "+string(d)+" with safety labs missing but no laboratory order")
+		}
 	}
 	return out
+}
+
+// bpAwaitingLabs returns a bisphosphonate that f suggests whose safety
+// labs are missing or stale.
+func bpAwaitingLabs(c *Context, f Finding) (Drug, bool) {
+	for _, s := range f.Suggestions {
+		for _, a := range s.Actions {
+			if a.Type != Create || a.Order == nil || a.Order.Kind != OrderMedication {
+				continue
+			}
+			if _, ok := bpDrugName(a.Order.Drug); ok && len(bisphosphonateSafety(c, a.Order.Drug).LabsMissing) > 0 {
+				return a.Order.Drug, true
+			}
+		}
+	}
+	return "", false
+}
+
+// labOrderFor reports whether f carries a laboratory order, or the
+// order-time pretreatment-lab-workup card of the response does.
+func labOrderFor(findings []Finding, f Finding) bool {
+	for _, g := range findings {
+		if g.Topic != f.Topic && g.Topic != TopicPretreatmentLabWorkup {
+			continue
+		}
+		for _, s := range g.Suggestions {
+			if s.Key == KeyOrderLabPanel {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // staticLeads are the first sentences of cards that offer no suggestion:
@@ -591,9 +650,15 @@ var staticLeads = map[string]Text{
 // writeLeads starts every card's detail with what to do: the labels of
 // its recommended suggestions (else of all its suggestions), so the first
 // sentence and the actions always agree, or the topic's static lead.
-func writeLeads(findings []Finding) []Finding {
+func writeLeads(findings []Finding, labsFirst map[string]bool) []Finding {
 	for i := range findings {
 		f := &findings[i]
+		if labsFirst[f.Topic] {
+			if lead, ok := labsFirstLead(f); ok {
+				f.Detail = prependParagraph(f.Detail, lead)
+				continue
+			}
+		}
 		var nl, en []string
 		for _, s := range f.Suggestions {
 			if s.Recommended {
@@ -622,4 +687,249 @@ func writeLeads(findings []Finding) []Finding {
 		f.Detail = prependParagraph(f.Detail, lead)
 	}
 	return findings
+}
+
+// labsBeforeBisphosphonates makes every card that proposes a bisphosphonate
+// whose safety labs (renal function, calcium, alkaline phosphatase; before
+// zoledronic acid also 25-OH vitamin D and an eGFR of at most
+// EGFR_FRESH_DAYS_ZOLEDRONIC days) are missing or stale carry the
+// laboratory order, first, and keeps the drug as a non-recommended option
+// for after the results. It returns the topics of those cards, whose first
+// sentence then says "first laboratory tests" (writeLeads).
+//
+// Why the drug stays: for the critical denosumab-exit card the timing of
+// zoledronic acid (about 6 months after the last injection, ECTS 2021) is
+// the point of the card; dropping it would leave "stop without follow-up"
+// or "continue". The NHG-Standaard Fractuurpreventie (2016, "Aanvullend
+// onderzoek") and the NIV 2022 laboratory module ask for calcium,
+// creatinine/eGFR, alkaline phosphatase and 25-OH vitamin D before a
+// bisphosphonate; the Aclasta SmPC 4.3/4.4 contraindicates zoledronic acid
+// at a creatinine clearance < 35 and requires hypocalcaemia and vitamin D
+// deficiency to be corrected before the infusion (SEED Casus 3: zoledronic
+// acid once eGFR >= 35, Ca >= 2.10 and 25-OH-D >= 50 are known). A careful
+// GP reads "order the labs now, give the drug when they allow it".
+//
+// Each order once: the lab panel already in the response (folded from the
+// work-up onto the case-finding card, say) moves onto the drug card, which
+// widens it with the safety analytes; the card it left refers to it. A lab
+// panel on the order-time pretreatment-lab-workup card stays there (that
+// card is the work-up of the order being signed) and the drug card refers
+// to it.
+func labsBeforeBisphosphonates(c *Context, findings []Finding) ([]Finding, map[string]bool) {
+	first := map[string]bool{}
+	for i := range findings {
+		f := &findings[i]
+		if _, missing := bpAwaitingLabs(c, *f); !missing {
+			continue
+		}
+		zol := plCreatesDrug(*f, DrugOrderZoledronicAcid5mg)
+		analytes, _, _, _ := missingPreTreatmentLabs(c, zol)
+		var need []Analyte
+		for _, a := range analytes {
+			if !c.measuredRecently(a) {
+				need = append(need, a)
+			}
+		}
+		if len(need) == 0 {
+			continue
+		}
+		lab := SuggestLabPanel(need, Text{NL: "veiligheidslab vóór bisfosfonaat", EN: "safety laboratory tests before a bisphosphonate"})
+		owner, at := -1, -1
+		for j := range findings {
+			for k, s := range findings[j].Suggestions {
+				if s.Key == KeyOrderLabPanel {
+					owner, at = j, k
+				}
+			}
+		}
+		first[f.Topic] = true
+		switch {
+		case owner == i:
+			kept := &f.Suggestions[at]
+			mergeOrders(kept, lab)
+			kept.Recommended = true
+			// The labs come before the first bisphosphonate.
+			for k, s := range f.Suggestions[:at] {
+				if plCreatesDrugIn(s, bpDrugs...) {
+					moved := f.Suggestions[at]
+					f.Suggestions = slices.Insert(slices.Delete(f.Suggestions, at, at+1), k, moved)
+					break
+				}
+			}
+		case owner >= 0 && (findings[owner].Topic == TopicPretreatmentLabWorkup || first[findings[owner].Topic]):
+			o := &findings[owner].Suggestions[at]
+			mergeOrders(o, lab)
+			f.SeeAlso = append(f.SeeAlso, SeeAlso{Topic: findings[owner].Topic, What: Text{NL: "het laboratoriumonderzoek", EN: "the laboratory work-up"}})
+		case owner >= 0:
+			o := &findings[owner]
+			moved := o.Suggestions[at]
+			mergeOrders(&moved, lab)
+			moved.Recommended = true
+			o.Suggestions = slices.Delete(o.Suggestions, at, at+1)
+			o.SeeAlso = append(o.SeeAlso, SeeAlso{Topic: f.Topic, What: Text{NL: "het laboratoriumonderzoek", EN: "the laboratory work-up"}})
+			if o.Topic == TopicFractureCaseFinding {
+				// Its summary promised the lab panel, which is now on f.
+				o.Summary.NL = strings.Replace(o.Summary.NL, "DXA met VFA en lab aan", "DXA met VFA aan", 1)
+				o.Summary.EN = strings.Replace(o.Summary.EN, "DXA with VFA and a lab panel", "DXA with VFA", 1)
+			}
+			f.Suggestions = append([]Suggestion{moved}, f.Suggestions...)
+		default:
+			f.Suggestions = append([]Suggestion{lab}, f.Suggestions...)
+		}
+		if len(f.Suggestions) > 1 {
+			f.SelectionAny = true
+		}
+		for _, w := range labsFirstSummaries {
+			sum := Text{NL: strings.Replace(f.Summary.NL, w[0].NL, w[1].NL, 1), EN: strings.Replace(f.Summary.EN, w[0].EN, w[1].EN, 1)}
+			if utf8.RuneCountInString(sum.NL) < 140 && utf8.RuneCountInString(sum.EN) < 140 {
+				f.Summary = sum
+			}
+		}
+	}
+	return findings, first
+}
+
+// labsFirstSummaries put "labs first" into the summaries that tell to give
+// a bisphosphonate, when its safety labs are missing: old, new.
+var labsFirstSummaries = [][2]Text{
+	{{NL: ": geef eenmalig zoledroninezuur", EN: ": give zoledronic acid once"}, {NL: ": eerst lab, dan eenmalig zoledroninezuur", EN: ": labs first, then zoledronic acid once"}},
+	{{NL: ": start een bisfosfonaat", EN: ": start a bisphosphonate"}, {NL: ": eerst lab, dan een bisfosfonaat", EN: ": labs first, then a bisphosphonate"}},
+}
+
+// labsFirstLead is the first sentence of a card whose bisphosphonate waits
+// for laboratory results: the labs first, then the options.
+func labsFirstLead(f *Finding) (Text, bool) {
+	var nl, en []string
+	hasLab := false
+	for _, s := range f.Suggestions {
+		if s.Key == KeyOrderLabPanel {
+			hasLab = true
+			continue
+		}
+		nl, en = append(nl, s.Label.NL), append(en, s.Label.EN)
+	}
+	lead := Text{NL: "Eerst laboratoriumonderzoek aanvragen", EN: "First order laboratory tests"}
+	if !hasLab {
+		lead = Text{NL: "Eerst laboratoriumonderzoek (aanvraag op de kaart van het laboratoriumonderzoek)", EN: "First laboratory tests (ordered on the laboratory work-up card)"}
+	}
+	lead.NL += "; een bisfosfonaat pas als de uitslagen het toelaten."
+	lead.EN += "; a bisphosphonate only when the results allow it."
+	if len(nl) == 0 {
+		return lead, true
+	}
+	choose := Text{NL: "Daarna: ", EN: "Then: "}
+	if len(nl) > 1 {
+		choose = Text{NL: "Kies daarna één: ", EN: "Then choose one: "}
+	}
+	return Text{
+		NL: lead.NL + " " + choose.NL + joinList(nl, "; of ") + ".",
+		EN: lead.EN + " " + choose.EN + joinList(en, "; or ") + ".",
+	}, true
+}
+
+// bpDrugs are the bisphosphonates the cards order.
+var bpDrugs = []Drug{DrugOrderAlendronate70mg, DrugOrderRisedronate35mg, DrugOrderZoledronicAcid5mg}
+
+// plCreatesDrug reports whether f suggests creating an order of drug d.
+func plCreatesDrug(f Finding, d Drug) bool {
+	for _, s := range f.Suggestions {
+		if plCreatesDrugIn(s, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// plCreatesDrugIn reports whether s creates an order of one of drugs.
+func plCreatesDrugIn(s Suggestion, drugs ...Drug) bool {
+	for _, a := range s.Actions {
+		if a.Type == Create && a.Order != nil && a.Order.Kind == OrderMedication && slices.Contains(drugs, a.Order.Drug) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyRecheckCalciumVitD is the safe action of a calcium or vitamin D veto
+// when calcium/vitamin D is already in use.
+const keyRecheckCalciumVitD = "order-recheck-calcium-vitamin-d"
+
+// vetoRewording is how a card's text changes when the planner vetoes the
+// drug that the card's summary recommends: the summary and the body must
+// not still recommend it (clinical review of issue 12: "geef nu" next to
+// "Geen denosumab nu"). Old is replaced by New(reason) in the summary and
+// the detail.
+type vetoRewording struct {
+	Topic string
+	Drugs []Drug
+	Old   Text
+	New   func(reason Text) Text
+}
+
+var vetoRewordings = []vetoRewording{
+	{TopicDenosumabDoseOverdue, []Drug{DrugOrderDenosumab60mg},
+		Text{NL: "geef nu;", EN: "give now;"},
+		func(Text) Text {
+			return Text{NL: "eerst calcium/vitamine D corrigeren, dan geven;", EN: "correct calcium/vitamin D first, then give;"}
+		}},
+	{TopicDenosumabDoseOverdue, []Drug{DrugOrderDenosumab60mg},
+		Text{NL: "Geef de injectie zo snel mogelijk", EN: "Give the injection as soon as possible"},
+		func(Text) Text {
+			return Text{NL: "Geef de injectie zodra calcium en vitamine D gecorrigeerd zijn", EN: "Give the injection as soon as calcium and vitamin D are corrected"}
+		}},
+	{TopicDenosumab5yReview, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: "voortzetten, overstappen, of stoppen mét zoledroninezuur", EN: "continue, switch, or stop with zoledronic acid"},
+		func(r Text) Text {
+			return Text{NL: "zoledroninezuur nu niet (" + r.NL + ")", EN: "no zoledronic acid now (" + r.EN + ")"}
+		}},
+	{TopicOralBisphosphonateGICaution, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: ": overweeg zoledroninezuur iv", EN: ": consider IV zoledronic acid"},
+		func(r Text) Text {
+			return Text{NL: ": zoledroninezuur iv nu niet (" + r.NL + ")", EN: ": no IV zoledronic acid now (" + r.EN + ")"}
+		}},
+	{TopicOralBisphosphonateGICaution, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: "- Overweeg zoledroninezuur 5 mg iv eenmaal per jaar (controleer eerst nierfunctie, calcium en vitamine D).", EN: "- Consider zoledronic acid 5 mg IV once yearly (check renal function, calcium and vitamin D first)."},
+		func(r Text) Text {
+			return Text{NL: "- Zoledroninezuur iv kan nu niet (" + r.NL + ").", EN: "- Zoledronic acid IV is not possible now (" + r.EN + ")."}
+		}},
+	{TopicDenosumabNoStopWithoutFollowup, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: ": geef eenmalig zoledroninezuur ~", EN: ": give zoledronic acid once, ~"},
+		func(Text) Text {
+			// Only calcium and vitamin D get here: a renal or ALP block
+			// already changed the summary (applyBPSafety, AllBlocked).
+			return Text{NL: ": eerst calcium/vitamine D corrigeren, dan zoledroninezuur ~", EN: ": correct calcium/vitamin D first, then zoledronic acid ~"}
+		}},
+	{TopicDenosumabNoStopWithoutFollowup, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: "geef eenmalig zoledroninezuur 5 mg iv, ongeveer", EN: "give zoledronic acid 5 mg IV once, about"},
+		func(r Text) Text {
+			return Text{NL: "de gebruikelijke vervolgbehandeling (kan nu niet: " + r.NL + ") is eenmalig zoledroninezuur 5 mg iv, ongeveer", EN: "the usual follow-on (not possible now: " + r.EN + ") is zoledronic acid 5 mg IV once, about"}
+		}},
+	{TopicDenosumabNoStopWithoutFollowup, []Drug{DrugOrderZoledronicAcid5mg},
+		Text{NL: "geef zoledroninezuur zo snel mogelijk", EN: "give zoledronic acid as soon as possible"},
+		func(Text) Text {
+			return Text{NL: "geef zoledroninezuur zodra dat veilig kan", EN: "give zoledronic acid as soon as it is safe"}
+		}},
+}
+
+// rewordVetoed applies vetoRewordings for the drugs that a veto (the
+// planner's or the rule's own bisphosphonate safety check) removed from f.
+// A summary that would reach 140 runes is left as it was.
+func rewordVetoed(c *Context, f *Finding) {
+	for _, w := range vetoRewordings {
+		if w.Topic != f.Topic {
+			continue
+		}
+		for _, d := range w.Drugs {
+			v, ok := drugVeto(c, d)
+			if !ok || plCreatesDrug(*f, d) {
+				continue
+			}
+			n := w.New(v.Reason)
+			sum := Text{NL: strings.Replace(f.Summary.NL, w.Old.NL, n.NL, 1), EN: strings.Replace(f.Summary.EN, w.Old.EN, n.EN, 1)}
+			if utf8.RuneCountInString(sum.NL) < 140 && utf8.RuneCountInString(sum.EN) < 140 {
+				f.Summary = sum
+			}
+			f.Detail = Text{NL: strings.Replace(f.Detail.NL, w.Old.NL, n.NL, 1), EN: strings.Replace(f.Detail.EN, w.Old.EN, n.EN, 1)}
+		}
+	}
 }

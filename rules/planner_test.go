@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // plLab is a lab result n days before dmabT.
@@ -23,6 +24,13 @@ func plSafeLabs(over ...Lab) []Lab {
 		}
 	}
 	return labs
+}
+
+// plWithSafeLabs gives f fresh normal safety labs, for rule tests about
+// something else than the lab-first plan (TestLabsBeforeBisphosphonate).
+func plWithSafeLabs(f Facts) Facts {
+	f.Labs = plSafeLabs()
+	return f
 }
 
 // plZolDraft is a zoledronic acid 5 mg order in the order session.
@@ -315,5 +323,215 @@ func TestLifestyleS3c(t *testing.T) {
 		if strings.Contains(x.Detail.NL, "Leefstijl") {
 			t.Errorf("lifestyle advice at 2 units a day on %s", x.Topic)
 		}
+	}
+}
+
+// plCard returns the card of topic in fs.
+func plCard(t *testing.T, fs []Finding, topic string) Finding {
+	t.Helper()
+	for _, f := range fs {
+		if f.Topic == topic {
+			return f
+		}
+	}
+	t.Fatalf("no %s card in %v", topic, fs)
+	return Finding{}
+}
+
+// plLabOrder returns the analytes of the lab panel suggested on f.
+func plLabOrder(f Finding) ([]Analyte, bool) {
+	for _, s := range f.Suggestions {
+		for _, a := range s.Actions {
+			if a.Order != nil && a.Order.Kind == OrderLabPanel && s.Key == KeyOrderLabPanel {
+				return a.Order.Analytes, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// TestLabsBeforeBisphosphonate is the clinical review of issue 12: a card
+// that proposes a bisphosphonate while its safety labs are missing carries
+// the laboratory order itself, first and recommended, keeps the drug as an
+// option that is not recommended, and its first sentence says "labs first".
+func TestLabsBeforeBisphosphonate(t *testing.T) {
+	dmabHistory := []MedicationRecord{dmabAdmin("a1", rbDay("2024-07-05")), dmabAdmin("a2", rbDay("2025-01-05"))}
+	stop := func(labs []Lab) Facts {
+		f := rbFacts(OrderSign, append(dmabHistory[:2:2], dmabDraft("d1", "stopped"))...)
+		f.Labs = labs
+		return f
+	}
+	indication := r06Facts(70, r06Spine(-3.0), nil)
+	tests := []struct {
+		name   string
+		facts  Facts
+		topic  string
+		drug   Drug
+		want   []Analyte // nil: no lab order on the card
+		absent []Analyte
+	}{
+		{"S5c denosumab stop without any labs: the critical card orders the safety labs before zoledronic acid",
+			stop(nil), TopicDenosumabNoStopWithoutFollowup, DrugOrderZoledronicAcid5mg,
+			[]Analyte{AnalyteCreatinine, AnalyteEGFR, AnalyteCalcium, AnalyteALP, AnalyteVitaminD}, nil},
+		{"denosumab stop, eGFR 40 days old (zoledronic acid needs <= 30): only renal function is ordered",
+			stop(plSafeLabs(plLab(AnalyteEGFR, 70, 40))), TopicDenosumabNoStopWithoutFollowup, DrugOrderZoledronicAcid5mg,
+			[]Analyte{AnalyteEGFR}, []Analyte{AnalyteCalcium, AnalyteALP, AnalyteVitaminD}},
+		{"patient-view treatment indication without labs: the card that proposes alendronate carries the labs",
+			indication, TopicOsteoporosisTreatmentIndication, DrugOrderAlendronate70mg,
+			[]Analyte{AnalyteCalcium, AnalyteALP}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			th := DefaultThresholds()
+			fs := Evaluate(tc.facts, th)
+			for _, p := range PlanViolations(tc.facts, th, fs) {
+				t.Error(p)
+			}
+			f := plCard(t, fs, tc.topic)
+			if !plCreates([]Finding{f}, tc.drug) {
+				t.Fatalf("the drug option %s is gone", tc.drug)
+			}
+			got, ok := plLabOrder(f)
+			if !ok {
+				t.Fatalf("%s proposes %s without a lab order on the card; detail:\n%s", tc.topic, tc.drug, f.Detail.NL)
+			}
+			for _, a := range tc.want {
+				if !containsAnalyte(got, a) {
+					t.Errorf("lab order %v lacks %s", got, a)
+				}
+			}
+			for _, a := range tc.absent {
+				if containsAnalyte(got, a) {
+					t.Errorf("lab order %v has %s, measured recently", got, a)
+				}
+			}
+			for _, s := range f.Suggestions {
+				if s.Key == KeyOrderLabPanel {
+					if !s.Recommended {
+						t.Error("the lab order is not recommended")
+					}
+					break
+				}
+				if plCreates([]Finding{{Suggestions: []Suggestion{s}}}, tc.drug) {
+					t.Errorf("%q comes before the lab order", s.Label.NL)
+				}
+			}
+			for _, s := range f.Suggestions {
+				if s.Recommended && s.Key != KeyOrderLabPanel {
+					t.Errorf("%q recommended before the labs are known", s.Label.NL)
+				}
+			}
+			if !strings.Contains(f.Summary.NL, "eerst lab") || !strings.Contains(f.Summary.EN, "labs first") {
+				t.Errorf("summary does not say labs first: %q / %q", f.Summary.NL, f.Summary.EN)
+			}
+			if !strings.HasPrefix(f.Detail.NL, "Eerst laboratoriumonderzoek aanvragen") || !strings.HasPrefix(f.Detail.EN, "First order laboratory tests") {
+				t.Errorf("first sentence does not say labs first:\n%s", f.Detail.NL)
+			}
+			n := 0
+			for _, g := range fs {
+				for _, s := range g.Suggestions {
+					if s.Key == KeyOrderLabPanel {
+						n++
+					}
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d lab orders in the response, want 1", n)
+			}
+		})
+	}
+	t.Run("fresh safety labs: no lab order, the drug leads", func(t *testing.T) {
+		fs := Evaluate(stop(plSafeLabs()), DefaultThresholds())
+		f := plCard(t, fs, TopicDenosumabNoStopWithoutFollowup)
+		if _, ok := plLabOrder(f); ok || strings.HasPrefix(f.Detail.NL, "Eerst laboratoriumonderzoek") {
+			t.Errorf("labs first although they are fresh:\n%s", f.Detail.NL)
+		}
+	})
+}
+
+// TestVetoedDrugLeavesTheText covers the reviewer's variants of Casus 3
+// (/tmp/review/var: s5b-hypoca, s5c-egfr25, s5c-vitd20, s6os-egfr25): when a
+// veto removes a drug, no summary or detail still recommends it, the safe
+// action is offered, and the zoledronic acid limit reads 35.
+func TestVetoedDrugLeavesTheText(t *testing.T) {
+	s5 := seedS5Doses("2020-07-05")
+	s5b := seedS5Doses("2020-04-02")
+	withLabs := func(f Facts, labs ...Lab) Facts { f.Labs = plSafeLabs(labs...); return f }
+	hernia := Condition{Source: "Condition/hernia", Concepts: []Concept{ConceptHiatalHernia}, Code: "SNOMED CT 84089009", Active: true}
+	ppi := MedicationRecord{Source: "MedicationStatement/ppi", Kind: KindStatement, Classes: []DrugClass{DrugPPI}, Code: "ATC A02BC01", Name: "omeprazole", Status: "active", Start: rbDay("2020-01-01")}
+	ris := MedicationRecord{Source: "MedicationRequest/ris", Kind: KindDraftOrder, Classes: []DrugClass{DrugBisphosphonate, DrugBisphosphonateOral, DrugRisedronate},
+		Code: "ATC M05BA07", Name: "risedronic acid", Status: "draft", Selected: true}
+	s6 := func() Facts {
+		f := withLabs(Facts{AsOf: dmabT, Hook: OrderSelect, Patient: Patient{ID: "p", BirthDate: rbDay("1948-01-01"), Gender: "female"},
+			Conditions: []Condition{hernia}, Medications: []MedicationRecord{ppi, ris}}, plLab(AnalyteEGFR, 25, 10))
+		return f
+	}()
+	tests := []struct {
+		name    string
+		facts   Facts
+		topic   string
+		notSaid []string // in the card's Dutch summary or detail
+		said    []string
+		safe    []string // one of these suggestion keys is offered somewhere
+	}{
+		{"s5b-hypoca: denosumab overdue with calcium 2.02: no 'geef nu', calcium first",
+			withLabs(seedS5(PatientView, s5b), plLab(AnalyteCalcium, 2.02, 12), plLab(AnalyteVitaminD, 22, 12)),
+			TopicDenosumabDoseOverdue,
+			[]string{"geef nu", "zo snel mogelijk"}, []string{"Geen denosumab nu: calcium 2,02 < 2,1 mmol/L"},
+			[]string{keyOrderVitaminD, keyRecheckCalciumVitD}},
+		{"s5b-hypoca: the 5-year review does not offer 'stop with zoledronic acid'",
+			withLabs(seedS5(PatientView, s5b), plLab(AnalyteCalcium, 2.02, 12), plLab(AnalyteVitaminD, 22, 12)),
+			TopicDenosumab5yReview,
+			[]string{"stoppen mét zoledroninezuur"}, []string{"zoledroninezuur nu niet (calcium 2,02 < 2,1 mmol/L)"},
+			[]string{keyOrderVitaminD, keyRecheckCalciumVitD}},
+		{"s5c-egfr25: the contraindication names 35, not 30",
+			withLabs(seedS5(OrderSign, s5, dmabDraft("prolia-stop", "stopped")), plLab(AnalyteEGFR, 25, 10)),
+			TopicDenosumabNoStopWithoutFollowup,
+			[]string{"eGFR 25 < 30", "geef eenmalig zoledroninezuur"}, []string{"eGFR 25 < 35"},
+			[]string{KeyOrderDenosumab60mg}},
+		{"s5c-vitd20: zoledronic acid after vitamin D correction, not 'give zoledronic acid'",
+			withLabs(seedS5(OrderSign, s5, dmabDraft("prolia-stop", "stopped")), plLab(AnalyteVitaminD, 20, 10)),
+			TopicDenosumabNoStopWithoutFollowup,
+			[]string{"geef eenmalig zoledroninezuur"}, []string{"eerst calcium/vitamine D corrigeren, dan zoledroninezuur", "kan nu niet: 25-OH vitamine D 20 < 50 nmol/L"},
+			[]string{keyOrderVitaminD, keyRecheckCalciumVitD}},
+		{"s6os-egfr25: the GI caution does not advise zoledronic acid at eGFR 25",
+			s6, TopicOralBisphosphonateGICaution,
+			[]string{"overweeg zoledroninezuur", "Overweeg zoledroninezuur"}, []string{"zoledroninezuur iv nu niet (eGFR 25 < 35)"},
+			nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			th := DefaultThresholds()
+			fs := Evaluate(tc.facts, th)
+			for _, p := range PlanViolations(tc.facts, th, fs) {
+				t.Error(p)
+			}
+			f := plCard(t, fs, tc.topic)
+			text := f.Summary.NL + "\n" + f.Detail.NL
+			for _, s := range tc.notSaid {
+				if strings.Contains(text, s) {
+					t.Errorf("card still says %q:\n%s", s, text)
+				}
+			}
+			for _, s := range tc.said {
+				if !strings.Contains(text, s) {
+					t.Errorf("card does not say %q:\n%s", s, text)
+				}
+			}
+			if len(tc.safe) > 0 {
+				ok := false
+				for _, k := range tc.safe {
+					ok = ok || plKey(fs, k)
+				}
+				if !ok {
+					t.Errorf("no safe action (%v) offered", tc.safe)
+				}
+			}
+			for _, g := range fs {
+				if utf8.RuneCountInString(g.Summary.NL) >= 140 || utf8.RuneCountInString(g.Summary.EN) >= 140 {
+					t.Errorf("%s: summary ≥ 140 runes", g.Topic)
+				}
+			}
+		})
 	}
 }

@@ -68,6 +68,7 @@ func TestSeedDenosumabCases(t *testing.T) {
 				KeyOrderDenosumab60mg: {"create denosumab-60mg-sc 2025-07-07"},
 				KeyDenosumabSwitchZol: {"create zoledronic-acid-5mg-iv 2025-07-07"},
 				KeyDenosumabStopZol:   {"create zoledronic-acid-5mg-iv 2025-07-07"},
+				KeyOrderLabPanel:      {"create lab-panel "}, // Casus 3: eGFR, Ca, 25-OH-D before ZOL
 			}}},
 			mustNot: []string{"bisphosphonate-5y-review", TopicDenosumabDoseOverdue, TopicDenosumabNoStopWithoutFollowup, "teriparatide-*"},
 		},
@@ -84,6 +85,7 @@ func TestSeedDenosumabCases(t *testing.T) {
 				KeyOrderDenosumab60mg: {"create denosumab-60mg-sc 2025-07-07"},
 				KeyDenosumabSwitchZol: {"create zoledronic-acid-5mg-iv 2025-07-07"},
 				KeyDenosumabStopZol:   {"create zoledronic-acid-5mg-iv 2025-07-07"},
+				KeyOrderLabPanel:      {"create lab-panel "}, // Casus 3: eGFR, Ca, 25-OH-D before ZOL
 			}}},
 			mustNot: []string{TopicDenosumabDoseOverdue, TopicDenosumabNoStopWithoutFollowup},
 		},
@@ -97,6 +99,7 @@ func TestSeedDenosumabCases(t *testing.T) {
 				{Topic: TopicDenosumab5yReview, Indicator: Warning, Suggestions: map[string][]string{
 					KeyDenosumabSwitchZol: {"create zoledronic-acid-5mg-iv now"},
 					KeyDenosumabStopZol:   {"create zoledronic-acid-5mg-iv now"},
+					KeyOrderLabPanel:      {"create lab-panel "},
 				}},
 			},
 			mustNot: []string{TopicDenosumabNoStopWithoutFollowup},
@@ -107,6 +110,7 @@ func TestSeedDenosumabCases(t *testing.T) {
 			must: []rbOutcome{{Topic: TopicDenosumabNoStopWithoutFollowup, Indicator: Critical, Suggestions: map[string][]string{
 				KeyOrderZolAfterDenosumab: {"create zoledronic-acid-5mg-iv 2025-07-07"},
 				KeyOrderDenosumab60mg:     {"delete MedicationRequest/prolia-stop", "create denosumab-60mg-sc 2025-07-07"},
+				KeyOrderLabPanel:          {"create lab-panel "}, // Casus 3: eGFR, Ca, 25-OH-D before ZOL
 			}}},
 			mustNot: []string{TopicDenosumabDoseOverdue, TopicDenosumab5yReview},
 		},

@@ -104,7 +104,7 @@ func TestTeriparatideMax24Months(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			th := DefaultThresholds()
 			th.TptdUSLabel = tc.usLbl
-			got := rbOutcomes(rbEval(t, rbFacts(tc.hook, tc.meds...), th, TeriparatideMax24Months))
+			got := rbOutcomes(rbEval(t, plWithSafeLabs(rbFacts(tc.hook, tc.meds...)), th, TeriparatideMax24Months))
 			// The follow-on antiresorptive offered on every blocked course
 			// is tested in TestPlannerVetoes; this table is about the block.
 			for i := range got {
