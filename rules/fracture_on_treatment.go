@@ -143,9 +143,13 @@ func evalFractureOnTreatment(c *Context) []Finding {
 		detailNL += "\n\nHypothyreoïdie: controleer de TSH (over- of ondersuppletie)."
 		detailEN += "\n\nHypothyroidism: check TSH (over- or under-replacement)."
 	}
-	if len(mention) > 0 {
-		detailNL += "\n\n" + itoa(len(mention)) + " fractuur/fracturen met onbekende datum (bijv. een wervelvervorming op VFA) tellen niet mee als nieuwe fractuur: ga na wanneer ze ontstonden; een nieuwe fractuur tijdens behandeling telt mee voor verwijzing bij ≥ " + itoa(th.FractureOnTxReferCount) + "."
-		detailEN += "\n\n" + itoa(len(mention)) + " fracture(s) of unknown date (e.g. a vertebral deformity on VFA) are not counted as new: find out when they occurred; a new fracture during treatment counts towards referral at ≥ " + itoa(th.FractureOnTxReferCount) + "."
+	if n := len(mention); n > 0 {
+		nl, en := "1 fractuur met onbekende datum (bijv. een wervelvervorming op VFA) telt", "1 fracture of unknown date (e.g. a vertebral deformity on VFA) is"
+		if n > 1 {
+			nl, en = itoa(n)+" fracturen met onbekende datum (bijv. wervelvervormingen op VFA) tellen", itoa(n)+" fractures of unknown date (e.g. vertebral deformities on VFA) are"
+		}
+		detailNL += "\n\n" + nl + " niet mee als nieuwe fractuur: ga na wanneer die ontstond; ≥ " + itoa(th.FractureOnTxReferCount) + " nieuwe fracturen tijdens behandeling → verwijzing overwegen."
+		detailEN += "\n\n" + en + " not counted as new: find out when it occurred; ≥ " + itoa(th.FractureOnTxReferCount) + " new fractures during treatment → consider referral."
 	}
 	if refer {
 		detailNL += "\n\n" + itoa(count) + " fracturen ondanks behandeling: overweeg verwijzing naar de tweede lijn."
