@@ -53,22 +53,25 @@ func TestConditionActive(t *testing.T) {
 func TestConditionOnset(t *testing.T) {
 	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, time.UTC) }
 	tests := []struct {
-		name string
-		c    string
-		want time.Time
+		name         string
+		c            string
+		want         time.Time
+		recordedOnly bool
 	}{
-		{"onsetDateTime wins over recordedDate", `"onsetDateTime":"2023-11","recordedDate":"2024-01-02"`, d(2023, 11, 1)},
-		{"onsetPeriod start", `"onsetPeriod":{"start":"2023-10-04"},"recordedDate":"2024-01-02"`, d(2023, 10, 4)},
-		{"onsetPeriod with only an end", `"onsetPeriod":{"end":"2023-10-05"},"recordedDate":"2024-01-02"`, d(2023, 10, 5)},
-		{"onsetString is not parsed, recordedDate used", `"onsetString":"vorig jaar","recordedDate":"2024-01-02"`, d(2024, 1, 2)},
-		{"onsetAge is not read, recordedDate used", `"onsetAge":{"value":70,"unit":"a"},"recordedDate":"2024-01-02"`, d(2024, 1, 2)},
-		{"no date at all", ``, time.Time{}},
+		{"onsetDateTime wins over recordedDate", `"onsetDateTime":"2023-11","recordedDate":"2024-01-02"`, d(2023, 11, 1), false},
+		{"onsetPeriod start", `"onsetPeriod":{"start":"2023-10-04"},"recordedDate":"2024-01-02"`, d(2023, 10, 4), false},
+		{"onsetPeriod with only an end", `"onsetPeriod":{"end":"2023-10-05"},"recordedDate":"2024-01-02"`, d(2023, 10, 5), false},
+		{"only recordedDate", `"recordedDate":"2025-09-08"`, d(2025, 9, 8), true},
+		{"onsetString is not parsed, recordedDate used", `"onsetString":"vorig jaar","recordedDate":"2024-01-02"`, d(2024, 1, 2), true},
+		{"onsetAge is not read, recordedDate used", `"onsetAge":{"value":70,"unit":"a"},"recordedDate":"2024-01-02"`, d(2024, 1, 2), true},
+		{"no date at all", ``, time.Time{}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := decodeCondition(t, `{"resourceType":"Condition"`+prefixComma(tc.c)+`}`)
-			if got := conditionOnset(c); !got.Equal(tc.want) {
-				t.Errorf("conditionOnset = %v, want %v", got, tc.want)
+			got, recordedOnly := conditionOnset(c)
+			if !got.Equal(tc.want) || recordedOnly != tc.recordedOnly {
+				t.Errorf("conditionOnset = %v, %v; want %v, %v", got, recordedOnly, tc.want, tc.recordedOnly)
 			}
 		})
 	}

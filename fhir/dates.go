@@ -188,18 +188,22 @@ func firstDate(ts ...time.Time) time.Time {
 // onsetDateTime, else onsetPeriod.start, else recordedDate. onsetAge and
 // onsetString are skipped: an age needs the birth date and rounding, and
 // free text is never parsed.
-// Like observation.date it stops at the first date found.
-func conditionOnset(c *condition) time.Time {
+// Like observation.date it stops at the first date found. recordedOnly is
+// true when the date is the recordedDate: then it is when the condition was
+// written down, not when it began (a VFA deformity of unknown age), and the
+// rules must not count it as a fracture since a given day. An onsetAge is
+// an onset, but it is not read, so it leaves the onset unknown as well.
+func conditionOnset(c *condition) (t time.Time, recordedOnly bool) {
 	if t := dateOf(&c.OnsetDateTime); !t.IsZero() {
-		return t
+		return t, false
 	}
 	if t := c.OnsetPeriod.start(); !t.IsZero() {
-		return t
+		return t, false
 	}
 	if t := dateOf(&c.RecordedDate); !t.IsZero() {
-		return t
+		return t, true
 	}
-	return time.Time{}
+	return time.Time{}, false
 }
 
 // serviceRequestDate returns authoredOn, else the occurrence.

@@ -109,11 +109,13 @@ func conditionFacts(c *condition, t *Terminology) (rules.Condition, bool) {
 		t.Unmapped().recordCodings(UnmappedCondition, c.Code.codings())
 		return rules.Condition{}, false
 	}
+	onset, recordedOnly := conditionOnset(c)
 	return rules.Condition{
 		Source:        refTo("Condition", c.ID),
 		Concepts:      m.concepts,
 		Code:          m.code,
-		Onset:         conditionOnset(c),
+		Onset:         onset,
+		RecordedOnly:  recordedOnly,
 		Active:        conditionActive(c),
 		LowConfidence: m.lowConfidence,
 		GenantGrade:   genantGrade(c),

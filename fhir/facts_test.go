@@ -96,8 +96,9 @@ func TestExtractScenario(t *testing.T) {
 			{Source: "Condition/c-tibia", Concepts: []rules.Concept{rules.ConceptFracture, rules.ConceptMTXTypicalSite}, Code: "SNOMED CT 31978002", Onset: d(2024, 2, 10), Active: true},
 			// L76 is vertebral here only because of the SNOMED coding.
 			{Source: "Condition/c-vertebra", Concepts: []rules.Concept{rules.ConceptFracture, rules.ConceptVertebralFracture}, Code: "ICPC-1-NL L76", Onset: d(2019, 5, 1), Active: false},
-			// No clinicalStatus counts as active; no onset falls back to recordedDate.
-			{Source: "Condition/c-hand", Concepts: []rules.Concept{rules.ConceptFracture}, Code: "ICPC-1-NL L74", Onset: d(2024, 1, 5), Active: true, LowConfidence: true},
+			// No clinicalStatus counts as active; no onset falls back to
+			// recordedDate, flagged as only the recording date.
+			{Source: "Condition/c-hand", Concepts: []rules.Concept{rules.ConceptFracture}, Code: "ICPC-1-NL L74", Onset: d(2024, 1, 5), RecordedOnly: true, Active: true, LowConfidence: true},
 		},
 		Labs: []rules.Lab{
 			{Source: "Observation/o-egfr", Analyte: rules.AnalyteEGFR, Value: 60, Comparator: rules.MoreThan, Date: time.Date(2024, 3, 1, 8, 0, 0, 0, time.UTC), Code: "LOINC 98979-8", OriginalValue: 60, OriginalUnit: "mL/min/{1.73_m2}"},

@@ -120,6 +120,11 @@ type Condition struct {
 	Code string
 	// Onset is Condition.onset[x], else recordedDate; zero when unknown.
 	Onset time.Time
+	// RecordedOnly marks an Onset that is only the recordedDate: the day
+	// the finding was written down (e.g. a deformity seen on VFA), not the
+	// day the fracture happened. Rules that count fractures "since the start
+	// of treatment" must not count it (NHGDoc "≥ 2 nieuwe fracturen").
+	RecordedOnly bool
 	// Active is false for clinicalStatus inactive/resolved/remission.
 	Active bool
 	// LowConfidence marks codes whose site is uncertain (ICPC L74 can be a
@@ -129,6 +134,10 @@ type Condition struct {
 	// 0 when not graded.
 	GenantGrade int
 }
+
+// OnsetKnown reports whether the condition has a real onset date
+// (onsetDateTime or onsetPeriod.start), not just a recording date.
+func (c Condition) OnsetKnown() bool { return !c.Onset.IsZero() && !c.RecordedOnly }
 
 // Has reports whether the condition carries concept c.
 func (c Condition) Has(concept Concept) bool {

@@ -28,10 +28,14 @@ import (
 // zoledronic acid 5 mg infusion covers one year, a denosumab 60 mg dose
 // DMAB_INTERVAL_DAYS. The card needs an osteoporosis drug in use at T (an
 // active record, or T within a dose's cover), so it does not meet R01
-// fracture-case-finding (which needs no active drug) for the same fracture. Fractures of unknown onset (e.g. a vertebral deformity found on
-// VFA) never trigger the card (seed S4: onset unknown), but a counted
-// vertebral fracture of unknown onset adds to the number of fractures once
-// the card fires (seed S6: "Tweetal wervelinfracties").
+// fracture-case-finding (which needs no active drug) for the same fracture.
+// Only a fracture with a known onset (onsetDateTime or onsetPeriod, not just
+// a recordedDate) after the start counts: NHGDoc counts "nieuwe fracturen
+// ondanks behandeling", and a deformity found on VFA (seed S6 "Tweetal
+// wervelinfracties", recorded on the day of the DXA) may be years older than
+// the treatment. Such a fracture neither opens the card (seed S4: onset
+// unknown) nor adds to the count; it is listed as "datum onbekend" so the
+// clinician can date it (and refer if it turns out to be new).
 
 // TopicFractureOnTreatment is the topic code of R17.
 const TopicFractureOnTreatment = "fracture-on-treatment"
@@ -73,13 +77,11 @@ func evalFractureOnTreatment(c *Context) []Finding {
 	var trigger *onTx
 	var unknownOnset []Condition
 	for _, f := range c.Fractures() {
-		if f.Onset.IsZero() {
-			if f.Has(ConceptVertebralFracture) {
-				unknownOnset = append(unknownOnset, f)
-			}
+		if f.Onset.After(T) {
 			continue
 		}
-		if f.Onset.After(T) {
+		if !f.OnsetKnown() {
+			unknownOnset = append(unknownOnset, f)
 			continue
 		}
 		for _, p := range periods {
@@ -97,7 +99,16 @@ func evalFractureOnTreatment(c *Context) []Finding {
 	if trigger == nil {
 		return nil
 	}
-	count := len(counted) + len(unknownOnset)
+	// Name an undated fracture only when it may belong to this treatment: a
+	// vertebral fracture without any date (found on VFA), or one recorded
+	// on or after the start of the therapy period.
+	var mention []Condition
+	for _, f := range unknownOnset {
+		if f.Onset.IsZero() && f.Has(ConceptVertebralFracture) || !f.Onset.IsZero() && !f.Onset.Before(trigger.p.Start) {
+			mention = append(mention, f)
+		}
+	}
+	count := len(counted)
 	refer := count >= th.FractureOnTxReferCount
 	drugT := therapyNames(trigger.p)
 
@@ -109,8 +120,13 @@ func evalFractureOnTreatment(c *Context) []Finding {
 		ev = append(ev, Evidence{Label: Text{NL: "Fractuur tijdens behandeling (na " + Months(months).NL + ")", EN: "Fracture during treatment (after " + Months(months).EN + ")"},
 			ValueText: conditionName(x.f), Date: x.f.Onset, Source: x.f.Source})
 	}
-	for _, f := range unknownOnset {
-		ev = append(ev, Evidence{Label: Text{NL: "Wervelfractuur, begin onbekend (telt mee)", EN: "Vertebral fracture, onset unknown (counted)"}, ValueText: conditionName(f), Source: f.Source})
+	for _, f := range mention {
+		label := Text{NL: "Fractuur, datum onbekend (telt niet mee)", EN: "Fracture, date unknown (not counted)"}
+		if !f.Onset.IsZero() {
+			label = Text{NL: "Fractuur, datum onbekend (vastgelegd " + FormatDateIn(f.Onset, "nl") + "; telt niet mee)",
+				EN: "Fracture, date unknown (recorded " + FormatDateIn(f.Onset, "en") + "; not counted)"}
+		}
+		ev = append(ev, Evidence{Label: label, ValueText: conditionName(f), Source: f.Source})
 	}
 
 	detailNL := "Nieuwe fractuur na ≥ " + itoa(th.FractureOnTxMinMonths) + " maanden behandeling met " + drugT.NL + ". Doe een standaard herevaluatie (NIV 2022):\n\n" +
@@ -126,6 +142,14 @@ func evalFractureOnTreatment(c *Context) []Finding {
 	if c.hypothyroidOnReplacement() {
 		detailNL += "\n\nHypothyreoïdie: controleer de TSH (over- of ondersuppletie)."
 		detailEN += "\n\nHypothyroidism: check TSH (over- or under-replacement)."
+	}
+	if n := len(mention); n > 0 {
+		nl, en := "1 fractuur met onbekende datum (bijv. een wervelvervorming op VFA) telt", "1 fracture of unknown date (e.g. a vertebral deformity on VFA) is"
+		if n > 1 {
+			nl, en = itoa(n)+" fracturen met onbekende datum (bijv. wervelvervormingen op VFA) tellen", itoa(n)+" fractures of unknown date (e.g. vertebral deformities on VFA) are"
+		}
+		detailNL += "\n\n" + nl + " niet mee als nieuwe fractuur: ga na wanneer die ontstond; ≥ " + itoa(th.FractureOnTxReferCount) + " nieuwe fracturen tijdens behandeling → verwijzing overwegen."
+		detailEN += "\n\n" + en + " not counted as new: find out when it occurred; ≥ " + itoa(th.FractureOnTxReferCount) + " new fractures during treatment → consider referral."
 	}
 	if refer {
 		detailNL += "\n\n" + itoa(count) + " fracturen ondanks behandeling: overweeg verwijzing naar de tweede lijn."

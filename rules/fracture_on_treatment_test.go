@@ -14,6 +14,13 @@ func rdFracture(id, onset string, concepts ...Concept) Condition {
 	return c
 }
 
+// rdRecorded is a fracture dated only by its recordedDate (onset unknown).
+func rdRecorded(id, recorded string, concepts ...Concept) Condition {
+	c := rdFracture(id, recorded, concepts...)
+	c.RecordedOnly = true
+	return c
+}
+
 func TestFractureOnTreatment(t *testing.T) {
 	T := rdDay("2024-09-15")
 	onAln := func(conds ...Condition) Facts {
@@ -35,7 +42,11 @@ func TestFractureOnTreatment(t *testing.T) {
 		{"wrist fracture at 12 months -> warning", onAln(rdFracture("w", "2023-07-15")), single},
 		{"wrist fracture at 13 months -> warning", onAln(rdFracture("w", "2023-08-15")), single},
 		{"two fractures after 12 months -> referral recommended", onAln(rdFracture("w", "2023-08-15"), rdFracture("v", "2024-08-01", ConceptVertebralFracture)), refer},
-		{"one dated fracture plus a vertebral fracture of unknown onset -> 2 -> referral", onAln(rdFracture("v1", "2024-08-01", ConceptVertebralFracture), rdFracture("v2", "", ConceptVertebralFracture)), refer},
+		// NHGDoc "≥ 2 nieuwe fracturen": only a known onset after the start counts.
+		{"one dated fracture plus a vertebral fracture without any date -> 1 -> no referral", onAln(rdFracture("v1", "2024-08-01", ConceptVertebralFracture), rdFracture("v2", "", ConceptVertebralFracture)), single},
+		{"known onset after start plus a VFA fracture only recorded after start -> 1 -> no referral", onAln(rdFracture("v1", "2024-08-01", ConceptVertebralFracture), rdRecorded("v2", "2024-09-08", ConceptVertebralFracture)), single},
+		{"only a fracture recorded (not onset) after 12 months -> silent", onAln(rdRecorded("v2", "2024-09-08", ConceptVertebralFracture)), nil},
+		{"two known onsets after start plus a recorded-only one -> referral", onAln(rdFracture("w", "2023-08-15"), rdFracture("v1", "2024-08-01", ConceptVertebralFracture), rdRecorded("v2", "2024-09-08", ConceptVertebralFracture)), refer},
 		{"denosumab every 6 months, fracture after 14 months -> warning", Facts{AsOf: T, Hook: PatientView,
 			Medications: []MedicationRecord{dmabDose("d1", "2022-11-01"), dmabDose("d2", "2023-05-01"), dmabDose("d3", "2023-11-01"), dmabDose("d4", "2024-05-01")},
 			Conditions:  []Condition{rdFracture("w", "2024-01-10")}}, single},

@@ -74,8 +74,10 @@ func rdCasus4() Facts {
 			{Source: "Condition/humerus", Concepts: []Concept{ConceptFracture}, Code: "SNOMED 66308002", Onset: rdDay("2022-06-10")},
 			{Source: "Condition/op", Concepts: []Concept{ConceptOsteoporosis}, Onset: rdDay("2022-07-01"), Active: true},
 			{Source: "Condition/l1", Concepts: []Concept{ConceptFracture, ConceptVertebralFracture}, Code: "SNOMED 42157000", Onset: rdDay("2025-08-25"), Active: true},
-			// VFA 2025-09-08: a second vertebral infraction, level and onset not given.
-			{Source: "Condition/vfa-2", Concepts: []Concept{ConceptFracture, ConceptVertebralFracture}, Code: "VFA infraction"},
+			// VFA 2025-09-08: a second vertebral infraction, level and onset
+			// not given; the Condition carries only recordedDate (as in the
+			// seed fixture S6).
+			{Source: "Condition/vfa-2", Concepts: []Concept{ConceptFracture, ConceptVertebralFracture}, Code: "VFA infraction", Onset: rdDay("2025-09-08"), RecordedOnly: true},
 			{Source: "Condition/hiatal", Concepts: []Concept{ConceptHiatalHernia}, Active: true},
 			{Source: "Condition/hypothyroid", Concepts: []Concept{ConceptHypothyroidism}, Active: true},
 		},
@@ -212,12 +214,26 @@ func TestSeedS6FractureOnTreatment(t *testing.T) {
 			t.Errorf("lab panel lacks %s", a)
 		}
 	}
-	if !fs[0].Suggestions[1].Recommended {
-		t.Errorf("2 vertebral fractures: referral should be recommended")
+	// NHGDoc "≥ 2 nieuwe fracturen ondanks behandeling": the VFA deformity
+	// of unknown age ("Tweetal wervelinfracties") is not a known new
+	// fracture, so one fracture counts and referral is offered, not
+	// recommended.
+	if fs[0].Suggestions[1].Recommended {
+		t.Errorf("1 fracture of known onset: referral should not be recommended")
 	}
 	f := fs[0]
-	if !rdContainsAll(f.Detail.EN, "consider referral", "TSH", "adherence") {
-		t.Errorf("detail lacks referral/TSH/adherence text: %q", f.Detail.EN)
+	if !rdContainsAll(f.Detail.EN, "TSH", "adherence", "is not counted as new") || strings.Contains(f.Detail.EN, "fractures despite treatment") {
+		t.Errorf("detail lacks TSH/adherence/unknown-date text or recommends referral: %q", f.Detail.EN)
+	}
+	if !strings.HasPrefix(f.Summary.NL, "Nieuwe fractuur na") {
+		t.Errorf("summary %q, want the single-fracture summary", f.Summary.NL)
+	}
+	var labels []string
+	for _, e := range f.Evidence {
+		labels = append(labels, e.Label.NL)
+	}
+	if want := []string{"Start osteoporosemedicatie", "Fractuur tijdens behandeling (na 37 maanden)", "Fractuur, datum onbekend (vastgelegd 08-09-2025; telt niet mee)"}; !slices.Equal(labels, want) {
+		t.Errorf("evidence labels %q, want %q", labels, want)
 	}
 	// R01 stays silent for the same fracture.
 	if got := rdTopics(rdEval(rdCasus4(), DefaultThresholds(), FractureCaseFinding, FractureOnTreatment)); !slices.Equal(got, []string{TopicFractureOnTreatment}) {
