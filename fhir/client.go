@@ -29,7 +29,7 @@ type fetcher struct {
 // server cannot be used (no fhirServer, no token, an unusable URL, or a
 // server the allow-list rejects). The error never contains the token.
 func newFetcher(in Input, o Options) (*fetcher, error) {
-	if in.FHIRServer == "" || in.AccessToken == "" {
+	if in.FHIRServer == "" || (in.AccessToken == "" && !in.OpenServer) {
 		return nil, errors.New("no FHIR server access")
 	}
 	base, err := url.Parse(strings.TrimRight(in.FHIRServer, "/"))
@@ -136,7 +136,9 @@ func (f *fetcher) get(ctx context.Context, key, u string) ([]byte, error) {
 	if err != nil {
 		return nil, fail("cannot build request")
 	}
-	req.Header.Set("Authorization", "Bearer "+f.token)
+	if f.token != "" {
+		req.Header.Set("Authorization", "Bearer "+f.token)
+	}
 	req.Header.Set("Accept", "application/fhir+json")
 	resp, err := f.client.Do(req)
 	if err != nil {

@@ -67,6 +67,8 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// Storage selects the feedback store (storage.go).
 	Storage StorageConfig `yaml:"storage"`
+	// BoneHealth turns on the bone-health SMART app (bonehealth.go).
+	BoneHealth BoneHealthConfig `yaml:"bone_health"`
 }
 
 // FHIRConfig tunes the FHIR-server fallback.
@@ -186,6 +188,7 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 	}
 	problems = append(problems, cfg.securityProblems()...)
 	problems = append(problems, cfg.storageProblems()...)
+	problems = append(problems, cfg.BoneHealth.problems(cfg.PublicBaseURL)...)
 	th := rules.DefaultThresholds()
 	for k, v := range cfg.Thresholds {
 		if err := th.Set(k, v); err != nil {

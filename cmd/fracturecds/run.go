@@ -173,6 +173,7 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 		HSTS:               cfg.TLSCertFile != "",
 		CardLog:            cards,
 		Feedback:           feedbackStore(st),
+		BoneHealth:         boneHealthApp(cfg, logger, g, th, fhirAllowServer(auth), now),
 	}), nil
 }
 
