@@ -87,6 +87,24 @@ func (b *lockedBuffer) String() string {
 // or fails when FRACTURECDS_REQUIRE_MEDPLUM=1.
 func StartMedplum(t testing.TB) (baseURL, token string) {
 	t.Helper()
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		t.Fatalf("fhirtest: random token: %v", err)
+	}
+	token = hex.EncodeToString(raw)
+	return startMedplum(t, token), token
+}
+
+// StartOpenMedplum is StartMedplum without a token: an open FHIR server,
+// as the CDS Hooks Sandbox's test servers are, and as the SMART launcher
+// needs behind its proxy (it never forwards Authorization upstream).
+func StartOpenMedplum(t testing.TB) (baseURL string) {
+	t.Helper()
+	return startMedplum(t, "")
+}
+
+func startMedplum(t testing.TB, token string) (baseURL string) {
+	t.Helper()
 	dir := filepath.Join(RepoRoot(t), "testdata", "medplum")
 	unavailable := func(format string, args ...any) {
 		t.Helper()
@@ -103,12 +121,6 @@ func StartMedplum(t testing.TB) (baseURL, token string) {
 	if err != nil {
 		unavailable("node is not on PATH")
 	}
-
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
-		t.Fatalf("fhirtest: random token: %v", err)
-	}
-	token = hex.EncodeToString(raw)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	// Port 0: the server binds a free port itself and prints it, so there is
@@ -163,7 +175,7 @@ func StartMedplum(t testing.TB) (baseURL, token string) {
 		t.Fatalf("fhirtest: Medplum server not listening after %v\nstderr:\n%s", startTimeout, stderr.String())
 	}
 	t.Logf("fhirtest: Medplum listening at %s after %v", baseURL, time.Since(started).Round(time.Millisecond))
-	return baseURL, token
+	return baseURL
 }
 
 // resourceHeader is the part of any FHIR resource the helpers need.
