@@ -69,6 +69,10 @@ type DXAPoint struct {
 	// DXA_IMPLAUSIBLE_PCT, exactly as dexa-change-lsc and
 	// dexa-change-implausible decide.
 	Significant, Implausible bool
+	// Unreliable marks a spine value with a (counted) vertebral fracture
+	// dated on or before it, or undated: the fracture can raise the spine
+	// BMD (SEED-GP "Let op bij lumbale wervelinzakking").
+	Unreliable bool
 }
 
 // WHOClass is the WHO category of a T-score.
@@ -103,6 +107,10 @@ type TimelineFracture struct {
 	OnTreatment bool
 	// VFA marks a vertebral deformity graded on VFA (Genant grade > 0).
 	VFA bool
+	// Counted is false for a VFA Genant grade 1 deformity that the rules
+	// do not count as a fracture (VFA_GRADE1_COUNTS false): shown, so the
+	// VFA result is visible, but marked as not counted.
+	Counted bool
 }
 
 // BisphosphonateCourse is the bisphosphonate history with its review marks.
@@ -117,10 +125,10 @@ type BisphosphonateCourse struct {
 	// Start is the first day of use; End the day the last exposure ends
 	// (T for an open oral episode).
 	Start, End time.Time
-	// ReviewAt and MaxAt are the days the cumulative exposure reaches the
-	// review (5 years oral, 3 infusions) and the maximum (10 years oral, 6
-	// infusions), when counted from the exposure so far on continued use;
-	// zero when not applicable.
+	// ReviewAt and MaxAt are the days the cumulative exposure reached, or
+	// on continued use will reach, the review (ORAL_BP_REVIEW_YEARS oral,
+	// ZOL_REVIEW_YEARS infusions) and the maximum (BP_MAX_YEARS,
+	// ZOL_MAX_YEARS); zero when a stopped course never reached it.
 	ReviewAt, MaxAt time.Time
 	// Active is true while bisphosphonate use continues at T.
 	Active bool
@@ -163,7 +171,8 @@ func BuildTimeline(facts Facts, th Thresholds) Timeline {
 	tl.Series = dxaSeries(c)
 
 	periods := c.therapyPeriods()
-	for _, f := range c.Fractures() {
+	counted := slices.Clone(c.Fractures())
+	for _, f := range counted {
 		if f.Onset.After(T) {
 			continue
 		}
@@ -171,7 +180,28 @@ func BuildTimeline(facts Facts, th Thresholds) Timeline {
 			Condition:   f,
 			OnTreatment: !f.Onset.IsZero() && coveredAt(periods, f.Onset),
 			VFA:         f.GenantGrade > 0,
+			Counted:     true,
 		})
+	}
+	for _, f := range facts.Conditions {
+		if f.Has(ConceptVertebralFracture) && f.GenantGrade > 0 && !f.Has(ConceptFractureExcluded) &&
+			!f.Onset.After(T) && !slices.ContainsFunc(counted, func(x Condition) bool { return x.Source == f.Source }) {
+			tl.Fractures = append(tl.Fractures, TimelineFracture{Condition: f, VFA: true,
+				OnTreatment: !f.Onset.IsZero() && coveredAt(periods, f.Onset)})
+		}
+	}
+	for i := range tl.Series {
+		s := &tl.Series[i]
+		if s.Site != SiteLumbarSpine {
+			continue
+		}
+		for j := range s.Points {
+			for _, f := range counted {
+				if f.Has(ConceptVertebralFracture) && (f.Onset.IsZero() || !f.Onset.After(s.Points[j].Date)) {
+					s.Points[j].Unreliable = true
+				}
+			}
+		}
 	}
 	sort.SliceStable(tl.Fractures, func(i, j int) bool {
 		return tl.Fractures[i].Condition.Onset.Before(tl.Fractures[j].Condition.Onset)
@@ -182,14 +212,15 @@ func BuildTimeline(facts Facts, th Thresholds) Timeline {
 			Oral: e.OralEpisodes, Infusions: e.Infusions, Days: e.days(),
 			Start: e.Start(), End: e.End(T), Active: c.bisphosphonateActive(e),
 		}
-		// Counting forward from the exposure so far: the marks are where
-		// continued use reaches the review and the maximum.
 		if len(e.Infusions) > 0 && e.OralDays == 0 {
 			bp.ReviewAt = yearMark(e.Infusions, th.ZolReviewYears)
 			bp.MaxAt = yearMark(e.Infusions, th.ZolMaxYears)
 		} else {
-			bp.ReviewAt = T.AddDate(0, 0, yearsInDays(th.OralBPReviewYears)-bp.Days)
-			bp.MaxAt = T.AddDate(0, 0, yearsInDays(th.BPMaxYears)-bp.Days)
+			// Infusions of a mixed history count a year each, as in
+			// bpExposure.reached.
+			zolDays := len(e.Infusions) * yearsInDays(zolYearsPerInfusion)
+			bp.ReviewAt = oralMark(e.OralEpisodes, T, yearsInDays(th.OralBPReviewYears)-zolDays, bp.Active)
+			bp.MaxAt = oralMark(e.OralEpisodes, T, yearsInDays(th.BPMaxYears)-zolDays, bp.Active)
 		}
 		if !bp.Active && !bp.End.After(T) {
 			bp.HolidayReevalAt = bp.End.AddDate(th.BPHolidayReevalYears, 0, 0)
@@ -230,6 +261,24 @@ func BuildTimeline(facts Facts, th Thresholds) Timeline {
 	}
 	sort.SliceStable(tl.Labs, func(i, j int) bool { return tl.Labs[i].Date.After(tl.Labs[j].Date) })
 	return tl
+}
+
+// oralMark is the day the oral episodes' cumulative use reaches need days;
+// when it has not yet, the day continued use from T would reach it (active)
+// or zero (stopped).
+func oralMark(eps []Episode, asOf time.Time, need int, active bool) time.Time {
+	acc := 0
+	for _, e := range eps {
+		d := e.Days(asOf)
+		if acc+d >= need {
+			return e.Start.AddDate(0, 0, need-acc-1)
+		}
+		acc += d
+	}
+	if active {
+		return asOf.AddDate(0, 0, need-acc)
+	}
+	return time.Time{}
 }
 
 // yearMark is the day the n-th infusion's year begins (the n-th infusion

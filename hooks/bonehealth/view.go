@@ -281,11 +281,13 @@ func buildSeries(s rules.DXASeries, ax timeAxis, th rules.Thresholds, lang strin
 			row.TScore = num(pt.TScore, 1)
 			row.WHO = pt.WHO.Text().In(lang)
 		}
-		pv := pointView{Significant: pt.Significant, Implausible: pt.Implausible}
+		pv := pointView{Significant: pt.Significant && !pt.Unreliable, Implausible: pt.Implausible}
 		if pt.HasChange {
 			row.Change = signed(pt.ChangePct, lang) + " %"
 			pv.Change = row.Change
 			switch {
+			case pt.Unreliable:
+				row.Verdict = tr("onbetrouwbaar: wervelfractuur (kan BMD verhogen)", "unreliable: vertebral fracture (can raise the BMD)")
 			case pt.Implausible:
 				row.Verdict = tr("onwaarschijnlijke verandering: controleer de meting", "implausible change: check the measurement")
 			case pt.Significant:
@@ -427,6 +429,9 @@ func buildTreatment(tl rules.Timeline, ax timeAxis, lang string) treatmentView {
 			note := c.Code
 			if f.VFA {
 				note += fmt.Sprintf(tr("; VFA Genant graad %d", "; VFA Genant grade %d"), c.GenantGrade)
+			}
+			if !f.Counted {
+				note += tr("; niet meegeteld als fractuur", "; not counted as a fracture")
 			}
 			if f.OnTreatment {
 				note += tr("; tijdens behandeling", "; on treatment")
