@@ -311,6 +311,40 @@ func (a *App) View(w http.ResponseWriter, r *http.Request, lang string) {
 	a.page(w, res.Facts, lang)
 }
 
+// ServeRequest writes the view of the patient of a CDS Hooks request body
+// (its context.patientId and prefetch, read by the same Gatherer as the
+// service), at asOf: for the demo, whose example and seed patients are
+// requests, not a FHIR server. Nothing is fetched: a prefetch key the
+// request lacks counts as empty.
+func (a *App) ServeRequest(w http.ResponseWriter, request []byte, asOf time.Time, lang string) {
+	var req struct {
+		Context struct {
+			PatientID string `json:"patientId"`
+		} `json:"context"`
+		Prefetch map[string]json.RawMessage `json:"prefetch"`
+	}
+	if err := json.Unmarshal(request, &req); err != nil || req.Context.PatientID == "" {
+		a.fail(w, lang, "demo", errNoPatient)
+		return
+	}
+	prefetch := map[string]json.RawMessage{}
+	for _, k := range []string{fhir.KeyPatient, fhir.KeyConditions, fhir.KeyDXA, fhir.KeyLabs, fhir.KeyMedicationStatements,
+		fhir.KeyMedicationRequests, fhir.KeyMedicationAdministrations, fhir.KeyServiceRequests} {
+		prefetch[k] = json.RawMessage("null")
+	}
+	for k, v := range req.Prefetch {
+		prefetch[k] = v
+	}
+	in := fhir.Input{Hook: rules.PatientView, PatientID: strings.TrimPrefix(req.Context.PatientID, "Patient/"), Prefetch: prefetch, AsOf: asOf}
+	res, err := a.cfg.Facts.Facts(context.Background(), in)
+	if err != nil {
+		a.cfg.Logger.Info("bone-health demo read failed", zap.Error(err))
+		a.fail(w, lang, "demo", errFHIR)
+		return
+	}
+	a.page(w, res.Facts, lang)
+}
+
 // ServeFacts writes the view of facts (no SMART, no FHIR server): for the
 // demo, which has its example patients' facts at hand.
 func (a *App) ServeFacts(w http.ResponseWriter, facts rules.Facts, lang string) {
