@@ -34,7 +34,7 @@ func newFetcher(in Input, o Options) (*fetcher, error) {
 		return nil, errors.New("the request's fhirServer is not on the allow-list (auth.issuers[].fhir_servers; without auth.issuers only loopback servers), so it was not contacted")
 	case in.FHIRServer == "":
 		return nil, errors.New("the request has no fhirServer to fetch from")
-	case in.AccessToken == "":
+	case in.AccessToken == "" && !in.OpenServer:
 		return nil, errors.New("the request has no fhirAuthorization.access_token for its fhirServer")
 	}
 	base, err := url.Parse(strings.TrimRight(in.FHIRServer, "/"))
@@ -141,7 +141,9 @@ func (f *fetcher) get(ctx context.Context, key, u string) ([]byte, error) {
 	if err != nil {
 		return nil, fail("cannot build request")
 	}
-	req.Header.Set("Authorization", "Bearer "+f.token)
+	if f.token != "" {
+		req.Header.Set("Authorization", "Bearer "+f.token)
+	}
 	req.Header.Set("Accept", "application/fhir+json")
 	resp, err := f.client.Do(req)
 	if err != nil {

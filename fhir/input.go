@@ -34,6 +34,11 @@ type Input struct {
 	// AccessToken is fhirAuthorization.access_token, "" when not given. It is
 	// sent only to FHIRServer and never logged or stored.
 	AccessToken string
+	// OpenServer allows FHIRServer to be read without an access token: an
+	// open test server (no authorization), as the bone-health view meets
+	// when launched against one. Requests then carry no Authorization
+	// header. CDS Hooks requests never set it.
+	OpenServer bool
 	// Prefetch holds each prefetch key the client sent. A key absent from
 	// the map was not sent; a value equal to JSON null means "known empty".
 	Prefetch map[string]json.RawMessage

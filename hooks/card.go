@@ -86,6 +86,8 @@ type cardBuilder struct {
 	now       time.Time
 	newUUID   func() string
 	result    fhir.Result
+	// boneHealthURL is the bone-health view's launch URL ("" for none).
+	boneHealthURL string
 }
 
 func (b cardBuilder) cards(findings []rules.Finding) []Card {
@@ -114,6 +116,9 @@ func (b cardBuilder) card(f rules.Finding) Card {
 		if isAbsoluteURL(cit.URL) {
 			c.Links = append(c.Links, Link{Label: cit.Label, URL: cit.URL, Type: "absolute"})
 		}
+	}
+	if l, ok := boneHealthLink(b.boneHealthURL, f.Topic, b.lang, b.patientID); ok {
+		c.Links = append(c.Links, l)
 	}
 	for _, s := range f.Suggestions {
 		if sg, ok := b.suggestion(s); ok {

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fracturecds/fracturecds/fhir"
+	"github.com/fracturecds/fracturecds/hooks/bonehealth"
 	"github.com/fracturecds/fracturecds/rules"
 )
 
@@ -95,6 +96,9 @@ type Config struct {
 	CORSAllowedOrigins []string
 	// HSTS adds Strict-Transport-Security (set when serving TLS).
 	HSTS bool
+	// BoneHealth is the bone-health SMART app (README "Bone-health view");
+	// nil serves no app and puts no smart links on cards.
+	BoneHealth *bonehealth.App
 }
 
 // NewHandler returns the HTTP handler with every route of the service.
@@ -146,12 +150,29 @@ func NewHandler(cfg Config) http.Handler {
 	r.GET("/cds-services", s.discovery)
 	r.POST("/cds-services/:id", s.callService)
 	r.POST("/cds-services/:id/feedback", s.feedback)
+	if app := cfg.BoneHealth; app != nil {
+		r.GET(bonehealth.LaunchPath, s.boneHealth(app.Launch))
+		r.GET(bonehealth.CallbackPath, s.boneHealth(app.Callback))
+		r.GET(bonehealth.ViewPath, s.boneHealth(app.View))
+	}
 
 	r.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound) })
 	r.NoMethod(func(c *gin.Context) {
 		c.JSON(http.StatusMethodNotAllowed, newOutcome(http.StatusMethodNotAllowed, "method not allowed"))
 	})
 	return r
+}
+
+// boneHealth adapts a bone-health handler to gin, with the page language
+// from ?lang= or else Accept-Language.
+func (s *server) boneHealth(h func(w http.ResponseWriter, r *http.Request, lang string)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		lang := c.Query("lang")
+		if lang != "nl" && lang != "en" {
+			lang = negotiateLanguage(c.GetHeader("Accept-Language"), s.cfg.DefaultLanguage)
+		}
+		h(c.Writer, c.Request, lang)
+	}
 }
 
 // newCardUUID returns a version 7 UUID for a card or suggestion. They are
@@ -295,6 +316,9 @@ func (s *server) callService(c *gin.Context) {
 		now:       now,
 		newUUID:   s.cfg.NewUUID,
 		result:    result,
+	}
+	if s.cfg.BoneHealth != nil {
+		b.boneHealthURL = s.cfg.BoneHealth.LaunchURL()
 	}
 	resp := Response{Cards: b.cards(findings)}
 	s.recordCards(c.Request.Context(), id, now, resp.Cards)

@@ -78,6 +78,8 @@ type Config struct {
 	DataDir string `yaml:"data_dir"`
 	// Storage selects the feedback store (storage.go).
 	Storage StorageConfig `yaml:"storage"`
+	// BoneHealth turns on the bone-health SMART app (bonehealth.go).
+	BoneHealth BoneHealthConfig `yaml:"bone_health"`
 }
 
 // FHIRConfig tunes the FHIR-server fallback.
@@ -232,6 +234,7 @@ func (cfg Config) validate() (rules.Thresholds, *fhir.Terminology, error) {
 	}
 	problems = append(problems, cfg.securityProblems()...)
 	problems = append(problems, cfg.storageProblems()...)
+	problems = append(problems, cfg.BoneHealth.problems(cfg.PublicBaseURL)...)
 	th := rules.DefaultThresholds()
 	// In key order, so that config check says the same every run.
 	for _, k := range slices.Sorted(maps.Keys(cfg.Thresholds)) {

@@ -250,6 +250,7 @@ func newLoggedHandler(cfg Config, logger *zap.Logger, now func() time.Time, read
 		CardLog:              cards,
 		Feedback:             feedbackStore(st),
 		Storage:              storageCheck(st),
+		BoneHealth:           boneHealthApp(cfg, logger, g, th, fhirAllowServer(authn), now),
 	}), nil
 }
 
