@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -49,4 +50,17 @@ func boneHealthApp(cfg Config, logger *zap.Logger, g *fhir.Gatherer, th rules.Th
 		AllowServer: allow,
 		Now:         now,
 	})
+}
+
+// demoBoneHealth is the bone-health view for fracturecds demo: the view of
+// a demo request's own prefetch, read by a Gatherer like the service's
+// (no FHIR server, no SMART launch, so no allow-list to pass).
+func demoBoneHealth(logger *zap.Logger, th rules.Thresholds, term *fhir.Terminology) func(http.ResponseWriter, []byte, time.Time, string) {
+	app := bonehealth.New(bonehealth.Config{
+		Logger:      logger,
+		Facts:       fhir.NewGatherer(fhir.Options{Terminology: term, AllowServer: func(string) bool { return false }}),
+		Thresholds:  th,
+		AllowServer: func(string) bool { return false },
+	})
+	return app.ServeRequest
 }

@@ -54,7 +54,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	// The page's language switch asks the service through Accept-Language,
 	// as a browser-based EHR does.
 	cfg.PreferRequestLanguage = true
-	if _, _, err := cfg.validate(); err != nil {
+	th, term, err := cfg.validate()
+	if err != nil {
 		return err
 	}
 	logger := newLogger(cfg.LogLevel, stderr)
@@ -66,6 +67,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		Files:           fracturecds.Files,
 		DefaultLanguage: cfg.Language,
 		Logger:          logger,
+		BoneHealth:      demoBoneHealth(logger, th, term),
 	})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -148,6 +149,30 @@ func TestDemoInABrowser(t *testing.T) {
 	t.Run("CasusIInTwoLanguagesAndTwoDates", func(t *testing.T) { demoCasusI(ctx, t, base) })
 	t.Run("Casus3ThroughTheYears", func(t *testing.T) { demoCasus3(ctx, t, base) })
 	t.Run("PastedAndUploadedRequests", func(t *testing.T) { demoPasted(ctx, t, base) })
+	t.Run("BoneHealthViewOfCasus3", func(t *testing.T) { demoBoneHealthView(ctx, t, base) })
+}
+
+// demoBoneHealthView follows the case page's link to the bone-health view of
+// Casus 3 at the 5-year review and reads the DXA changes the seed course
+// teaches back (spine +8 %, femoral neck +4.5 %, both beyond the LSC).
+func demoBoneHealthView(ctx context.Context, t *testing.T, base string) {
+	var spine, neck []string
+	read := func(sel string, out *[]string) chromedp.Action {
+		return chromedp.Evaluate(fmt.Sprintf(`Array.from(document.querySelectorAll(%q)).map(e => e.textContent.trim())`, sel), out)
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(base+"/?case=S4-casus3-alendronate-5y&lang=nl"),
+		chromedp.Click("a.app", chromedp.ByQuery),
+		chromedp.WaitVisible(`figure[id^="dxa-lumbar-spine"]`, chromedp.ByQuery),
+		read(`figure[id^="dxa-lumbar-spine"] td.change`, &spine),
+		read(`figure[id^="dxa-femoral-neck"] td.change`, &neck),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if !contains(spine, "+8,0 %") || !contains(neck, "+4,5 %") {
+		t.Errorf("bone-health view of Casus 3: spine %q, neck %q; want +8,0 %% and +4,5 %%", spine, neck)
+	}
+	shot(ctx, t, "demo-bone-health-casus3-nl.png")
 }
 
 // demoCasusI: Casus I in Dutch and English, at the fracture (2013) and

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/yuin/goldmark"
@@ -51,6 +52,10 @@ type Config struct {
 	// AppLinks returns the apps to offer with a case (the bone-health
 	// SMART app is to be linked here); nil offers none.
 	AppLinks func(c Case, asOf time.Time) []Link
+	// BoneHealth draws the bone-health view (hooks/bonehealth) of the
+	// patient of a CDS Hooks request at asOf; with it every case links to
+	// that view at the page's date. nil leaves the view out.
+	BoneHealth func(w http.ResponseWriter, request []byte, asOf time.Time, lang string)
 	// MaxBodyBytes caps a pasted or uploaded request (default 4 MiB).
 	MaxBodyBytes int64
 	Logger       *zap.Logger
@@ -191,8 +196,15 @@ func (d *demo) showCase(w http.ResponseWriter, r *http.Request) {
 			p.Moments = append(p.Moments, moment{Date: sn.AsOf.Format(time.DateOnly), URL: caseURL(c.ID, p.Lang, sn.AsOf), Current: sn.ID == p.Snapshot.ID})
 		}
 	}
+	if d.cfg.BoneHealth != nil {
+		label := "Botgezondheid in één oogopslag"
+		if p.Lang == "en" {
+			label = "Bone health at a glance"
+		}
+		p.Apps = append(p.Apps, Link{Label: label, URL: "/bone-health" + strings.TrimPrefix(caseURL(c.ID, p.Lang, asOf), "/")})
+	}
 	if d.cfg.AppLinks != nil {
-		p.Apps = d.cfg.AppLinks(*c, asOf)
+		p.Apps = append(p.Apps, d.cfg.AppLinks(*c, asOf)...)
 	}
 	d.evaluate(r.Context(), &p, p.Snapshot.Body, asOf)
 	d.render(w, p)
@@ -323,4 +335,29 @@ func (d *demo) render(w http.ResponseWriter, p page) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(buf.Bytes())
+}
+
+// showBoneHealth answers GET /bone-health: the bone-health view of a case's
+// record as it was at ?asof (the same snapshot the cards page shows).
+func (d *demo) showBoneHealth(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	lang := d.lang(q.Get("lang"))
+	c := d.find(q.Get("case"))
+	if c == nil {
+		http.Error(w, fmt.Sprintf("no case %q", q.Get("case")), http.StatusNotFound)
+		return
+	}
+	asOf := c.Snapshots[0].AsOf
+	if asOf.IsZero() {
+		asOf = d.cfg.Now()
+	}
+	if s := q.Get("asof"); s != "" {
+		t, err := ParseDate(s)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		asOf = t
+	}
+	d.cfg.BoneHealth(w, c.At(asOf).Body, asOf, lang)
 }

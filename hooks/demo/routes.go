@@ -42,6 +42,9 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/", gin.WrapF(d.showCase))
 	r.POST("/evaluate", gin.WrapF(d.evaluatePasted))
+	if cfg.BoneHealth != nil {
+		r.GET("/bone-health", gin.WrapF(d.showBoneHealth))
+	}
 	css, err := assets.ReadFile("templates/demo.css")
 	if err != nil {
 		return nil, err
