@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,7 +15,8 @@ import (
 // TestForeignData runs patient-view requests built from data this project
 // did not write (Synthea R4 patients from smart-on-fhir/generated-sample-data
 // and the US Core DXA example; see testdata/foreign/PROVENANCE.md, made by
-// testdata/foreign/gen) through the fully wired service. The expectations
+// testdata/foreign/gen) through the fully wired service, once with the
+// prefetch and once fetched from an in-process FHIR server. The expectations
 // come from rules.md §4, not from the service's output:
 //   - Lonnie Von, 70, alendronate since 2011-03-24, forearm fracture
 //     2021-02-12: a new fracture after >= 12 months of a bisphosphonate is
@@ -94,6 +96,11 @@ func TestForeignData(t *testing.T) {
 			if got, err := hookstest.Topics(body); err == nil {
 				t.Logf("cards: %v", got)
 			}
+			// The same data fetched from a FHIR server instead of prefetched.
+			const token = "foreign-token-5c2e"
+			ehr := httptest.NewServer(fakeFHIRServer(t, req, token))
+			defer ehr.Close()
+			checkCase(t, c, runCase(t, c, withoutPrefetch(t, req, ehr.URL, token)))
 		})
 	}
 }
