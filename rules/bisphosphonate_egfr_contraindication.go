@@ -140,8 +140,8 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 	for _, m := range hits {
 		if m.Is(DrugAlendronate) || m.Is(DrugZoledronicAcid) {
 			thresholds = append(thresholds, Text{
-				NL: FormatNumberNL(th.EGFRBPContraindicated) + " ≤ " + measure.NL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur gecontra-indiceerd (Aclasta-SmPC, kritiek), alendroninezuur niet aanbevolen (SmPC, waarschuwing); bronnen verschillen: NHG " + FormatNumberNL(th.EGFRBPContraindicated) + ", SmPC " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + "; toegepast: " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + " (SmPC)",
-				EN: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.EN + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated (Aclasta SmPC, critical), alendronic acid not recommended (SmPC, warning); sources differ: NHG " + FormatNumber(th.EGFRBPContraindicated) + ", SmPC " + FormatNumber(th.EGFRAlnZolNotRecommended) + "; applied: " + FormatNumber(th.EGFRAlnZolNotRecommended) + " (SmPC)",
+				NL: FormatNumberNL(th.EGFRBPContraindicated) + " ≤ " + measure.NL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur gecontra-indiceerd (Aclasta-SmPC, kritiek), alendroninezuur niet aanbevolen (SmPC, waarschuwing)",
+				EN: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.EN + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated (Aclasta SmPC, critical), alendronic acid not recommended (SmPC, warning)",
 			})
 			citations = append(citations, CiteAlendronateSmPC, CiteAclastaSmPC)
 			break

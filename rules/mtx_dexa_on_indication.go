@@ -265,8 +265,8 @@ func mtxTriggerEvidence(t mtxTrigger) Evidence {
 
 func mtxThresholds(th Thresholds) []Text {
 	return []Text{
-		{NL: "langdurig methotrexaat: cumulatief ≥ " + itoa(th.MTXLongTermMonths) + " maanden (de casuïstiek noemt geen grens)",
-			EN: "long-term methotrexate: cumulative ≥ " + itoa(th.MTXLongTermMonths) + " months (the case report gives no limit)"},
+		{NL: "langdurig methotrexaat: cumulatief ≥ " + itoa(th.MTXLongTermMonths) + " maanden",
+			EN: "long-term methotrexate: cumulative ≥ " + itoa(th.MTXLongTermMonths) + " months"},
 		{NL: "fractuur of botpijn tijdens gebruik of ≤ " + itoa(th.MTXFractureWindowAfterStopMonths) + " maanden na stoppen, < " + itoa(th.RecentFractureMonths) + " maanden geleden",
 			EN: "fracture or bone pain during use or ≤ " + itoa(th.MTXFractureWindowAfterStopMonths) + " months after stopping, < " + itoa(th.RecentFractureMonths) + " months ago"},
 	}

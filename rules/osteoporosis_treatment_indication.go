@@ -113,8 +113,8 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 		Evidence: ev,
 		Thresholds: []Text{
 			{NL: "leeftijd ≥ " + itoa(th.CaseFindMinAge) + " jaar", EN: "age ≥ " + itoa(th.CaseFindMinAge) + " years"},
-			{NL: "laagste T-score (wervelkolom, totale heup, heuphals) ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " (bronnen verschillen: WHO/NHG ≤ −2,5, casuïstiek MTX-osteopathie < −2,5; toegepast: ≤) of een wervelfractuur (" + grade1.NL + ")",
-				EN: "lowest T-score (spine, total hip, femoral neck) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (sources differ: WHO/NHG ≤ −2.5, MTX osteopathy case series < −2.5; applied: ≤) or a vertebral fracture (" + grade1.EN + ")"},
+			{NL: "laagste T-score (wervelkolom, totale heup, heuphals) ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " of een wervelfractuur (" + grade1.NL + ")",
+				EN: "lowest T-score (spine, total hip, femoral neck) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " or a vertebral fracture (" + grade1.EN + ")"},
 			{NL: "geen actief osteoporosemiddel", EN: "no active osteoporosis drug"},
 		},
 		Citations: []Citation{CiteNHG, CiteAlendronateSmPC, CiteRisedronateSmPC},
