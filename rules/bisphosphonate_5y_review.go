@@ -103,7 +103,7 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 	var asbmr []Text
 	for _, cond := range c.Facts.Conditions {
 		if cond.Has(ConceptHipFracture) && !cond.Has(ConceptFractureExcluded) {
-			asbmr = append(asbmr, Text{NL: "eerdere heupfractuur (" + FormatDate(cond.Onset) + ")", EN: "prior hip fracture (" + FormatDate(cond.Onset) + ")"})
+			asbmr = append(asbmr, Text{NL: "eerdere heupfractuur (" + FormatDateIn(cond.Onset, "nl") + ")", EN: "prior hip fracture (" + FormatDateIn(cond.Onset, "en") + ")"})
 			ev = append(ev, Evidence{Label: Text{NL: "Eerdere heupfractuur", EN: "Prior hip fracture"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 			break
 		}
@@ -132,8 +132,8 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 		Actions: []Action{{
 			Type: Create,
 			Description: Text{
-				NL: "Herbeoordeling bij het bereiken van " + itoa(maxYears) + " jaar (" + FormatDate(maxDate) + ")",
-				EN: "Re-evaluation when " + itoa(maxYears) + " years are reached (" + FormatDate(maxDate) + ")",
+				NL: "Herbeoordeling bij het bereiken van " + itoa(maxYears) + " jaar (" + FormatDateIn(maxDate, "nl") + ")",
+				EN: "Re-evaluation when " + itoa(maxYears) + " years are reached (" + FormatDateIn(maxDate, "en") + ")",
 			},
 			Order: &Order{Kind: OrderFollowUp, Date: maxDate, Reason: Text{NL: "maximale behandelduur bisfosfonaat", EN: "maximum bisphosphonate treatment duration"}}},
 		},

@@ -96,7 +96,7 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 		if orderHook {
 			label = Text{NL: "Concept-voorschrift bisfosfonaat", EN: "Draft bisphosphonate order"}
 		}
-		ev = append(ev, Evidence{Label: label, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})
+		ev = append(ev, Evidence{Label: label, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 	}
 
 	var summary, detail Text
@@ -239,16 +239,6 @@ func displayName(m MedicationRecord) Text {
 		return Text{NL: m.Code, EN: m.Code}
 	}
 	return Text{NL: string(m.Source), EN: string(m.Source)}
-}
-
-// nameWithCode is the ingredient name followed by the matched code, for
-// evidence ("alendroninezuur ATC M05BA04").
-func nameWithCode(m MedicationRecord) Text {
-	n := displayName(m)
-	if m.Code == "" || (m.Name == "" && m.NameNL == "") {
-		return n
-	}
-	return Text{NL: n.NL + " " + m.Code, EN: n.EN + " " + m.Code}
 }
 
 // drugNames joins the distinct ingredient names of ms with "/".

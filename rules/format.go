@@ -231,6 +231,10 @@ func conditionName(c Condition) Text {
 		t = Text{NL: "stressfractuur", EN: "stress fracture"}
 	case c.Has(ConceptFracture), c.Has(ConceptFractureExcluded):
 		t = Text{NL: "fractuur", EN: "fracture"}
+		if c.Display != "" {
+			// The record says which fracture; "fractuur" alone does not.
+			t = Text{NL: c.Display, EN: c.Display}
+		}
 	case c.Has(ConceptBonePain):
 		t = Text{NL: "botpijn", EN: "bone pain"}
 	case c.Has(ConceptOesophagealDisorder):
@@ -244,6 +248,9 @@ func conditionName(c Condition) Text {
 	case c.Has(ConceptFall):
 		t = Text{NL: "val", EN: "fall"}
 	default:
+		if c.Display != "" {
+			return Text{NL: c.Display, EN: c.Display}
+		}
 		return Text{NL: c.Code, EN: c.Code}
 	}
 	if c.GenantGrade > 0 {

@@ -208,8 +208,8 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 	}
 	if recentDXA {
 		detail = appendParagraph(detail, Text{
-			NL: "Er is een DXA van " + FormatDate(dxa.Date) + "; een nieuwe DXA wordt niet voorgesteld.",
-			EN: "A DXA of " + FormatDate(dxa.Date) + " is on record; no new DXA is suggested.",
+			NL: "Er is een DXA van " + FormatDateIn(dxa.Date, "nl") + "; een nieuwe DXA wordt niet voorgesteld.",
+			EN: "A DXA of " + FormatDateIn(dxa.Date, "en") + " is on record; no new DXA is suggested.",
 		})
 	}
 	f := Finding{

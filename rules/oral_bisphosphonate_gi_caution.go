@@ -90,11 +90,11 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 			ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 		}
 		for _, m := range ppis {
-			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})
+			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 		}
 	}
 	for _, m := range drafts {
-		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift oraal bisfosfonaat", EN: "Draft oral bisphosphonate order"}, ValueText: nameWithCode(m), Source: m.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift oraal bisfosfonaat", EN: "Draft oral bisphosphonate order"}, ValueText: displayName(m), Source: m.Source})
 	}
 
 	reason := Text{NL: "slokdarmaandoening", EN: "oesophageal disorder"}
