@@ -126,8 +126,8 @@ func noStopFinding(c *Context, stop MedicationRecord, last dmabDose, hasLast boo
 				NL: "Zoledroninezuur 5 mg iv eenmalig nu (geplande datum " + FormatDateIn(planned, "nl") + " is verstreken)",
 				EN: "Zoledronic acid 5 mg IV once now (planned date " + FormatDateIn(planned, "en") + " has passed)",
 			}
-			detailNL += "\n\nDe laatste injectie is meer dan " + itoa(th.ZolAfterDmabDays) + " dagen geleden: geef zoledroninezuur zo snel mogelijk."
-			detailEN += "\n\nThe last injection was more than " + itoa(th.ZolAfterDmabDays) + " days ago: give zoledronic acid as soon as possible."
+			detailNL += "\n\nDe laatste injectie is meer dan " + DurationText(th.ZolAfterDmabDays).NL + " geleden: geef zoledroninezuur zo snel mogelijk."
+			detailEN += "\n\nThe last injection was more than " + DurationText(th.ZolAfterDmabDays).EN + " ago: give zoledronic acid as soon as possible."
 		}
 		if last.Weak {
 			detailNL += "\n\n" + weakDoseNote.NL
