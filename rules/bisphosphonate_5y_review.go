@@ -240,11 +240,14 @@ func (c *Context) bpMaxDate(e bpExposure) (years int, date time.Time) {
 	return th.BPMaxYears, c.Facts.AsOf.AddDate(0, 0, yearsInDays(th.BPMaxYears)-e.days())
 }
 
+// grade1Threshold says whether VFA Genant grade 1 counts. It is a setting
+// (VFAGrade1Counts, off by default: the guidelines are not explicit); that is
+// a note for reviewers, the card only says which applies.
 func grade1Threshold(th Thresholds) Text {
 	if th.VFAGrade1Counts {
-		return Text{NL: "VFA Genant graad 1 telt als fractuur (lokaal ingesteld)", EN: "VFA Genant grade 1 counts as a fracture (local setting)"}
+		return Text{NL: "VFA Genant graad 1 telt als fractuur", EN: "VFA Genant grade 1 counts as a fracture"}
 	}
-	return Text{NL: "VFA Genant graad 1 telt niet als fractuur (standaardinstelling; in de richtlijnen niet eenduidig)", EN: "VFA Genant grade 1 does not count as a fracture (default setting; guidelines not explicit)"}
+	return Text{NL: "VFA Genant graad 1 telt niet als fractuur", EN: "VFA Genant grade 1 does not count as a fracture"}
 }
 
 func asbmrSuffix(items []Text, lang string) string {
