@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	r4 "github.com/samply/golang-fhir-models/fhir-models/fhir"
@@ -30,8 +31,8 @@ func extract(res *resources, in Input, t *Terminology) Result {
 			f.Conditions = append(f.Conditions, cond)
 			if undatedFracture(cond) {
 				f.Gaps = append(f.Gaps, rules.Gap{Source: cond.Source, What: rules.Text{
-					NL: "datum van een fractuur (Condition.onset[x] of recordedDate ontbreekt)",
-					EN: "date of a fracture (Condition.onset[x] and recordedDate missing)",
+					NL: "datum van de fractuur ontbreekt",
+					EN: "date of the fracture is missing",
 				}})
 			}
 		}
@@ -119,7 +120,17 @@ func conditionFacts(c *condition, t *Terminology) (rules.Condition, bool) {
 		Active:        conditionActive(c),
 		LowConfidence: m.lowConfidence,
 		GenantGrade:   genantGrade(c),
+		Display:       conditionDisplay(c),
 	}, true
+}
+
+// conditionDisplay is the record's own wording for a condition: the
+// code's text, as the clinician wrote it ("Fractuur distale tibia links").
+func conditionDisplay(c *condition) string {
+	if c.Code == nil {
+		return ""
+	}
+	return strings.TrimSpace(c.Code.Text)
 }
 
 // undatedFracture reports whether cond is a fracture that counts for

@@ -93,7 +93,7 @@ func TestExtractScenario(t *testing.T) {
 		Patient: rules.Patient{ID: "p1", BirthDate: d(1948, 6, 1), Gender: "female"},
 		Conditions: []rules.Condition{
 			// The display is the code, never the EHR's free text.
-			{Source: "Condition/c-tibia", Concepts: []rules.Concept{rules.ConceptFracture, rules.ConceptMTXTypicalSite}, Code: "SNOMED CT 31978002", Onset: d(2024, 2, 10), Active: true},
+			{Source: "Condition/c-tibia", Concepts: []rules.Concept{rules.ConceptFracture, rules.ConceptMTXTypicalSite}, Code: "SNOMED CT 31978002", Onset: d(2024, 2, 10), Active: true, Display: "scheenbeenbreuk links na val van fiets"},
 			// L76 is vertebral here only because of the SNOMED coding.
 			{Source: "Condition/c-vertebra", Concepts: []rules.Concept{rules.ConceptFracture, rules.ConceptVertebralFracture}, Code: "ICPC-1-NL L76", Onset: d(2019, 5, 1), Active: false},
 			// No clinicalStatus counts as active; no onset falls back to

@@ -90,6 +90,9 @@ func (c coding) key() (system, code string) {
 // text does not drive a card).
 type concept struct {
 	Coding []coding `json:"coding"`
+	// Text is the record's own wording (CodeableConcept.text), shown to
+	// the clinician instead of a code where a card names the record.
+	Text string `json:"text"`
 }
 
 // codings returns the codings of a possibly absent concept.

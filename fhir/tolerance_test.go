@@ -162,7 +162,7 @@ func TestUnusableElementsAreNamed(t *testing.T) {
 // be named on the insufficient-data card, not vanish. A dated fracture and
 // a condition that is no fracture need no date.
 func TestUndatedFractures(t *testing.T) {
-	const undated = "date of a fracture (Condition.onset[x] and recordedDate missing)"
+	const undated = "date of the fracture is missing"
 	tests := []struct {
 		name, resource string
 		want           readOutcome

@@ -94,9 +94,9 @@ func evalAnabolicFollowupAntiresorptive(c *Context) []Finding {
 			EN: "Anabolic course (" + nameEN + ") ended: follow with an antiresorptive to preserve the BMD gain",
 		},
 		Detail: Text{
-			NL: "De kuur " + nameNL + " (" + courseNL + ") is op " + FormatDate(course.End) + " geëindigd, " + itoa(since) + " dagen geleden, en er is geen botresorptieremmer gestart. " +
+			NL: "De kuur " + nameNL + " (" + courseNL + ") is op " + FormatDateIn(course.End, "nl") + " geëindigd, " + AgoText(since).NL + " geleden, en er is geen botresorptieremmer gestart. " +
 				"Zonder vervolg gaat de winst in botdichtheid verloren. Start een bisfosfonaat (bijvoorbeeld zoledroninezuur iv) of denosumab; controleer vooraf eGFR, calcium en vitamine D.",
-			EN: "The " + nameEN + " course (" + courseEN + ") ended on " + FormatDate(course.End) + ", " + itoa(since) + " days ago, and no antiresorptive has been started. " +
+			EN: "The " + nameEN + " course (" + courseEN + ") ended on " + FormatDateIn(course.End, "en") + ", " + AgoText(since).EN + " ago, and no antiresorptive has been started. " +
 				"Without follow-on treatment the gain in bone density is lost. Start a bisphosphonate (for example IV zoledronic acid) or denosumab; check eGFR, calcium and vitamin D first.",
 		},
 		Evidence: ev,

@@ -129,7 +129,7 @@ func (c *Context) bisphosphonateExposure() bpExposure {
 		if !c.zolInfusionGiven(m) {
 			continue
 		}
-		d := FormatDate(m.Start)
+		d := m.Start.Format(time.DateOnly)
 		if seen[d] {
 			continue // a statement and an administration of the same infusion
 		}

@@ -65,8 +65,8 @@ func evalBisphosphonate10yMax(c *Context) []Finding {
 		},
 		Evidence: e.evidence(),
 		Thresholds: []Text{
-			{NL: "oraal bisfosfonaat ≥ " + itoa(th.BPMaxYears) + " jaar (" + itoa(yearsInDays(th.BPMaxYears)) + " dagen); zoledroninezuur ≥ " + itoa(th.ZolMaxYears) + " infusen (1 jaar per infuus; maximum 6 jaar onbevestigd)",
-				EN: "oral bisphosphonate ≥ " + itoa(th.BPMaxYears) + " years (" + itoa(yearsInDays(th.BPMaxYears)) + " days); zoledronic acid ≥ " + itoa(th.ZolMaxYears) + " infusions (1 year per infusion; 6-year maximum unverified)"},
+			{NL: "oraal bisfosfonaat ≥ " + itoa(th.BPMaxYears) + " jaar (" + itoa(yearsInDays(th.BPMaxYears)) + " dagen); zoledroninezuur ≥ " + itoa(th.ZolMaxYears) + " infusen (1 jaar per infuus)",
+				EN: "oral bisphosphonate ≥ " + itoa(th.BPMaxYears) + " years (" + itoa(yearsInDays(th.BPMaxYears)) + " days); zoledronic acid ≥ " + itoa(th.ZolMaxYears) + " infusions (1 year per infusion)"},
 		},
 		Citations:       []Citation{CiteNHG, CiteASBMR2016},
 		Suggestions:     []Suggestion{stop},

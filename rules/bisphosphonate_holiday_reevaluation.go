@@ -81,8 +81,8 @@ func evalBisphosphonateHolidayReevaluation(c *Context) []Finding {
 		SelectionAny:    true,
 		OverrideReasons: StandardOverrideReasons,
 	}
-	detailNL := "Het bisfosfonaat is gestopt op " + FormatDate(stop) + " (drug holiday). "
-	detailEN := "The bisphosphonate was stopped on " + FormatDate(stop) + " (drug holiday). "
+	detailNL := "Het bisfosfonaat is gestopt op " + FormatDateIn(stop, "nl") + " (drug holiday). "
+	detailEN := "The bisphosphonate was stopped on " + FormatDateIn(stop, "en") + " (drug holiday). "
 	if newFracture != nil {
 		finding.Indicator = Warning
 		finding.Summary = Text{
@@ -94,8 +94,8 @@ func evalBisphosphonateHolidayReevaluation(c *Context) []Finding {
 		detailEN += "A new fracture occurred after stopping: repeat the stepwise evaluation now and consider restarting or another drug. "
 	}
 	if holidayOver {
-		detailNL += "De herbeoordeling was gepland op " + FormatDate(due) + ". "
-		detailEN += "The re-evaluation was due on " + FormatDate(due) + ". "
+		detailNL += "De herbeoordeling was gepland op " + FormatDateIn(due, "nl") + ". "
+		detailEN += "The re-evaluation was due on " + FormatDateIn(due, "en") + ". "
 	}
 	detailNL += "Herhaal: type fractuur en trauma, risicofactoren (leefstijl, medicatie, valrisico), DXA met VFA en/of lengtemeting, laboratoriumonderzoek."
 	detailEN += "Repeat: fracture type and trauma, risk factors (lifestyle, medication, fall risk), DXA with VFA and/or height measurement, laboratory tests."

@@ -76,7 +76,7 @@ var boneRiskGroups = []boneRiskGroup{
 		Text{NL: "verhoogd fractuurrisico bij langdurig gebruik", EN: "raised fracture risk with long-term use"}},
 	{DrugAntiepileptic, false,
 		Text{NL: "anti-epilepticum", EN: "antiepileptic"},
-		Text{NL: "botverlies en valrisico (niet geverifieerd)", EN: "bone loss and fall risk (unverified)"}},
+		Text{NL: "botverlies en valrisico", EN: "bone loss and fall risk"}},
 }
 
 // recordInUse reports whether a (non-draft) medication record is in use at
@@ -159,8 +159,8 @@ func evalBoneRiskMedication(c *Context) []Finding {
 		},
 		Evidence: ev,
 		Thresholds: []Text{
-			{NL: "middelen uit de Richtlijn Osteoporose: orale corticosteroïden, thiazolidinedionen (alleen vrouwen), barbituraten, benzodiazepinen, aromataseremmers (borstkanker); daarnaast protonpompremmers (nascholing huisartsen) en overige anti-epileptica (niet geverifieerd)",
-				EN: "drugs named by the osteoporosis guideline: oral corticosteroids, thiazolidinediones (women only), barbiturates, benzodiazepines, aromatase inhibitors (breast cancer); also proton-pump inhibitors (GP training course) and other antiepileptics (unverified)"},
+			{NL: "middelen uit de Richtlijn Osteoporose: orale corticosteroïden, thiazolidinedionen (alleen vrouwen), barbituraten, benzodiazepinen, aromataseremmers (borstkanker); daarnaast protonpompremmers (nascholing huisartsen) en overige anti-epileptica",
+				EN: "drugs named by the osteoporosis guideline: oral corticosteroids, thiazolidinediones (women only), barbiturates, benzodiazepines, aromatase inhibitors (breast cancer); also proton-pump inhibitors (GP training course) and other antiepileptics"},
 			{NL: "alleen naast een fractuurpreventie-advies (fractuur, DXA-uitslag, behandelindicatie of fractuur tijdens behandeling)",
 				EN: "only alongside fracture-prevention advice (fracture, DXA result, treatment indication or fracture on treatment)"},
 		},

@@ -314,10 +314,6 @@ func dmabLabel(m MedicationRecord) Text {
 		name.NL += " " + FormatNumberNL(m.StrengthMg) + " mg"
 		name.EN += " " + FormatNumber(m.StrengthMg) + " mg"
 	}
-	if m.Code != "" {
-		name.NL += " (" + m.Code + ")"
-		name.EN += " (" + m.Code + ")"
-	}
 	return name
 }
 

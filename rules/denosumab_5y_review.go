@@ -104,10 +104,10 @@ func evalDenosumab5yReview(c *Context) []Finding {
 	zolMonths := monthsOf(th.ZolAfterDmabDays)
 	planned, overdue := zolPlanDate(c, last.Date)
 	orderDate := planned
-	whenNL, whenEN := "op "+FormatDate(planned), "on "+FormatDate(planned)
+	whenNL, whenEN := "op "+FormatDateIn(planned, "nl"), "on "+FormatDateIn(planned, "en")
 	if overdue {
 		orderDate = time.Time{}
-		whenNL, whenEN = "nu (geplande datum "+FormatDate(planned)+" is verstreken)", "now (planned date "+FormatDate(planned)+" has passed)"
+		whenNL, whenEN = "nu (geplande datum "+FormatDateIn(planned, "nl")+" is verstreken)", "now (planned date "+FormatDateIn(planned, "en")+" has passed)"
 	}
 
 	detailNL := "Denosumab wordt " + Years(years).NL + " en " + Months(months).NL + " gegeven (" + itoa(len(doses)) + " injecties). " +

@@ -79,10 +79,10 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 				EN: "Denosumab > " + critWeeks + " weeks overdue: vertebral fracture risk ~4×; give now or start an alternative",
 			},
 			Detail: Text{
-				NL: "De laatste denosumab-injectie was " + itoa(since) + " dagen geleden (" + itoa(weeksLate) + " weken na de geplande datum " + FormatDate(due) + "). " +
+				NL: "De laatste denosumab-injectie was " + AgoText(since).NL + " geleden (" + itoa(weeksLate) + " weken na de geplande datum " + FormatDateIn(due, "nl") + "). " +
 					"Bij een vertraging van meer dan " + critWeeks + " weken was het risico op een wervelfractuur bijna 4 keer zo hoog als bij tijdige toediening (Lyu 2020). " +
 					"Geef denosumab nu; als denosumab niet wordt voortgezet, start dan direct een ander antiresorptief middel (zoledroninezuur iv) en stop niet zonder vervolg.",
-				EN: "The last denosumab injection was " + itoa(since) + " days ago (" + itoa(weeksLate) + " weeks after the due date " + FormatDate(due) + "). " +
+				EN: "The last denosumab injection was " + AgoText(since).EN + " ago (" + itoa(weeksLate) + " weeks after the due date " + FormatDateIn(due, "en") + "). " +
 					"A delay of more than " + critWeeks + " weeks carried an almost 4-fold vertebral fracture risk compared with on-time dosing (Lyu 2020). " +
 					"Give denosumab now; if denosumab is not continued, start another antiresorptive (IV zoledronic acid) at once, and do not stop without follow-on treatment.",
 			},
@@ -95,10 +95,10 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 				EN: "Denosumab overdue (> " + warnWeeks + " weeks past due): give now; risk of rebound bone loss and vertebral fracture",
 			},
 			Detail: Text{
-				NL: "De laatste denosumab-injectie was " + itoa(since) + " dagen geleden; de volgende was op " + FormatDate(due) + " nodig (elke " + interval + " maanden). " +
+				NL: "De laatste denosumab-injectie was " + AgoText(since).NL + " geleden; de volgende was op " + FormatDateIn(due, "nl") + " nodig (elke " + interval + " maanden). " +
 					"Denosumab hecht niet aan het bot: na uitblijven van een dosis neemt de botafbraak snel toe (rebound) en stijgt het risico op (multipele) wervelfracturen. " +
 					"Geef de injectie zo snel mogelijk en plan de volgende " + interval + " maanden na deze injectie.",
-				EN: "The last denosumab injection was " + itoa(since) + " days ago; the next was due on " + FormatDate(due) + " (every " + interval + " months). " +
+				EN: "The last denosumab injection was " + AgoText(since).EN + " ago; the next was due on " + FormatDateIn(due, "en") + " (every " + interval + " months). " +
 					"Denosumab does not bind to bone: when a dose is missed, bone resorption rebounds quickly and the risk of (multiple) vertebral fractures rises. " +
 					"Give the injection as soon as possible and schedule the next one " + interval + " months after it.",
 			},
@@ -111,9 +111,9 @@ func evalDenosumabDoseOverdue(c *Context) []Finding {
 				EN: "Denosumab dose due (every " + interval + " months)",
 			},
 			Detail: Text{
-				NL: "De laatste denosumab-injectie was " + itoa(since) + " dagen geleden; de volgende was op " + FormatDate(due) + " nodig. " +
+				NL: "De laatste denosumab-injectie was " + AgoText(since).NL + " geleden; de volgende was op " + FormatDateIn(due, "nl") + " nodig. " +
 					"Geef deze binnen " + warnWeeks + " weken na de geplande datum: later geven verhoogt het risico op wervelfracturen.",
-				EN: "The last denosumab injection was " + itoa(since) + " days ago; the next was due on " + FormatDate(due) + ". " +
+				EN: "The last denosumab injection was " + AgoText(since).EN + " ago; the next was due on " + FormatDateIn(due, "en") + ". " +
 					"Give it within " + warnWeeks + " weeks of the due date: later dosing raises the risk of vertebral fractures.",
 			},
 		}

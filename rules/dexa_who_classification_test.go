@@ -136,8 +136,8 @@ func TestDexaWHOClassificationCardContent(t *testing.T) {
 	if diff := cmp.Diff(want, f.Evidence); diff != "" {
 		t.Errorf("evidence (-want +got):\n%s", diff)
 	}
-	rkContains(t, "thresholds", f.Thresholds[1].EN, "Z ≤ -2", "unverified")
-	rkContains(t, "thresholds", f.Thresholds[0].EN, "sources differ", "applied: Z-score")
+	rkContains(t, "thresholds", f.Thresholds[1].EN, "Z ≤ -2", "ISCD")
+	rkContains(t, "thresholds", f.Thresholds[0].EN, "Z-score instead of T-score")
 	if f.Citations[0] != CiteISCDZScore {
 		t.Errorf("Z-score card must cite ISCD first, got %v", f.Citations[0])
 	}

@@ -471,7 +471,8 @@ func lscThresholds(th Thresholds, changes []bmdChange) []Text {
 		out = append(out, seed)
 	}
 	out = append(out,
-		Text{NL: "Δ% afgerond op 0,1 % (zoals in het DXA-verslag) vóór de vergelijking", EN: "Δ% rounded to 0.1 % (as in the DXA report) before comparison"},
+		// Δ% is rounded to 0.1 % (as in the DXA report) before the comparison;
+		// a note for reviewers, not card text.
 		Text{NL: "nieuwste DXA ≤ " + itoa(th.DXARecentDays) + " dagen oud", EN: "newest DXA ≤ " + itoa(th.DXARecentDays) + " days old"},
 	)
 	return out

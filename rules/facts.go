@@ -133,6 +133,9 @@ type Condition struct {
 	// GenantGrade is the VFA Genant grade of a vertebral deformity (1–3), or
 	// 0 when not graded.
 	GenantGrade int
+	// Display is the record's own wording (code.text), e.g. "Fractuur
+	// distale tibia links"; empty when the record has none.
+	Display string
 }
 
 // OnsetKnown reports whether the condition has a real onset date

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -231,6 +232,10 @@ func conditionName(c Condition) Text {
 		t = Text{NL: "stressfractuur", EN: "stress fracture"}
 	case c.Has(ConceptFracture), c.Has(ConceptFractureExcluded):
 		t = Text{NL: "fractuur", EN: "fracture"}
+		if c.Display != "" {
+			// The record says which fracture; "fractuur" alone does not.
+			t = Text{NL: c.Display, EN: c.Display}
+		}
 	case c.Has(ConceptBonePain):
 		t = Text{NL: "botpijn", EN: "bone pain"}
 	case c.Has(ConceptOesophagealDisorder):
@@ -244,6 +249,9 @@ func conditionName(c Condition) Text {
 	case c.Has(ConceptFall):
 		t = Text{NL: "val", EN: "fall"}
 	default:
+		if c.Display != "" {
+			return Text{NL: c.Display, EN: c.Display}
+		}
 		return Text{NL: c.Code, EN: c.Code}
 	}
 	if c.GenantGrade > 0 {
@@ -277,4 +285,16 @@ func DurationText(days int) Text {
 		return Text{NL: unit(y, "jaar", "jaar"), EN: unit(y, "year", "years")}
 	}
 	return Text{NL: unit(y, "jaar", "jaar") + " en " + unit(m, "maand", "maanden"), EN: unit(y, "year", "years") + " and " + unit(m, "month", "months")}
+}
+
+// AgoText writes how long ago something was, rounded to the nearest month
+// as a GP says it: 242 days is "8 maanden", not DurationText's completed
+// "7 maanden". Under a month it counts days.
+func AgoText(days int) Text {
+	const month = 365.25 / 12
+	if float64(days) < month {
+		return DurationText(days)
+	}
+	months := math.Round(float64(days) / month)
+	return DurationText(int(math.Ceil(months * month)))
 }

@@ -208,8 +208,8 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 	}
 	if recentDXA {
 		detail = appendParagraph(detail, Text{
-			NL: "Er is een DXA van " + FormatDate(dxa.Date) + "; een nieuwe DXA wordt niet voorgesteld.",
-			EN: "A DXA of " + FormatDate(dxa.Date) + " is on record; no new DXA is suggested.",
+			NL: "Er is een DXA van " + FormatDateIn(dxa.Date, "nl") + "; een nieuwe DXA wordt niet voorgesteld.",
+			EN: "A DXA of " + FormatDateIn(dxa.Date, "en") + " is on record; no new DXA is suggested.",
 		})
 	}
 	f := Finding{
@@ -222,8 +222,8 @@ func gcTierB(c *Context, g gcCourse, age int, ageKnown bool, dxa DXAMeasurement,
 		Detail:   detail,
 		Evidence: ev,
 		Thresholds: append([]Text{
-			{NL: "≥ " + doseNL + " mg/dag prednisolon-equivalent gedurende ≥ " + itoa(th.GCMinDurationDays) + " dagen, actueel of gepland (bronnen verschillen: SmPC risedronaat ≥ 7,5 mg, nascholing huisartsen > 7,5 mg; toegepast: ≥); omrekenfactoren naar prednisolon niet geverifieerd",
-				EN: "≥ " + dose + " mg/day prednisolone equivalent for ≥ " + itoa(th.GCMinDurationDays) + " days, current or planned (sources differ: risedronate SmPC ≥ 7.5 mg, GP training course > 7.5 mg; applied: ≥); conversion factors to prednisolone unverified"},
+			{NL: "≥ " + doseNL + " mg/dag prednisolon-equivalent gedurende ≥ " + itoa(th.GCMinDurationDays) + " dagen, actueel of gepland",
+				EN: "≥ " + dose + " mg/day prednisolone equivalent for ≥ " + itoa(th.GCMinDurationDays) + " days, current or planned"},
 		}, gcCommonThresholds(th)...),
 		Citations:       []Citation{CiteRisedronateGIOP, CiteNHG},
 		Suggestions:     sugg,

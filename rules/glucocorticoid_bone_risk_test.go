@@ -188,7 +188,7 @@ func TestPrednisoloneEquivalentMg(t *testing.T) {
 func TestGlucocorticoidBoneRiskCardContent(t *testing.T) {
 	f := rkOne(t, GlucocorticoidBoneRisk, r02Facts(PatientView, 60, nil, r02GC("dexa", "dexamethasone", 1.5, rkAgo(119), time.Time{})))
 	rkContains(t, "summary", f.Summary.EN, "≥7.5 mg/d prednisolone-eq")
-	rkContains(t, "thresholds", f.Thresholds[0].EN, "≥ 7.5 mg/day", "sources differ", "applied: ≥", "unverified")
+	rkContains(t, "thresholds", f.Thresholds[0].EN, "≥ 7.5 mg/day", "for ≥ 90 days")
 	if f.Citations[0] != CiteRisedronateGIOP {
 		t.Errorf("Tier B cites %v first", f.Citations[0])
 	}

@@ -238,10 +238,9 @@ func mtxLowDXA(c *Context, since time.Time) (DXAMeasurement, bool) {
 func mtxExposureEvidence(eps []Episode, exposureDays int) []Evidence {
 	first := eps[0].Records[0]
 	last := eps[len(eps)-1].Records[len(eps[len(eps)-1].Records)-1]
-	months := FormatNumber(float64(exposureDays) / (365.25 / 12))
 	ev := []Evidence{
 		{Label: Text{NL: "Methotrexaat, start", EN: "Methotrexate, start"}, ValueText: displayName(first), Date: eps[0].Start, Source: first.Source},
-		{Label: Text{NL: "Cumulatieve blootstelling methotrexaat", EN: "Cumulative methotrexate exposure"}, Value: months, UnitText: Text{NL: "maanden", EN: "months"}},
+		{Label: Text{NL: "Cumulatieve blootstelling methotrexaat", EN: "Cumulative methotrexate exposure"}, ValueText: DurationText(exposureDays)},
 	}
 	if last.Source != first.Source {
 		ev = append(ev, Evidence{Label: Text{NL: "Methotrexaat, laatste registratie (" + StatusText(last.Status).NL + ")", EN: "Methotrexate, latest record (" + last.Status + ")"},
@@ -265,8 +264,8 @@ func mtxTriggerEvidence(t mtxTrigger) Evidence {
 
 func mtxThresholds(th Thresholds) []Text {
 	return []Text{
-		{NL: "langdurig methotrexaat: cumulatief ≥ " + itoa(th.MTXLongTermMonths) + " maanden (de casuïstiek noemt geen grens)",
-			EN: "long-term methotrexate: cumulative ≥ " + itoa(th.MTXLongTermMonths) + " months (the case report gives no limit)"},
+		{NL: "langdurig methotrexaat: cumulatief ≥ " + itoa(th.MTXLongTermMonths) + " maanden",
+			EN: "long-term methotrexate: cumulative ≥ " + itoa(th.MTXLongTermMonths) + " months"},
 		{NL: "fractuur of botpijn tijdens gebruik of ≤ " + itoa(th.MTXFractureWindowAfterStopMonths) + " maanden na stoppen, < " + itoa(th.RecentFractureMonths) + " maanden geleden",
 			EN: "fracture or bone pain during use or ≤ " + itoa(th.MTXFractureWindowAfterStopMonths) + " months after stopping, < " + itoa(th.RecentFractureMonths) + " months ago"},
 	}

@@ -249,8 +249,8 @@ func TestMTXDexaOnIndicationCardContent(t *testing.T) {
 	if diff := cmp.Diff(want, sources); diff != "" {
 		t.Errorf("evidence sources (-want +got):\n%s", diff)
 	}
-	if fd.Evidence[1].Value != "48" {
-		t.Errorf("exposure evidence %q months, want 48", fd.Evidence[1].Value)
+	if got := fd.Evidence[1].ValueText; got != (Text{NL: "4 jaar", EN: "4 years"}) {
+		t.Errorf("exposure evidence %v, want 4 years (48 months)", got)
 	}
 }
 

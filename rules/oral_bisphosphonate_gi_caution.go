@@ -90,11 +90,11 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 			ev = append(ev, Evidence{Label: Text{NL: "Hiatushernia / refluxziekte", EN: "Hiatal hernia / reflux disease"}, ValueText: conditionName(cond), Date: cond.Onset, Source: cond.Source})
 		}
 		for _, m := range ppis {
-			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: nameWithCode(m), Date: m.Start, Source: m.Source})
+			ev = append(ev, Evidence{Label: Text{NL: "Protonpompremmer in gebruik", EN: "Proton-pump inhibitor in use"}, ValueText: displayName(m), Date: m.Start, Source: m.Source})
 		}
 	}
 	for _, m := range drafts {
-		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift oraal bisfosfonaat", EN: "Draft oral bisphosphonate order"}, ValueText: nameWithCode(m), Source: m.Source})
+		ev = append(ev, Evidence{Label: Text{NL: "Concept-voorschrift oraal bisfosfonaat", EN: "Draft oral bisphosphonate order"}, ValueText: displayName(m), Source: m.Source})
 	}
 
 	reason := Text{NL: "slokdarmaandoening", EN: "oesophageal disorder"}
@@ -114,12 +114,10 @@ func evalOralBisphosphonateGICaution(c *Context) []Finding {
 			"- Consider zoledronic acid 5 mg IV once yearly (check renal function, calcium and vitamin D first).\n" +
 			"- If an oral drug is still chosen: take it fasting with a full glass of water, then stay upright and do not eat for at least 30 minutes; stop on dysphagia, retrosternal pain or new/worse heartburn.",
 	}
-	if len(oesophageal) == 0 {
-		detail = appendParagraph(detail, Text{
-			NL: "Een hiatushernia met maagzuurremmer telt hier als teken van refluxziekte; de productinformatie noemt het niet als zodanig.",
-			EN: "A hiatal hernia on a proton-pump inhibitor counts here as a sign of reflux disease; the product information does not name it as such.",
-		})
-	}
+	// A hiatal hernia on a proton-pump inhibitor counts here as a sign of
+	// reflux disease; the product information does not name it as such
+	// (a note for reviewers, kept out of the card text).
+
 	// Switching replaces the oral draft: the zoledronic acid suggestion also
 	// deletes it, so that accepting it leaves one bisphosphonate order.
 	zol := SuggestMedication(KeyOrderZoledronicAcid, DrugOrderZoledronicAcid5mg, time.Time{},

@@ -160,7 +160,7 @@ func TestOralBisphosphonateGICautionCard(t *testing.T) {
 	if diff := cmp.Diff([]Ref{"Condition/hernia", "MedicationStatement/ppi", "MedicationRequest/aln"}, srcs); diff != "" {
 		t.Errorf("evidence (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(fd.Detail.EN, "upright") || !strings.Contains(fd.Detail.NL, "telt hier als teken van refluxziekte") {
+	if !strings.Contains(fd.Detail.EN, "upright") || strings.Contains(fd.Detail.NL, "productinformatie") {
 		t.Errorf("detail:\n%s", fd.Detail.NL)
 	}
 }

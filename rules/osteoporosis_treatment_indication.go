@@ -90,9 +90,12 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 	case !byT:
 		why = Text{NL: "wervelfractuur", EN: "vertebral fracture"}
 	}
-	grade1 := Text{NL: "Genant graad 1 telt niet mee; standaardinstelling, in de richtlijnen niet eenduidig", EN: "Genant grade 1 not counted; default setting, guidelines not explicit"}
+	// Whether Genant grade 1 counts is a setting (VFAGrade1Counts; off by
+	// default, the guidelines are not explicit): a note for reviewers, the
+	// card only says which applies.
+	grade1 := Text{NL: "Genant graad 1 telt niet mee", EN: "Genant grade 1 not counted"}
 	if th.VFAGrade1Counts {
-		grade1 = Text{NL: "Genant graad 1 telt mee; lokaal ingesteld", EN: "Genant grade 1 counted; local setting"}
+		grade1 = Text{NL: "Genant graad 1 telt mee", EN: "Genant grade 1 counted"}
 	}
 	reason := Text{NL: "fractuurpreventie (" + why.NL + ")", EN: "fracture prevention (" + why.EN + ")"}
 	f := Finding{
@@ -113,8 +116,8 @@ func evalOsteoporosisTreatmentIndication(c *Context) []Finding {
 		Evidence: ev,
 		Thresholds: []Text{
 			{NL: "leeftijd ≥ " + itoa(th.CaseFindMinAge) + " jaar", EN: "age ≥ " + itoa(th.CaseFindMinAge) + " years"},
-			{NL: "laagste T-score (wervelkolom, totale heup, heuphals) ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " (bronnen verschillen: WHO/NHG ≤ −2,5, casuïstiek MTX-osteopathie < −2,5; toegepast: ≤) of een wervelfractuur (" + grade1.NL + ")",
-				EN: "lowest T-score (spine, total hip, femoral neck) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " (sources differ: WHO/NHG ≤ −2.5, MTX osteopathy case series < −2.5; applied: ≤) or a vertebral fracture (" + grade1.EN + ")"},
+			{NL: "laagste T-score (wervelkolom, totale heup, heuphals) ≤ " + FormatNumberNL(th.TScoreOsteoporosis) + " of een wervelfractuur (" + grade1.NL + ")",
+				EN: "lowest T-score (spine, total hip, femoral neck) ≤ " + FormatNumber(th.TScoreOsteoporosis) + " or a vertebral fracture (" + grade1.EN + ")"},
 			{NL: "geen actief osteoporosemiddel", EN: "no active osteoporosis drug"},
 		},
 		Citations: []Citation{CiteNHG, CiteAlendronateSmPC, CiteRisedronateSmPC},

@@ -104,7 +104,7 @@ func TestOsteoporosisTreatmentIndicationCardContent(t *testing.T) {
 	}
 	rkContains(t, "summary", f.Summary.EN, "T-score ≤ -2.5 and vertebral fracture")
 	rkContains(t, "detail", f.Detail.EN, "laboratory work-up first", "with calcium/vitamin D")
-	rkContains(t, "thresholds", f.Thresholds[1].EN, "≤ -2.5", "sources differ", "applied: ≤")
+	rkContains(t, "thresholds", f.Thresholds[1].EN, "≤ -2.5", "vertebral fracture")
 	wantEv := []string{"Age", "T-score lumbar spine", "Vertebral fracture", "Active osteoporosis drug"}
 	var gotEv []string
 	for _, e := range f.Evidence {

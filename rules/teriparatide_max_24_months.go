@@ -143,8 +143,8 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 	if newCourse {
 		if tptdMonths(projected) > maxM {
 			critical = true
-			reasonsNL = append(reasonsNL, "een eerdere kuur is als voltooid vastgelegd (gestopt "+FormatDate(completed.End)+"); de kuur wordt niet herhaald")
-			reasonsEN = append(reasonsEN, "an earlier course was recorded as completed (ended "+FormatDate(completed.End)+"); the course is not repeated")
+			reasonsNL = append(reasonsNL, "een eerdere kuur is als voltooid vastgelegd (gestopt "+FormatDateIn(completed.End, "nl")+"); de kuur wordt niet herhaald")
+			reasonsEN = append(reasonsEN, "an earlier course was recorded as completed (ended "+FormatDateIn(completed.End, "en")+"); the course is not repeated")
 		} else {
 			repeatWithinMax = true
 		}
@@ -241,9 +241,9 @@ func evalTeriparatideMax24Months(c *Context) []Finding {
 				EN: "Earlier teriparatide course completed: only the remaining " + left + " months may be given",
 			},
 			Detail: Text{
-				NL: "Een eerdere kuur teriparatide is als voltooid vastgelegd (gestopt " + FormatDate(completed.End) + "). Volgens de Europese productinformatie is de totale behandelduur maximaal " + itoa(th.TptdMaxMonths) +
+				NL: "Een eerdere kuur teriparatide is als voltooid vastgelegd (gestopt " + FormatDateIn(completed.End, "nl") + "). Volgens de Europese productinformatie is de totale behandelduur maximaal " + itoa(th.TptdMaxMonths) +
 					" maanden per leven; er resteren " + left + " maanden (totaal tot nu toe inclusief deze opdracht: " + tptdMonthsText(projected) + " maanden). Geef alleen de resterende duur en plan aansluitend een botresorptieremmer.",
-				EN: "An earlier teriparatide course was recorded as completed (ended " + FormatDate(completed.End) + "). Per the EU product information, total treatment is at most " + itoa(th.TptdMaxMonths) +
+				EN: "An earlier teriparatide course was recorded as completed (ended " + FormatDateIn(completed.End, "en") + "). Per the EU product information, total treatment is at most " + itoa(th.TptdMaxMonths) +
 					" months per lifetime; " + left + " months remain (total so far including this order: " + tptdMonthsText(projected) + " months). Give only the remaining duration and plan an antiresorptive to follow.",
 			},
 			Evidence:        ev,

@@ -71,12 +71,12 @@ func evalTreatmentMonitoringSchedule(c *Context) []Finding {
 	}
 	th := c.Thresholds
 	drug := displayName(course.Record)
-	due := FormatDate(visit.Due)
+	due := Text{NL: FormatDateIn(visit.Due, "nl"), EN: FormatDateIn(visit.Due, "en")}
 	var summary, detail Text
 	if visit.Year == 0 {
 		summary = Text{
-			NL: "Controle 1 maand na start " + drug.NL + " (rond " + due + "): therapietrouw, inname, bijwerkingen",
-			EN: "Check 1 month after starting " + drug.EN + " (due " + due + "): adherence, intake, side effects",
+			NL: "Controle 1 maand na start " + drug.NL + " (rond " + due.NL + "): therapietrouw, inname, bijwerkingen",
+			EN: "Check 1 month after starting " + drug.EN + " (due " + due.EN + "): adherence, intake, side effects",
 		}
 		detail = Text{
 			NL: "Controle na 1 maand (praktijkondersteuner): therapietrouw, inname-instructie, bijwerkingen, lichaamslengte en leefstijl (bewegen, valpreventie, roken, alcohol, calcium en vitamine D).\n\n" +
@@ -87,8 +87,8 @@ func evalTreatmentMonitoringSchedule(c *Context) []Finding {
 	} else {
 		y := itoa(visit.Year)
 		summary = Text{
-			NL: "Jaarcontrole " + y + " van de behandeling met " + drug.NL + " (rond " + due + "): therapietrouw, bijwerkingen, lengte",
-			EN: "Year-" + y + " check of treatment with " + drug.EN + " (due " + due + "): adherence, side effects, height",
+			NL: "Jaarcontrole " + y + " van de behandeling met " + drug.NL + " (rond " + due.NL + "): therapietrouw, bijwerkingen, lengte",
+			EN: "Year-" + y + " check of treatment with " + drug.EN + " (due " + due.EN + "): adherence, side effects, height",
 		}
 		detail = Text{
 			NL: "Jaarlijkse controle (praktijkondersteuner), behandeljaar " + y + ": therapietrouw en inname, bijwerkingen, lichaamslengte (lengteverlies kan op een wervelfractuur wijzen), nieuwe fracturen of vallen, en leefstijl.\n\n" +
@@ -109,8 +109,8 @@ func evalTreatmentMonitoringSchedule(c *Context) []Finding {
 		Detail:    detail,
 		Evidence: []Evidence{
 			{Label: Text{NL: "Start huidige behandeling (" + drug.NL + ")", EN: "Start of current treatment (" + drug.EN + ")"},
-				ValueText: nameWithCode(course.Record), Date: course.Start, Source: course.Record.Source},
-			{Label: Text{NL: "Controle gepland rond", EN: "Check due around"}, Value: due},
+				ValueText: displayName(course.Record), Date: course.Start, Source: course.Record.Source},
+			{Label: Text{NL: "Controle gepland rond", EN: "Check due around"}, ValueText: due},
 		},
 		Thresholds: []Text{
 			{NL: "schema nascholing huisartsen: 1 maand, jaarlijks in jaar 1–4 (5 en 8 jaar: aparte kaarten)",

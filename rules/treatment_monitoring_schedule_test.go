@@ -3,6 +3,7 @@ package rules
 import (
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,7 +45,13 @@ func tmRun(f Facts) []tmVisit {
 		if fd.Topic != TopicTreatmentMonitoringSchedule {
 			continue
 		}
-		v := tmVisit{Due: fd.Evidence[1].ValueIn("en"), Year: "1 month"}
+		// The card writes the date as a clinician reads it ("1 Jun 2025");
+		// the table below compares ISO dates.
+		due, err := time.Parse("2 Jan 2006", fd.Evidence[1].ValueIn("en"))
+		if err != nil {
+			panic(err)
+		}
+		v := tmVisit{Due: due.Format(time.DateOnly), Year: "1 month"}
 		if strings.HasPrefix(fd.Summary.EN, "Year-") {
 			v.Year = strings.SplitN(strings.TrimPrefix(fd.Summary.EN, "Year-"), " ", 2)[0]
 		}
@@ -140,8 +147,8 @@ func TestTreatmentMonitoringScheduleStaysSilent(t *testing.T) {
 func TestTreatmentMonitoringScheduleText(t *testing.T) {
 	fd := fxFinding(t, TreatmentMonitoringSchedule, tmFacts(tmALN("2025-05-01", "active")))
 	want := Text{
-		NL: "Controle 1 maand na start alendronic acid (rond 2025-06-01): therapietrouw, inname, bijwerkingen",
-		EN: "Check 1 month after starting alendronic acid (due 2025-06-01): adherence, intake, side effects",
+		NL: "Controle 1 maand na start alendronic acid (rond 01-06-2025): therapietrouw, inname, bijwerkingen",
+		EN: "Check 1 month after starting alendronic acid (due 1 Jun 2025): adherence, intake, side effects",
 	}
 	if diff := cmp.Diff(want, fd.Summary); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)

@@ -331,11 +331,63 @@ var cardRefRe = regexp.MustCompile(`(?:kaart|kaarten|card|cards) (?:"([^"]+)"|'(
 // choices, configuration, FHIR element paths.
 var devNoteRe = regexp.MustCompile(`(?i)ontwerpkeuze|design choice|instelbaar|configurable|[A-Z][A-Za-z]+\.(?:authoredOn|effective[A-Za-z]*|valueString)\b`)
 
+// unreadableRe finds text a GP should not have to decode (issue 12: "display
+// names, not bare SNOMED codes", values as a GP reads them): ATC codes, ISO
+// dates (a card writes 05-04-2025 or 5 Apr 2025), reviewer notes on source
+// verification or on which of two source thresholds is applied, FHIR
+// element paths, months with decimals and ages of a hundred days or more.
+// FHIR resources in suggestions keep their ISO dates: they are data, not
+// text.
+var unreadableRe = regexp.MustCompile(`(?i:\bATC\b|niet geverifieerd|unverified|onbevestigd|bronnen verschillen|sources differ|; toegepast:|; applied:)` +
+	`|\b[A-Z]\d\d[A-Z]{2}\d\d\b` +
+	`|\b\d{4}-\d{2}-\d{2}\b` +
+	`|\b(?:Patient|Condition|Observation|Procedure|ServiceRequest|Medication(?:Request|Statement|Administration)?)\.[a-z][A-Za-z]*` +
+	`|\[x\\?\]|\brecordedDate\b` +
+	`|\b\d+[.,]\d+ (?:maanden|months)\b` +
+	`|\b\d{3,} (?:dagen geleden|days ago)`)
+
+// TextProblems returns every piece of card text in body (summary, detail,
+// suggestion and action labels, link labels, override reasons) that
+// unreadableRe finds.
+func TextProblems(body []byte) []string {
+	var resp struct {
+		Cards []card `json:"cards"`
+	}
+	if err := json.Unmarshal(body, &resp); err != nil {
+		return []string{"not a response: " + err.Error()}
+	}
+	var p []string
+	check := func(at, where, text string) {
+		if m := unreadableRe.FindString(text); m != "" {
+			p = append(p, fmt.Sprintf("%s: %s has %q, which a GP should not have to decode", at, where, m))
+		}
+	}
+	for i, c := range resp.Cards {
+		at := fmt.Sprintf("cards[%d] (%s)", i, c.Summary)
+		check(at, "summary", c.Summary)
+		check(at, "detail", c.Detail)
+		for j, s := range c.Suggestions {
+			check(at, fmt.Sprintf("suggestion %d label", j), s.Label)
+			for k, a := range s.Actions {
+				check(at, fmt.Sprintf("suggestion %d action %d description", j, k), a.Description)
+			}
+		}
+		for j, l := range c.Links {
+			check(at, fmt.Sprintf("link %d label", j), l.Label)
+		}
+		for j, o := range c.OverrideReasons {
+			check(at, fmt.Sprintf("override reason %d", j), o.Display)
+		}
+	}
+	return p
+}
+
 // PlanProblems returns every violation of the whole-response invariants of
 // issue 12 in body: at most MaxCards cards; every detail at most MaxDetail
 // characters; no card names a card that is not in the response; every
 // critical card offers an action; no source URL both in the detail and in
-// the links; no developer notes in the text. The invariants that need the patient's record (no suggestion
+// the links; no developer notes and no codes, ISO dates or FHIR paths in the
+// text (TextProblems). The invariants that need the patient's record (no suggestion
 // contradicts a finding, no order already active or recent) are checked in
 // package rules (rules.PlanViolations).
 func PlanProblems(body []byte) []string {
@@ -377,5 +429,5 @@ func PlanProblems(body []byte) []string {
 			}
 		}
 	}
-	return p
+	return append(p, TextProblems(body)...)
 }
