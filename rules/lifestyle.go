@@ -70,18 +70,7 @@ func addLifestyle(c *Context, findings []Finding) []Finding {
 	if len(risks) == 0 {
 		return findings
 	}
-	host := -1
-	for _, t := range lifestyleHosts {
-		for i, f := range findings {
-			if f.Topic == t {
-				host = i
-				break
-			}
-		}
-		if host >= 0 {
-			break
-		}
-	}
+	host := firstOfTopics(findings, lifestyleHosts)
 	if host < 0 {
 		return findings
 	}

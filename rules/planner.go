@@ -96,18 +96,7 @@ func absorbLabWorkup(findings []Finding) []Finding {
 	if lab < 0 {
 		return findings
 	}
-	host := -1
-	for _, t := range labHosts {
-		for i, f := range findings {
-			if f.Topic == t {
-				host = i
-				break
-			}
-		}
-		if host >= 0 {
-			break
-		}
-	}
+	host := firstOfTopics(findings, labHosts)
 	if host < 0 {
 		return findings
 	}
@@ -932,4 +921,17 @@ func rewordVetoed(c *Context, f *Finding) {
 			f.Detail = Text{NL: strings.Replace(f.Detail.NL, w.Old.NL, n.NL, 1), EN: strings.Replace(f.Detail.EN, w.Old.EN, n.EN, 1)}
 		}
 	}
+}
+
+// firstOfTopics returns the index of the finding of the first topic in
+// topics (an order of preference) that is present, or -1.
+func firstOfTopics(findings []Finding, topics []string) int {
+	for _, t := range topics {
+		for i, f := range findings {
+			if f.Topic == t {
+				return i
+			}
+		}
+	}
+	return -1
 }
