@@ -37,42 +37,12 @@ func (f Facts) asOf() Facts {
 		return f
 	}
 	out := f
-	out.Conditions = nil
-	for _, c := range f.Conditions {
-		if !c.Onset.After(t) {
-			out.Conditions = append(out.Conditions, c)
-		}
-	}
-	out.Labs = nil
-	for _, l := range f.Labs {
-		if !l.Date.After(t) {
-			out.Labs = append(out.Labs, l)
-		}
-	}
-	out.DXA = nil
-	for _, d := range f.DXA {
-		if !d.Date.After(t) {
-			out.DXA = append(out.DXA, d)
-		}
-	}
-	out.Medications = nil
-	for _, m := range f.Medications {
-		if !medicationAfter(m, t) {
-			out.Medications = append(out.Medications, m)
-		}
-	}
-	out.Falls = nil
-	for _, x := range f.Falls {
-		if !x.Date.After(t) {
-			out.Falls = append(out.Falls, x)
-		}
-	}
-	out.Lifestyle = nil
-	for _, x := range f.Lifestyle {
-		if !x.Date.After(t) {
-			out.Lifestyle = append(out.Lifestyle, x)
-		}
-	}
+	out.Conditions = notAfter(f.Conditions, func(c Condition) bool { return c.Onset.After(t) })
+	out.Labs = notAfter(f.Labs, func(l Lab) bool { return l.Date.After(t) })
+	out.DXA = notAfter(f.DXA, func(d DXAMeasurement) bool { return d.Date.After(t) })
+	out.Medications = notAfter(f.Medications, func(m MedicationRecord) bool { return medicationAfter(m, t) })
+	out.Falls = notAfter(f.Falls, func(x FallRecord) bool { return x.Date.After(t) })
+	out.Lifestyle = notAfter(f.Lifestyle, func(x LifestyleRecord) bool { return x.Date.After(t) })
 	return out
 }
 
@@ -81,4 +51,16 @@ func (f Facts) asOf() Facts {
 // not use, and are kept.
 func medicationAfter(m MedicationRecord, t time.Time) bool {
 	return (m.Kind == KindStatement || m.Kind == KindAdministration) && m.Start.After(t)
+}
+
+// notAfter returns the records of xs that after does not place after T, in
+// order; nil when none is left.
+func notAfter[T any](xs []T, after func(T) bool) []T {
+	var out []T
+	for _, x := range xs {
+		if !after(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
